@@ -1,0 +1,30 @@
+# The two commands in the README:
+#   make run    build a release, migrate, seed demo data (first start only) and serve on :3000
+#   make test   unit, integration (SQLite, plus PostgreSQL when PLINTH_TEST_POSTGRES_URL is set) and end2end tests
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+TARGET_DIR := $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR),$(CURDIR)/target)
+# cargo-leptos builds the dev server with this flag; passing the same to
+# `cargo test` lets the tests and end2end share one build.
+DEV_RUSTFLAGS := --cfg erase_components
+
+.PHONY: run test setup build unit-and-integration end2end
+
+run:
+	scripts/setup.sh
+	cargo leptos build --release
+	$(TARGET_DIR)/release/plinth migrate
+	$(TARGET_DIR)/release/plinth seed-demo
+	$(TARGET_DIR)/release/plinth serve
+
+test:
+	scripts/setup.sh --test
+	$(MAKE) --no-print-directory unit-and-integration
+	$(MAKE) --no-print-directory end2end
+
+unit-and-integration:
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo test --no-default-features --features ssr
+
+end2end:
+	cargo leptos build
+	cd end2end && PLINTH_BIN=$(TARGET_DIR)/debug/plinth PLINTH_SITE=$(CURDIR)/target/site node run.mjs

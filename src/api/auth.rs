@@ -1,0 +1,81 @@
+//! Sign-up, sign-in, sign-out and the profile.
+use crate::domain::User;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::domain::{Email, Password, PersonName};
+    pub use crate::server::{AppState, auth};
+    pub use leptos::prelude::expect_context;
+    pub use tower_sessions::Session;
+
+    pub async fn session() -> Result<Session, crate::error::AppError> {
+        leptos_axum::extract::<Session>().await.map_err(crate::error::AppError::internal)
+    }
+
+    /// The client's address, for sign-in throttling.
+    pub async fn client_address() -> String {
+        use axum::extract::ConnectInfo;
+        leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
+            .await
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_else(|_| "unknown".into())
+    }
+}
+
+/// The signed-in user, or `None`.
+#[server(endpoint = "me")]
+pub async fn me() -> Result<Option<User>, AppError> {
+    Ok(ssr::auth::current_user())
+}
+
+#[server(endpoint = "signup")]
+pub async fn sign_up(name: String, email: String, password: String, next: Option<String>) -> Result<User, AppError> {
+    use ssr::*;
+    let name = PersonName::parse(&name)?;
+    let email = Email::parse(&email)?;
+    let password = Password::parse(password)?;
+    let state = expect_context::<AppState>();
+    let user = auth::create_user(&state, name, email, password).await?;
+    auth::start_session(&session().await?, &user).await?;
+    leptos_axum::redirect(&crate::app::local_path(next.as_deref()));
+    Ok(user)
+}
+
+#[server(endpoint = "login")]
+pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<User, AppError> {
+    use ssr::*;
+    let state = expect_context::<AppState>();
+    let user = auth::authenticate(&state, &email, password, &client_address().await).await?;
+    auth::start_session(&session().await?, &user).await?;
+    leptos_axum::redirect(&crate::app::local_path(next.as_deref()));
+    Ok(user)
+}
+
+#[server(endpoint = "logout")]
+pub async fn log_out() -> Result<(), AppError> {
+    use ssr::*;
+    auth::end_session(&session().await?).await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[server(endpoint = "profile")]
+pub async fn update_profile(name: String) -> Result<User, AppError> {
+    use ssr::*;
+    let user = auth::require_user()?;
+    let name = PersonName::parse(&name)?;
+    auth::update_name(&expect_context::<AppState>(), user.id, name).await
+}
+
+#[server(endpoint = "password")]
+pub async fn change_password(current: String, new: String, confirm: String) -> Result<(), AppError> {
+    use ssr::*;
+    let user = auth::require_user()?;
+    if new != confirm {
+        return Err(AppError::invalid("The new passwords do not match."));
+    }
+    let new = Password::parse(new)?;
+    auth::change_password(&expect_context::<AppState>(), &session().await?, user.id, current, new).await
+}

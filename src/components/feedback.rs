@@ -1,0 +1,73 @@
+//! Loading, error and empty states, so every async part looks the same.
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+#[component]
+pub fn Loading(#[prop(default = "Loading…")] label: &'static str) -> impl IntoView {
+    view! {
+        <div class="loading" role="status" aria-live="polite">
+            <span class="spinner" aria-hidden="true"></span>
+            <span>{label}</span>
+        </div>
+    }
+}
+
+/// An error from a server function, read out by screen readers.
+#[component]
+pub fn ErrorAlert(error: AppError) -> impl IntoView {
+    view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }
+}
+
+/// Shows the error of a finished action, if any.
+#[component]
+pub fn ActionError<S>(action: ServerAction<S>) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error /> })
+}
+
+/// Shows `message` after an action succeeds.
+#[component]
+pub fn ActionSuccess<S>(action: ServerAction<S>, message: &'static str) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    move || {
+        matches!(action.value().get(), Some(Ok(_)))
+            .then(|| view! { <div class="alert alert-success" role="status">{message}</div> })
+    }
+}
+
+/// A whole-page error with the matching HTTP status when rendered on the server.
+#[component]
+pub fn ErrorPage(status: u16, title: String, message: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR));
+    }
+    view! {
+        <leptos_meta::Title text=title.clone() />
+        <section class="error-page">
+            <p class="error-code" aria-hidden="true">{status}</p>
+            <h1>{title}</h1>
+            <p class="muted">{message}</p>
+            <a class="btn btn-primary" href="/">"Back to the dashboard"</a>
+        </section>
+    }
+}
+
+/// The page to show when loading a page's data failed.
+#[component]
+pub fn PageError(error: AppError) -> impl IntoView {
+    let title = match &error {
+        AppError::NotFound(_) => "Not found",
+        AppError::Forbidden => "No access",
+        AppError::Unauthenticated => "Signed out",
+        _ => "Something went wrong",
+    };
+    view! { <ErrorPage status=error.status_code() title=title.to_string() message=error.to_string() /> }
+}

@@ -1,0 +1,5 @@
+//! Building blocks shared by pages.
+pub mod auth;
+pub mod feedback;
+pub mod form;
+pub mod layout;

@@ -1,0 +1,103 @@
+//! One error type for every server function, on both targets.
+//!
+//! The server picks the variant; `status_code()` maps it to HTTP. Internals
+//! (database errors, panics) are logged on the server and shown only as
+//! `Internal`, never with their text.
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", content = "message")]
+pub enum AppError {
+    /// Input that fails a rule; the message says which and why.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Your session has ended. Please sign in again.")]
+    Unauthenticated,
+    #[error("You don't have permission to do that.")]
+    Forbidden,
+    #[error("{0} not found.")]
+    NotFound(String),
+    /// The request clashes with existing data, e.g. an email already in use.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The call never reached the server function (network, encoding).
+    #[error("Could not reach Plinth: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Self::Invalid(msg.into())
+    }
+
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::Invalid(_) => 422,
+            Self::Unauthenticated => 401,
+            Self::Forbidden => 403,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
+            Self::TooManyRequests(_) => 429,
+            Self::Internal => 500,
+            Self::Transport(_) => 400,
+        }
+    }
+
+    /// Log an internal failure and hide it from the user.
+    #[cfg(feature = "ssr")]
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "internal error");
+        Self::Internal
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
+                Self::Invalid(format!("The request was malformed: {msg}"))
+            }
+            ServerFnErrorErr::ServerError(msg) => {
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %msg, "server function error");
+                let _ = msg;
+                Self::Internal
+            }
+            other => Self::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::internal(err)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(e) => e.into(),
+            sea_orm::TransactionError::Transaction(e) => e,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(err: tower_sessions::session::Error) -> Self {
+        Self::internal(err)
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,134 @@
+//! The `plinth` binary: serve the console, migrate, seed demo data, create users.
+use clap::{Parser, Subcommand};
+use plinth::server::config::{Config, LogFormat, VARIABLES};
+use plinth::server::{AppState, app, db, seed};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "plinth", version, about = "Plinth: a self-hostable console for LLM workloads.", after_help = settings_help())]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database, then serve the console (the default).
+    Serve,
+    /// Apply pending migrations, or show which are applied.
+    Migrate {
+        #[command(subcommand)]
+        action: Option<MigrateAction>,
+    },
+    /// Fill an empty database with a demo organization to explore.
+    SeedDemo,
+    /// Create an account without the web form, e.g. the first administrator.
+    CreateUser {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, help = "the password; use --password-stdin to keep it out of shell history")]
+        password: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum MigrateAction {
+    /// Apply every pending migration (the default).
+    Up,
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+fn settings_help() -> String {
+    let mut s = String::from("Settings (environment variables):\n");
+    for (k, v) in VARIABLES {
+        s.push_str(&format!("  {k:<32} {v}\n"));
+    }
+    s
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("plinth: invalid settings: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logs(config.log_format);
+    match run(cli.command.unwrap_or(Command::Serve), config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("plinth: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> Result<(), String> {
+    match command {
+        Command::Serve => {
+            let bind = config.bind;
+            let public = config.public_url.clone();
+            let state = AppState::new(config).await?;
+            let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+            tracing::info!(%bind, %public, "Plinth is serving");
+            println!("Plinth is running at {public}");
+            app::serve(state, listener, app::shutdown_signal()).await.map_err(|e| e.to_string())
+        }
+        Command::Migrate { action } => {
+            let conn = db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+            match action.unwrap_or(MigrateAction::Up) {
+                MigrateAction::Up => {
+                    db::migrate(&conn).await.map_err(|e| e.to_string())?;
+                    println!("migrations: all applied");
+                }
+                MigrateAction::Status => {
+                    for (name, applied) in db::migration_status(&conn).await.map_err(|e| e.to_string())? {
+                        println!("{} {name}", if applied { "applied" } else { "pending" });
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let state = AppState::new(config).await?;
+            match seed::seed_demo(&state).await.map_err(|e| e.to_string())? {
+                Some(demo) => println!("{demo}"),
+                None => println!("seed-demo: the database already has accounts; left it as it is"),
+            }
+            Ok(())
+        }
+        Command::CreateUser { name, email, password, password_stdin } => {
+            let password = match (password, password_stdin) {
+                (Some(p), false) => p,
+                (None, true) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+                _ => return Err("give exactly one of --password or --password-stdin".into()),
+            };
+            let state = AppState::new(config).await?;
+            let user = seed::create_user(&state, &name, &email, password).await.map_err(|e| e.to_string())?;
+            println!("created user {} <{}>", user.name, user.email);
+            Ok(())
+        }
+    }
+}
+
+fn init_logs(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("PLINTH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

@@ -1,0 +1,11 @@
+//! Server-only code: configuration, database, sessions, HTTP plumbing.
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod http;
+pub mod seed;
+pub mod state;
+
+pub use state::AppState;

@@ -1,0 +1,68 @@
+//! Everything a request handler needs, built once at start-up.
+use crate::server::auth::session_store::DbSessionStore;
+use crate::server::auth::throttle::Throttle;
+use crate::server::config::Config;
+use crate::server::db;
+use axum::extract::FromRef;
+use leptos::config::{Env, LeptosOptions};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub throttle: Arc<Throttle>,
+    pub sessions: DbSessionStore,
+    pub leptos: LeptosOptions,
+}
+
+impl AppState {
+    /// Connect and bring the schema up to date.
+    pub async fn new(config: Config) -> Result<Self, String> {
+        let db = db::connect(&config.database_url)
+            .await
+            .map_err(|e| format!("cannot open the database at {}: {e}", redact(&config.database_url)))?;
+        db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+        Ok(Self::with_db(config, db))
+    }
+
+    pub fn with_db(config: Config, db: DatabaseConnection) -> Self {
+        // cargo-leptos sets LEPTOS_ENV=DEV under `cargo leptos watch`; anything else is production.
+        let env = match std::env::var("LEPTOS_ENV") {
+            Ok(v) if v.eq_ignore_ascii_case("dev") || v.eq_ignore_ascii_case("development") => Env::DEV,
+            _ => Env::PROD,
+        };
+        let leptos = LeptosOptions::builder()
+            .output_name("plinth")
+            .site_root(config.site_root.as_str())
+            .site_pkg_dir("pkg")
+            .site_addr(config.bind)
+            .env(env)
+            .build();
+        Self {
+            sessions: DbSessionStore::new(db.clone()),
+            db,
+            config: Arc::new(config),
+            throttle: Arc::new(Throttle::default()),
+            leptos,
+        }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// A database URL fit for logs: the password is replaced.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}

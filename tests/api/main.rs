@@ -1,0 +1,7 @@
+//! The one integration-test binary. Each test starts the real server on a
+//! free port with a fresh database and drives it over HTTP.
+mod helpers;
+
+mod accounts;
+mod operations;
+mod security;

@@ -1,0 +1,147 @@
+//! Probes, request ids, migrations on both engines, SQLite write concurrency and the CLI.
+use crate::helpers::*;
+use crate::on_both_engines;
+use migration::MigratorTrait;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+on_both_engines!(probes_and_request_ids, |app: TestApp| async move {
+    let mut c = Client::new(&app);
+    let health = c.get("/healthz").await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert!(health.headers.contains_key("x-request-id"), "every response carries a request id");
+    assert_eq!(c.get("/readyz").await.status, StatusCode::OK);
+    app.state.db.clone().close().await.unwrap();
+    assert_eq!(c.get("/readyz").await.status, StatusCode::SERVICE_UNAVAILABLE, "not ready without a database");
+});
+
+async fn tables(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        _ => "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+    };
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "name").unwrap())
+        .collect()
+}
+
+async fn migrations_round_trip(engine: Engine) {
+    let Some(test_db) = TestDb::new(engine).await else {
+        eprintln!("skipped: set {POSTGRES_ENV} to run PostgreSQL tests");
+        return;
+    };
+    let db = plinth::server::db::connect(&test_db.url).await.unwrap();
+    migration::Migrator::up(&db, None).await.unwrap();
+    let status = plinth::server::db::migration_status(&db).await.unwrap();
+    assert!(!status.is_empty());
+    assert!(status.iter().all(|(_, applied)| *applied), "{status:?}");
+    let all = tables(&db).await;
+    for t in ["users", "sessions", "seaql_migrations"] {
+        assert!(all.contains(&t.to_string()), "{t} missing from {all:?}");
+    }
+    migration::Migrator::down(&db, None).await.unwrap();
+    assert_eq!(tables(&db).await, vec!["seaql_migrations".to_string()], "down removes every table");
+    migration::Migrator::up(&db, None).await.unwrap();
+    assert_eq!(tables(&db).await, all, "up again gives the same schema");
+    db.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn migrations_apply_on_sqlite() {
+    migrations_round_trip(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn migrations_apply_on_postgres() {
+    migrations_round_trip(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn sqlite_is_configured_for_concurrent_writers() {
+    let app = spawn_app(Engine::Sqlite).await.unwrap();
+    let db = app.state.db.clone();
+    let pragma = |p: &'static str| {
+        let db = db.clone();
+        async move {
+            let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, format!("PRAGMA {p}"))).await.unwrap().unwrap();
+            row.try_get_by_index::<String>(0).or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string())).unwrap()
+        }
+    };
+    assert_eq!(pragma("journal_mode").await, "wal");
+    assert_eq!(pragma("foreign_keys").await, "1");
+    assert_eq!(pragma("busy_timeout").await, "5000");
+
+    // Read-then-write transactions from many tasks at once: none may fail with SQLITE_BUSY.
+    db.execute_unprepared("CREATE TABLE counter (n INTEGER NOT NULL)").await.unwrap();
+    db.execute_unprepared("INSERT INTO counter (n) VALUES (0)").await.unwrap();
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let tx = begin_write(&db).await?;
+                let row = tx.query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT n FROM counter")).await?.unwrap();
+                let n: i64 = row.try_get_by_index(0)?;
+                tokio::task::yield_now().await;
+                tx.execute_unprepared(&format!("UPDATE counter SET n = {}", n + 1)).await?;
+                tx.commit().await
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().expect("no writer fails");
+    }
+    let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT n FROM counter")).await.unwrap().unwrap();
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 32, "no update was lost");
+}
+
+fn plinth_cmd(database_url: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_plinth"));
+    cmd.env_clear().env("DATABASE_URL", database_url).env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd
+}
+
+#[tokio::test]
+async fn cli_explains_itself_and_refuses_bad_settings() {
+    let out = plinth_cmd("sqlite::memory:").arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for word in ["serve", "migrate", "seed-demo", "create-user", "DATABASE_URL", "PLINTH_SESSION_IDLE_MINUTES"] {
+        assert!(help.contains(word), "--help should mention {word}:\n{help}");
+    }
+    let out = plinth_cmd("sqlite::memory:").env("PLINTH_TYPO", "1").arg("migrate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown setting PLINTH_TYPO"));
+}
+
+#[tokio::test]
+async fn cli_migrates_seeds_and_creates_users() {
+    let db = TestDb::new(Engine::Sqlite).await.unwrap();
+    let run = |args: &[&str]| {
+        let out = plinth_cmd(&db.url).args(args).output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
+    };
+    let (ok, out) = run(&["migrate", "status"]);
+    assert!(ok && out.contains("pending"), "{out}");
+    let (ok, out) = run(&["migrate"]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&["migrate", "status"]);
+    assert!(ok && out.contains("applied") && !out.contains("pending"), "{out}");
+    let (ok, out) = run(&["create-user", "--name", "Root", "--email", "root@example.com", "--password", "long enough pw"]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&["create-user", "--name", "Root", "--email", "root@example.com", "--password", "long enough pw"]);
+    assert!(!ok && out.contains("already exists"), "{out}");
+    let (ok, out) = run(&["create-user", "--name", "X", "--email", "x@example.com", "--password", "short"]);
+    assert!(!ok && out.contains("at least 8"), "{out}");
+    let (ok, out) = run(&["seed-demo"]);
+    assert!(ok && out.contains("already has accounts"), "seeding never touches a used database: {out}");
+
+    let fresh = TestDb::new(Engine::Sqlite).await.unwrap();
+    let out = plinth_cmd(&fresh.url).arg("seed-demo").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains(plinth::server::seed::DEMO_OWNER_EMAIL), "{text}");
+    let app = start(test_config(&fresh.url), None).await;
+    let mut c = Client::new(&app);
+    assert_eq!(c.log_in(plinth::server::seed::DEMO_OWNER_EMAIL, plinth::server::seed::DEMO_PASSWORD).await.status, StatusCode::OK);
+}
