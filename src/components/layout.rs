@@ -1,8 +1,12 @@
 //! The console frame: top navigation (organization switcher, theme, user
 //! menu), the sidebar, and the content area that pages render into.
 use crate::components::auth::use_auth;
-use crate::components::feedback::{Loading, PageError};
+use crate::components::feedback::{ActionError, Loading, PageError};
+use crate::api::orgs::{LeaveOrg, SwitchOrg};
+use crate::components::dialog::ConfirmButton;
+use crate::components::org::use_orgs;
 use crate::domain::User;
+use crate::domain::policy::{OrgAction, can};
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::{use_location, use_navigate};
@@ -10,6 +14,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
     let auth = use_auth();
+    let orgs = use_orgs();
     let sidebar_open = RwSignal::new(false);
     // Close the mobile sidebar after navigating.
     let location = use_location();
@@ -48,13 +53,16 @@ pub fn ConsoleLayout() -> impl IntoView {
             </header>
             <aside class="sidebar" id="sidebar">
                 <nav aria-label="Main">
-                    <p class="sidebar-section">"Organization"</p>
-                    <A href="/" exact=true>"Dashboard"</A>
+                    <SidebarLinks />
                     <p class="sidebar-section">"Account"</p>
                     <A href="/profile">"Profile"</A>
                 </nav>
             </aside>
             <main id="main" class="content" tabindex="-1">
+                <div class="toast-region" aria-live="polite">
+                    <ActionError action=orgs.leave />
+                    <ActionError action=orgs.switch />
+                </div>
                 <Transition fallback=|| view! { <Loading /> }>
                     {move || Suspend::new(async move {
                         match auth.user.await {
@@ -142,6 +150,7 @@ fn UserMenu(user: User) -> impl IntoView {
             <p class="menu-item muted">{user.email.clone()}</p>
             <hr />
             <a class="menu-item" href="/profile">"Profile"</a>
+            <LeaveOrgItem />
             <ActionForm action=logout>
                 <button type="submit" class="menu-item">"Sign out"</button>
             </ActionForm>
@@ -149,21 +158,104 @@ fn UserMenu(user: User) -> impl IntoView {
     }
 }
 
-/// Organizations arrive with their own feature; until one exists the
-/// switcher invites the user to create one.
+/// "Leave organization" in the account menu, with a confirmation.
+#[component]
+fn LeaveOrgItem() -> impl IntoView {
+    let orgs = use_orgs();
+    move || {
+        orgs.current().map(|org| {
+            let id = org.id.0;
+            view! {
+                <ConfirmButton
+                    label="Leave organization"
+                    class="menu-item"
+                    title=format!("Leave {}?", org.name)
+                    message="You will lose access to its projects and data until someone invites you again."
+                    confirm_label="Leave"
+                    on_confirm=move |_| {
+                        orgs.leave.dispatch(LeaveOrg { org_id: id });
+                    }
+                />
+            }
+        })
+    }
+}
+
+/// Lists the user's organizations, marks the current one, and switches.
 #[component]
 fn OrgSwitcher() -> impl IntoView {
+    let orgs = use_orgs();
     view! {
-        <Menu
-            label="Switch organization".to_string()
-            trigger_class="btn btn-ghost org-switcher"
-            trigger=view! { <span>"No organization"</span> }.into_any()
-        >
-            <p class="menu-section">"Organizations"</p>
-            <p class="menu-item muted">"You are not in any organization yet."</p>
-            <hr />
-            <a class="menu-item" href="/">"Create an organization"</a>
-        </Menu>
+        <Transition fallback=|| view! { <span class="org-switcher skeleton" aria-hidden="true"></span> }>
+            {move || Suspend::new(async move {
+                let nav = orgs.nav.await.ok();
+                let current = nav.as_ref().and_then(|n| n.current.clone());
+                let list = nav.map(|n| n.orgs).unwrap_or_default();
+                let label = current.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "No organization".into());
+                let current_id = current.map(|c| c.id);
+                view! {
+                    <Menu
+                        label="Switch organization".to_string()
+                        trigger_class="btn btn-ghost org-switcher"
+                        trigger=view! { <span class="org-name">{label}</span> }.into_any()
+                    >
+                        <p class="menu-section">"Organizations"</p>
+                        {if list.is_empty() {
+                            view! { <p class="menu-item muted">"You are not in any organization yet."</p> }.into_any()
+                        } else {
+                            list.clone()
+                                .into_iter()
+                                .map(|o| {
+                                    let is_current = Some(o.id) == current_id;
+                                    let id = o.id.0;
+                                    view! {
+                                        <button
+                                            type="button"
+                                            class="menu-item"
+                                            role="menuitemradio"
+                                            aria-checked=is_current.to_string()
+                                            on:click=move |_| {
+                                                if !is_current {
+                                                    orgs.switch.dispatch(SwitchOrg { org_id: id });
+                                                }
+                                            }
+                                        >
+                                            {o.name}
+                                            <span class="muted">" · " {o.role.label()}</span>
+                                        </button>
+                                    }
+                                })
+                                .collect_view()
+                                .into_any()
+                        }}
+                        <hr />
+                        <a class="menu-item" href="/orgs/new">"Create an organization"</a>
+                    </Menu>
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Sidebar links for the current organization, shown by what the role allows.
+#[component]
+fn SidebarLinks() -> impl IntoView {
+    let orgs = use_orgs();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let role = orgs.nav.await.ok().and_then(|n| n.current).map(|c| c.role);
+                role.map(|role| {
+                    view! {
+                        <p class="sidebar-section">"Organization"</p>
+                        <A href="/" exact=true>"Dashboard"</A>
+                        {can(role, OrgAction::ViewTeam).then(|| view! { <A href="/team">"Team"</A> })}
+                        {can(role, OrgAction::ViewAuditLog).then(|| view! { <A href="/audit">"Audit log"</A> })}
+                        {can(role, OrgAction::ManageOrganization).then(|| view! { <A href="/settings">"Settings"</A> })}
+                    }
+                })
+            })}
+        </Transition>
     }
 }
 

@@ -1,5 +1,7 @@
 //! Building blocks shared by pages.
 pub mod auth;
+pub mod dialog;
 pub mod feedback;
 pub mod form;
 pub mod layout;
+pub mod org;

@@ -16,3 +16,8 @@ macro_rules! id_type {
 }
 
 id_type!(UserId);
+id_type!(OrgId);
+id_type!(ProjectId);
+id_type!(GroupId);
+id_type!(MemberId);
+id_type!(InvitationId);

@@ -2,9 +2,13 @@
 //! once: a value of these types is valid by construction.
 pub mod account;
 pub mod ids;
+pub mod org;
+pub mod project;
+pub mod team;
 pub mod policy;
 pub mod role;
 
 pub use account::{Email, Password, PersonName, User};
-pub use ids::UserId;
+pub use ids::{GroupId, InvitationId, MemberId, OrgId, ProjectId, UserId};
 pub use role::{OrgRole, ProjectRole};
+pub use org::{OrgKind, OrgSummary};

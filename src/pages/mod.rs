@@ -1,5 +1,11 @@
 //! One module per console section, matching the URLs in `app.rs`.
+pub mod audit;
 pub mod auth;
 pub mod errors;
 pub mod home;
+pub mod invite;
+pub mod orgs;
 pub mod profile;
+pub mod projects;
+pub mod settings;
+pub mod team;

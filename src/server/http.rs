@@ -55,6 +55,11 @@ fn is_public(path: &str) -> bool {
     PUBLIC.contains(&path)
 }
 
+/// Invitation links work signed out, so the page can offer sign-up.
+fn is_open_to_all(path: &str) -> bool {
+    path.starts_with("/invite/")
+}
+
 /// Not pages: assets, probes and server functions answer for themselves.
 fn is_page(path: &str) -> bool {
     let asset = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
@@ -70,7 +75,7 @@ pub async fn load_user(State(state): State<AppState>, session: Session, mut req:
     };
     let path = req.uri().path().to_string();
     let is_get = matches!(*req.method(), Method::GET | Method::HEAD);
-    if is_get && is_page(&path) {
+    if is_get && is_page(&path) && !is_open_to_all(&path) {
         match (&user, is_public(&path)) {
             (None, false) => {
                 let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");

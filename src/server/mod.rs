@@ -4,7 +4,10 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod entities;
+pub mod guard;
 pub mod http;
+pub mod mail;
+pub mod repo;
 pub mod seed;
 pub mod state;
 

@@ -3,6 +3,7 @@ use crate::server::auth::session_store::DbSessionStore;
 use crate::server::auth::throttle::Throttle;
 use crate::server::config::Config;
 use crate::server::db;
+use crate::server::mail::Mailer;
 use axum::extract::FromRef;
 use leptos::config::{Env, LeptosOptions};
 use sea_orm::DatabaseConnection;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub throttle: Arc<Throttle>,
     pub sessions: DbSessionStore,
+    pub mailer: Mailer,
     pub leptos: LeptosOptions,
 }
 
@@ -24,10 +26,10 @@ impl AppState {
             .await
             .map_err(|e| format!("cannot open the database at {}: {e}", redact(&config.database_url)))?;
         db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
-        Ok(Self::with_db(config, db))
+        Self::with_db(config, db)
     }
 
-    pub fn with_db(config: Config, db: DatabaseConnection) -> Self {
+    pub fn with_db(config: Config, db: DatabaseConnection) -> Result<Self, String> {
         // cargo-leptos sets LEPTOS_ENV=DEV under `cargo leptos watch`; anything else is production.
         let env = match std::env::var("LEPTOS_ENV") {
             Ok(v) if v.eq_ignore_ascii_case("dev") || v.eq_ignore_ascii_case("development") => Env::DEV,
@@ -40,13 +42,14 @@ impl AppState {
             .site_addr(config.bind)
             .env(env)
             .build();
-        Self {
+        Ok(Self {
+            mailer: Mailer::new(config.smtp.as_ref())?,
             sessions: DbSessionStore::new(db.clone()),
             db,
             config: Arc::new(config),
             throttle: Arc::new(Throttle::default()),
             leptos,
-        }
+        })
     }
 }
 

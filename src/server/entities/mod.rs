@@ -1,3 +1,11 @@
-//! SeaORM entities, one per table. Queries live next to the feature that uses them.
+//! SeaORM entities, one per table. Queries live in `server::repo`, scoped by
+//! organization or project.
+pub mod audit_entry;
+pub mod invitation;
+pub mod membership;
+pub mod organization;
+pub mod project;
+pub mod project_group;
+pub mod project_member;
 pub mod session;
 pub mod user;

@@ -11,6 +11,8 @@ pub struct Model {
     pub password_hash: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The organization the user last switched to.
+    pub current_org_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,116 @@
+//! Organizations: the switcher, the dashboard, settings and deletion.
+use crate::domain::org::DeletionPreview;
+use crate::domain::project::Project;
+use crate::domain::{OrgId, OrgSummary};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What the top navigation needs: the current organization and the others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgNav {
+    pub current: Option<OrgSummary>,
+    pub orgs: Vec<OrgSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub org: OrgSummary,
+    pub member_count: u64,
+    pub projects: Vec<Project>,
+    pub can_create_project: bool,
+    pub can_invite: bool,
+}
+
+#[server(endpoint = "orgs/nav")]
+pub async fn load_org_nav() -> Result<OrgNav, AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let db = &state().db;
+    let current = guard::current_org(db, &user).await?.map(|c| c.summary());
+    Ok(OrgNav { current, orgs: repo::orgs::list_for(db, &user).await? })
+}
+
+#[server(endpoint = "orgs/create")]
+pub async fn create_org(name: String, kind: String) -> Result<OrgId, AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let name = crate::domain::org::parse_name(&name, "organization", 100)?;
+    let kind = crate::domain::OrgKind::parse(&kind)?;
+    let id = repo::orgs::create(&state().db, &user, name, kind).await?;
+    leptos_axum::redirect("/");
+    Ok(id)
+}
+
+#[server(endpoint = "orgs/switch")]
+pub async fn switch_org(org_id: i64) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::org(db, &user, OrgId(org_id)).await?;
+    repo::orgs::set_current(db, &user, ctx.org.id).await
+}
+
+/// The current organization's dashboard; `None` when the user has none yet.
+#[server(endpoint = "orgs/dashboard")]
+pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
+    use crate::api::prelude::*;
+    use crate::domain::policy::{OrgAction, can};
+    let user = require_user()?;
+    let db = &state().db;
+    let Some(ctx) = guard::current_org(db, &user).await? else { return Ok(None) };
+    ctx.require(OrgAction::ViewDashboard)?;
+    Ok(Some(Dashboard {
+        member_count: repo::orgs::member_count(db, ctx.org.id).await?,
+        projects: repo::projects::visible(db, &ctx).await?,
+        can_create_project: can(ctx.role, OrgAction::CreateProject),
+        can_invite: can(ctx.role, OrgAction::InviteMembers),
+        org: ctx.summary(),
+    }))
+}
+
+#[server(endpoint = "orgs/update")]
+pub async fn update_org(org_id: i64, name: String, kind: String) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::org(db, &user, OrgId(org_id)).await?;
+    ctx.require(crate::domain::policy::OrgAction::ManageOrganization)?;
+    let name = crate::domain::org::parse_name(&name, "organization", 100)?;
+    let kind = crate::domain::OrgKind::parse(&kind)?;
+    repo::orgs::update(db, &ctx, name, kind).await
+}
+
+#[server(endpoint = "orgs/deletion-preview")]
+pub async fn load_deletion_preview(org_id: i64) -> Result<DeletionPreview, AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::org(db, &user, OrgId(org_id)).await?;
+    ctx.require(crate::domain::policy::OrgAction::ManageOrganization)?;
+    repo::orgs::deletion_preview(db, &ctx).await
+}
+
+#[server(endpoint = "orgs/delete")]
+pub async fn delete_org(org_id: i64, confirm: String) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::org(db, &user, OrgId(org_id)).await?;
+    ctx.require(crate::domain::policy::OrgAction::ManageOrganization)?;
+    repo::orgs::delete(db, &ctx, &confirm).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(endpoint = "orgs/leave")]
+pub async fn leave_org(org_id: i64) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::org(db, &user, OrgId(org_id)).await?;
+    ctx.require(crate::domain::policy::OrgAction::Leave)?;
+    repo::team::leave(db, &ctx).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! Projects: create, overview, settings, deletion and project members.
+use crate::domain::project::{Group, Project, ProjectMember};
+use crate::domain::{OrgSummary, UserId};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectView {
+    pub org: OrgSummary,
+    pub project: Project,
+    pub can_edit: bool,
+    pub can_manage_members: bool,
+    pub can_delete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub user_id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectMembers {
+    pub members: Vec<ProjectMember>,
+    /// Organization members without a direct role here yet.
+    pub candidates: Vec<Candidate>,
+    pub can_manage: bool,
+}
+
+#[server(endpoint = "projects/groups")]
+pub async fn project_groups(org_id: i64) -> Result<Vec<Group>, AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::org(db, &user, crate::domain::OrgId(org_id)).await?;
+    ctx.require(crate::domain::policy::OrgAction::ViewDashboard)?;
+    repo::projects::groups(db, ctx.org.id).await
+}
+
+#[server(endpoint = "projects/create")]
+pub async fn create_project(org_id: i64, name: String, slug: String, description: String, environment: String, group: String) -> Result<Project, AppError> {
+    use crate::api::prelude::*;
+    use crate::domain::project::{Environment, Slug};
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::org(db, &user, crate::domain::OrgId(org_id)).await?;
+    ctx.require(crate::domain::policy::OrgAction::CreateProject)?;
+    let name = crate::domain::org::parse_name(&name, "project", 60)?;
+    let slug = if slug.trim().is_empty() { Slug::parse(&Slug::suggest(&name))? } else { Slug::parse(&slug)? };
+    let description = description.trim().to_string();
+    if description.chars().count() > 500 {
+        return Err(AppError::invalid("Descriptions can be at most 500 characters."));
+    }
+    let input = repo::projects::ProjectInput { name, slug, description, environment: Environment::parse(&environment)?, group };
+    let project = repo::projects::create(db, &ctx, input).await?;
+    leptos_axum::redirect(&format!("/projects/{}", project.slug));
+    Ok(project)
+}
+
+/// A project of the current organization, by its slug.
+#[server(endpoint = "projects/get")]
+pub async fn load_project(slug: String) -> Result<ProjectView, AppError> {
+    use crate::api::prelude::*;
+    use crate::domain::policy::{ProjectAction, can_in_project};
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::project_by_slug(db, &user, &slug).await?;
+    ctx.require(ProjectAction::View)?;
+    Ok(ProjectView {
+        org: ctx.org.summary(),
+        can_edit: can_in_project(ctx.role, ProjectAction::EditSettings),
+        can_manage_members: can_in_project(ctx.role, ProjectAction::ManageMembers),
+        can_delete: can_in_project(ctx.role, ProjectAction::Delete),
+        project: repo::projects::describe(db, &ctx).await?,
+    })
+}
+
+#[server(endpoint = "projects/update")]
+pub async fn update_project(project_id: i64, name: String, description: String, environment: String, group: String) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
+    ctx.require(crate::domain::policy::ProjectAction::EditSettings)?;
+    let name = crate::domain::org::parse_name(&name, "project", 60)?;
+    let description = description.trim().to_string();
+    if description.chars().count() > 500 {
+        return Err(AppError::invalid("Descriptions can be at most 500 characters."));
+    }
+    let environment = crate::domain::project::Environment::parse(&environment)?;
+    repo::projects::update(db, &ctx, name, description, environment, group).await
+}
+
+#[server(endpoint = "projects/delete")]
+pub async fn delete_project(project_id: i64, confirm: String) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
+    ctx.require(crate::domain::policy::ProjectAction::Delete)?;
+    repo::projects::delete(db, &ctx, &confirm).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(endpoint = "projects/members")]
+pub async fn load_project_members(project_id: i64) -> Result<ProjectMembers, AppError> {
+    use crate::api::prelude::*;
+    use crate::domain::policy::{ProjectAction, can_in_project};
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
+    ctx.require(ProjectAction::View)?;
+    let members = repo::projects::members(db, &ctx).await?;
+    let can_manage = can_in_project(ctx.role, ProjectAction::ManageMembers);
+    let candidates = if can_manage {
+        repo::team::all_members(db, ctx.org.org.id)
+            .await?
+            .into_iter()
+            .filter(|(u, _)| !members.iter().any(|m| m.user_id == u.id))
+            .map(|(u, _)| Candidate { user_id: u.id, name: u.name, email: u.email })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(ProjectMembers { members, candidates, can_manage })
+}
+
+#[server(endpoint = "projects/members/set")]
+pub async fn set_project_member(project_id: i64, user_id: i64, role: String) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
+    ctx.require(crate::domain::policy::ProjectAction::ManageMembers)?;
+    let role = crate::domain::ProjectRole::parse(&role).ok_or_else(|| AppError::invalid("Project roles are admin, member or viewer."))?;
+    repo::projects::set_member(db, &ctx, UserId(user_id), role).await
+}
+
+#[server(endpoint = "projects/members/remove")]
+pub async fn remove_project_member(project_id: i64, user_id: i64) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
+    ctx.require(crate::domain::policy::ProjectAction::ManageMembers)?;
+    repo::projects::remove_member(db, &ctx, UserId(user_id)).await
+}

@@ -1,0 +1,161 @@
+//! The team table: members, inline role changes, removal and invitations.
+use crate::domain::team::TeamPage;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[server(endpoint = "team/page")]
+pub async fn load_team_page(org_id: i64, search: String, role: String, sort: String, desc: bool, page: u64) -> Result<TeamPage, AppError> {
+    use crate::api::prelude::*;
+    use crate::domain::policy::{OrgAction, can};
+    use crate::domain::team::TeamSort;
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::org(db, &user, crate::domain::OrgId(org_id)).await?;
+    ctx.require(OrgAction::ViewTeam)?;
+    let query = repo::team::TeamQuery {
+        search: search.chars().take(100).collect(),
+        role: crate::domain::OrgRole::parse(&role),
+        sort: TeamSort::parse(&sort),
+        descending: desc,
+        page,
+    };
+    let mut page = repo::team::page(db, &ctx, &query).await?;
+    if can(ctx.role, OrgAction::InviteMembers) {
+        page.invitations = repo::invitations::open(db, &ctx).await?;
+    }
+    Ok(page)
+}
+
+/// Load the organization a membership belongs to, as the caller sees it.
+#[cfg(feature = "ssr")]
+async fn member_org(member_id: i64) -> crate::error::AppResult<crate::server::guard::OrgCtx> {
+    use crate::api::prelude::*;
+    use crate::server::entities::membership;
+    use sea_orm::EntityTrait;
+    let user = require_user()?;
+    let db = &state().db;
+    let m = membership::Entity::find_by_id(member_id).one(db).await?.ok_or_else(|| AppError::NotFound("Member".into()))?;
+    guard::org(db, &user, crate::domain::OrgId(m.org_id)).await.map_err(|_| AppError::NotFound("Member".into()))
+}
+
+#[server(endpoint = "team/role")]
+pub async fn change_member_role(member_id: i64, role: String) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let ctx = member_org(member_id).await?;
+    ctx.require(crate::domain::policy::OrgAction::ChangeRoles)?;
+    let role = crate::domain::OrgRole::parse(&role).ok_or_else(|| AppError::invalid("Choose a role: owner, admin, member, viewer or guest."))?;
+    repo::team::change_role(&state().db, &ctx, crate::domain::MemberId(member_id), role).await
+}
+
+#[server(endpoint = "team/remove")]
+pub async fn remove_member(member_id: i64) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let ctx = member_org(member_id).await?;
+    ctx.require(crate::domain::policy::OrgAction::RemoveMembers)?;
+    repo::team::remove(&state().db, &ctx, crate::domain::MemberId(member_id)).await
+}
+
+/// One invitation as the inviter sees it after sending: the link is only
+/// returned when there is no SMTP server, so it can be passed on by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invited {
+    pub email: String,
+    pub link: Option<String>,
+}
+
+/// Invite one or more emails (separated by commas, spaces or new lines).
+/// `projects` is an optional list of `project_id:role` pairs, comma-separated.
+#[server(endpoint = "team/invite")]
+pub async fn invite(org_id: i64, emails: String, role: String, projects: String) -> Result<Vec<Invited>, AppError> {
+    use crate::api::prelude::*;
+    use crate::domain::team::ProjectGrant;
+    use crate::domain::{Email, OrgRole, ProjectId, ProjectRole};
+    let user = require_user()?;
+    let st = state();
+    let ctx = guard::org(&st.db, &user, crate::domain::OrgId(org_id)).await?;
+    ctx.require(crate::domain::policy::OrgAction::InviteMembers)?;
+    let mut parsed = Vec::new();
+    for raw in emails.split([',', ';', ' ', '\n', '\r', '\t']).filter(|s| !s.trim().is_empty()) {
+        let email = Email::parse(raw).map_err(|_| AppError::invalid(format!("{raw:?} is not a valid email address.")))?;
+        if !parsed.contains(&email) {
+            parsed.push(email);
+        }
+    }
+    if parsed.is_empty() {
+        return Err(AppError::invalid("Enter at least one email address."));
+    }
+    if parsed.len() > 50 {
+        return Err(AppError::invalid("Invite at most 50 people at a time."));
+    }
+    let role = OrgRole::parse(&role).ok_or_else(|| AppError::invalid("Choose a role for the invitation."))?;
+    let mut grants = Vec::new();
+    for pair in projects.split(',').filter(|s| !s.trim().is_empty()) {
+        let (id, r) = pair.trim().split_once(':').ok_or_else(|| AppError::invalid("Project grants look like 12:member."))?;
+        let project_id = id.parse().map(ProjectId).map_err(|_| AppError::invalid("Project grants look like 12:member."))?;
+        let role = ProjectRole::parse(r).ok_or_else(|| AppError::invalid("Project roles are admin, member or viewer."))?;
+        grants.push(ProjectGrant { project_id, role });
+    }
+    let created = repo::invitations::create(&st.db, &ctx, parsed, role, grants).await?;
+    let mut out = Vec::new();
+    for (inv, token) in created {
+        let link = send_invitation(&st, &ctx, &inv, &token).await;
+        out.push(Invited { email: inv.email, link: (!st.mailer.is_smtp()).then_some(link) });
+    }
+    Ok(out)
+}
+
+#[cfg(feature = "ssr")]
+async fn send_invitation(
+    st: &crate::server::AppState,
+    ctx: &crate::server::guard::OrgCtx,
+    inv: &crate::server::entities::invitation::Model,
+    token: &str,
+) -> String {
+    let link = format!("{}/invite/{token}", st.config.public_url.as_str().trim_end_matches('/'));
+    let role = crate::domain::OrgRole::parse(&inv.role).map(|r| r.label()).unwrap_or("a member");
+    st.mailer.send(crate::server::mail::invitation(&inv.email, &ctx.user.name, &ctx.org.name, role, &link)).await;
+    link
+}
+
+#[cfg(feature = "ssr")]
+async fn invitation_org(invitation_id: i64) -> crate::error::AppResult<crate::server::guard::OrgCtx> {
+    use crate::api::prelude::*;
+    use crate::server::entities::invitation;
+    use sea_orm::EntityTrait;
+    let user = require_user()?;
+    let db = &state().db;
+    let inv = invitation::Entity::find_by_id(invitation_id).one(db).await?.ok_or_else(|| AppError::NotFound("Invitation".into()))?;
+    let ctx = guard::org(db, &user, crate::domain::OrgId(inv.org_id)).await.map_err(|_| AppError::NotFound("Invitation".into()))?;
+    ctx.require(crate::domain::policy::OrgAction::InviteMembers)?;
+    Ok(ctx)
+}
+
+/// Send the invitation again with a fresh 7-day link.
+#[server(endpoint = "team/resend")]
+pub async fn resend_invitation(invitation_id: i64) -> Result<Invited, AppError> {
+    use crate::api::prelude::*;
+    let ctx = invitation_org(invitation_id).await?;
+    let st = state();
+    let (inv, token) = repo::invitations::renew(&st.db, &ctx, crate::domain::InvitationId(invitation_id)).await?;
+    let link = send_invitation(&st, &ctx, &inv, &token).await;
+    Ok(Invited { email: inv.email, link: (!st.mailer.is_smtp()).then_some(link) })
+}
+
+/// A fresh link to copy by hand (earlier links stop working: only hashes are kept).
+#[server(endpoint = "team/invite-link")]
+pub async fn invite_link(invitation_id: i64) -> Result<String, AppError> {
+    use crate::api::prelude::*;
+    let ctx = invitation_org(invitation_id).await?;
+    let st = state();
+    let (_, token) = repo::invitations::renew(&st.db, &ctx, crate::domain::InvitationId(invitation_id)).await?;
+    Ok(format!("{}/invite/{token}", st.config.public_url.as_str().trim_end_matches('/')))
+}
+
+#[server(endpoint = "team/revoke")]
+pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let ctx = invitation_org(invitation_id).await?;
+    repo::invitations::revoke(&state().db, &ctx, crate::domain::InvitationId(invitation_id)).await
+}
+

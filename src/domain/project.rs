@@ -1,0 +1,122 @@
+//! Projects: where API keys, usage and project members live.
+use crate::domain::{GroupId, ProjectId, ProjectRole};
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Staging,
+    Production,
+}
+
+impl Environment {
+    pub const ALL: [Environment; 3] = [Self::Development, Self::Staging, Self::Production];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Staging => "staging",
+            Self::Production => "production",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Development => "Development",
+            Self::Staging => "Staging",
+            Self::Production => "Production",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, AppError> {
+        Self::ALL
+            .into_iter()
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| AppError::invalid("Choose an environment: development, staging or production."))
+    }
+}
+
+/// A URL-safe project identifier: lower-case letters, digits and single hyphens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let s = raw.trim();
+        let ok = (2..=60).contains(&s.len())
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+            && !s.contains("--");
+        if ok {
+            Ok(Self(s.to_string()))
+        } else {
+            Err(AppError::invalid(
+                "Slugs are 2 to 60 lower-case letters, digits and single hyphens, like checkout-bot.",
+            ))
+        }
+    }
+
+    /// A slug suggested from a name: "Checkout Bot (EU)" becomes "checkout-bot-eu".
+    pub fn suggest(name: &str) -> String {
+        let mut out = String::new();
+        for c in name.chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_alphanumeric() {
+                out.push(c);
+            } else if !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        out.trim_end_matches('-').chars().take(60).collect::<String>().trim_end_matches('-').to_string()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Project {
+    pub id: ProjectId,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub environment: Environment,
+    pub group: Option<Group>,
+    pub created_at: DateTime<Utc>,
+    /// The viewer's effective role in this project.
+    pub role: ProjectRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub id: GroupId,
+    pub name: String,
+}
+
+/// Someone with a role granted directly in a project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectMember {
+    pub user_id: crate::domain::UserId,
+    pub name: String,
+    pub email: String,
+    pub role: ProjectRole,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(Slug::suggest("Checkout Bot (EU)"), "checkout-bot-eu");
+        assert_eq!(Slug::suggest("  Ünïcode -- name "), "n-code-name");
+        assert!(Slug::parse("checkout-bot").is_ok());
+        for bad in ["a", "Checkout", "-x", "x-", "a--b", "a b", &"x".repeat(61)] {
+            assert!(Slug::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The audit log: every change to memberships, roles, invitations, projects
+//! and settings, newest first.
+use crate::api::audit::load_audit_page;
+use crate::components::feedback::{Loading, PageError};
+use crate::components::org::use_orgs;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let orgs = use_orgs();
+    let page = RwSignal::new(0u64);
+    let entries = Resource::new(
+        move || (orgs.nav.get().and_then(Result::ok).and_then(|n| n.current).map(|c| c.id.0), page.get()),
+        |(org, page)| async move {
+            match org {
+                Some(org) => load_audit_page(org, page).await,
+                None => Err(AppError::NotFound("Organization".into())),
+            }
+        },
+    );
+    view! {
+        <Title text="Audit log" />
+        <header class="page-header">
+            <div>
+                <h1>"Audit log"</h1>
+                <p class="page-subtitle muted">"Who changed what, and when. Visible to Owners and Admins."</p>
+            </div>
+        </header>
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                match entries.await {
+                    Err(error) => view! { <PageError error /> }.into_any(),
+                    Ok(p) if p.entries.is_empty() => view! { <p class="empty-state muted">"Nothing has changed yet."</p> }.into_any(),
+                    Ok(p) => {
+                        let has_next = (p.page + 1) * p.page_size < p.total;
+                        view! {
+                            <div class="table-wrap">
+                                <table class="table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"When"</th>
+                                            <th scope="col">"Who"</th>
+                                            <th scope="col">"What"</th>
+                                            <th scope="col">"Target"</th>
+                                            <th scope="col">"Before"</th>
+                                            <th scope="col">"After"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {p.entries.into_iter().map(|e| view! {
+                                            <tr>
+                                                <td>{e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</td>
+                                                <td>{e.actor}</td>
+                                                <td><code>{e.action}</code></td>
+                                                <td>{e.target}</td>
+                                                <td><code>{e.before.unwrap_or_default()}</code></td>
+                                                <td><code>{e.after.unwrap_or_default()}</code></td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <nav class="pagination" aria-label="Audit log pages">
+                                <span class="muted">{format!("{} entries", p.total)}</span>
+                                <span class="spacer"></span>
+                                <button type="button" class="btn btn-secondary btn-sm" disabled=p.page == 0 on:click=move |_| page.update(|x| *x = x.saturating_sub(1))>"Newer"</button>
+                                <button type="button" class="btn btn-secondary btn-sm" disabled=!has_next on:click=move |_| page.update(|x| *x += 1)>"Older"</button>
+                            </nav>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,120 @@
+//! Organization settings (Owners only): general details and the danger zone.
+use crate::api::orgs::{DeleteOrg, UpdateOrg, load_deletion_preview};
+use crate::components::dialog::{hide, show};
+use crate::components::feedback::{ActionError, ActionSuccess, ErrorAlert, Loading, PageError};
+use crate::components::form::Submit;
+use crate::components::org::use_orgs;
+use crate::domain::OrgSummary;
+use crate::domain::policy::{OrgAction, can};
+use crate::error::AppError;
+use crate::pages::orgs::KindSelect;
+use leptos::html::Dialog;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let orgs = use_orgs();
+    view! {
+        <Title text="Settings" />
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                match orgs.nav.await.map(|n| n.current) {
+                    Ok(Some(org)) if can(org.role, OrgAction::ManageOrganization) => view! { <Settings org /> }.into_any(),
+                    Ok(Some(_)) => view! { <PageError error=AppError::Forbidden /> }.into_any(),
+                    Ok(None) => view! { <PageError error=AppError::NotFound("Organization".into()) /> }.into_any(),
+                    Err(error) => view! { <PageError error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Settings(org: OrgSummary) -> impl IntoView {
+    let orgs = use_orgs();
+    let update: ServerAction<UpdateOrg> = orgs.update;
+    let danger = org.clone();
+    view! {
+        <header class="page-header">
+            <div>
+                <h1>"Settings"</h1>
+                <p class="page-subtitle muted">{org.name.clone()}</p>
+            </div>
+        </header>
+        <div class="stack">
+            <section class="card" aria-labelledby="general-title">
+                <h2 id="general-title" class="card-title">"General"</h2>
+                <ActionForm action=update attr:class="form">
+                    <ActionError action=update />
+                    <ActionSuccess action=update message="Saved." />
+                    <input type="hidden" name="org_id" value=org.id.0 />
+                    <div class="field">
+                        <label for="org-name">"Organization name"</label>
+                        <input id="org-name" name="name" required maxlength="100" value=org.name.clone() />
+                    </div>
+                    <KindSelect selected=org.kind />
+                    <div class="form-actions"><Submit label="Save changes" pending=update.pending() /></div>
+                </ActionForm>
+            </section>
+            <DangerZone org=danger delete=orgs.delete />
+        </div>
+    }
+}
+
+#[component]
+fn DangerZone(org: OrgSummary, delete: ServerAction<DeleteOrg>) -> impl IntoView {
+    let dialog = NodeRef::<Dialog>::new();
+    let opened = RwSignal::new(0u32);
+    let preview = Resource::new(move || opened.get(), move |n| async move { if n == 0 { None } else { Some(load_deletion_preview(org.id.0).await) } });
+    let typed = RwSignal::new(String::new());
+    let name = org.name.clone();
+    let matches = {
+        let name = name.clone();
+        move || typed.get().trim() == name
+    };
+    view! {
+        <section class="card danger-zone" aria-labelledby="danger-title">
+            <h2 id="danger-title" class="card-title">"Danger zone"</h2>
+            <p>"Deleting the organization removes its projects, members, invitations, API keys, usage and invoices. This cannot be undone."</p>
+            <button type="button" class="btn btn-danger" on:click=move |_| { opened.update(|n| *n += 1); show(dialog); }>"Delete organization"</button>
+        </section>
+        <dialog node_ref=dialog class="dialog" aria-labelledby="delete-title">
+            <ActionForm action=delete attr:class="form">
+                <h2 id="delete-title">"Delete " {name.clone()} "?"</h2>
+                <div class="dialog-body stack">
+                    <ActionError action=delete />
+                    <p>"This permanently removes:"</p>
+                    <Transition fallback=|| view! { <Loading label="Counting…" /> }>
+                        {move || Suspend::new(async move {
+                            match preview.await {
+                                Some(Ok(p)) => view! {
+                                    <ul class="deletion-list">
+                                        <li>{p.projects} " projects"</li>
+                                        <li>{p.members} " members"</li>
+                                        <li>{p.invitations} " invitations"</li>
+                                        <li>{p.groups} " project groups"</li>
+                                        <li>{p.api_keys} " API keys"</li>
+                                        <li>{p.usage_events} " usage events"</li>
+                                        <li>{p.invoices} " invoices"</li>
+                                    </ul>
+                                }.into_any(),
+                                Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
+                                None => ().into_any(),
+                            }
+                        })}
+                    </Transition>
+                    <input type="hidden" name="org_id" value=org.id.0 />
+                    <div class="field">
+                        <label for="delete-confirm">"Type " <strong>{name.clone()}</strong> " to confirm"</label>
+                        <input id="delete-confirm" name="confirm" autocomplete="off" on:input=move |ev| typed.set(event_target_value(&ev)) />
+                    </div>
+                </div>
+                <div class="dialog-actions">
+                    <button type="button" class="btn btn-secondary" on:click=move |_| hide(dialog)>"Cancel"</button>
+                    <button type="submit" class="btn btn-danger" disabled=move || !matches() || delete.pending().get()>"Delete organization"</button>
+                </div>
+            </ActionForm>
+        </dialog>
+    }
+}

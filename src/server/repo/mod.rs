@@ -1,0 +1,24 @@
+//! Queries per aggregate. Every function takes a guard context (or an id it
+//! scopes by), so no query can reach across organizations or projects.
+pub mod audit;
+pub mod invitations;
+pub mod orgs;
+pub mod projects;
+pub mod team;
+
+use crate::error::AppError;
+use sea_orm::{DbErr, SqlErr};
+
+/// Turn a unique-constraint violation into a user-facing conflict.
+pub fn conflict_on_unique(err: DbErr, message: &str) -> AppError {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(message.to_string()),
+        _ => AppError::from(err),
+    }
+}
+
+/// `LIKE` pattern for a case-insensitive substring search, wildcards escaped.
+pub fn like_pattern(search: &str) -> String {
+    let escaped = search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}

@@ -1,0 +1,122 @@
+//! Organizations: create, list, switch, rename, delete.
+use crate::domain::{OrgId, OrgKind, OrgRole, OrgSummary, User, org::DeletionPreview};
+use crate::error::{AppError, AppResult};
+use crate::server::db::begin_write;
+use crate::server::entities::{invitation, membership, organization, project, project_group, user};
+use crate::server::guard::OrgCtx;
+use crate::server::repo::audit;
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde_json::json;
+
+/// Create an organization with its creator as first Owner, and switch to it.
+pub async fn create(db: &DatabaseConnection, creator: &User, name: String, kind: OrgKind) -> AppResult<OrgId> {
+    let tx = begin_write(db).await?;
+    let now = Utc::now();
+    let org = organization::ActiveModel {
+        name: Set(name.clone()),
+        kind: Set(kind.as_str().into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await?;
+    membership::ActiveModel {
+        org_id: Set(org.id),
+        user_id: Set(creator.id.0),
+        role: Set(OrgRole::Owner.as_str().into()),
+        invited_by: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await?;
+    set_current(&tx, creator, org.id).await?;
+    audit::record(&tx, org.id, creator, "organization.created", name.clone(), None, Some(json!({"name": name, "type": kind.as_str()}))).await?;
+    tx.commit().await?;
+    Ok(OrgId(org.id))
+}
+
+pub async fn set_current(db: &impl ConnectionTrait, user: &User, org_id: i64) -> AppResult<()> {
+    user::ActiveModel { id: Set(user.id.0), current_org_id: Set(Some(org_id)), ..Default::default() }.update(db).await?;
+    Ok(())
+}
+
+/// Every organization `user` belongs to, by name.
+pub async fn list_for(db: &impl ConnectionTrait, user: &User) -> AppResult<Vec<OrgSummary>> {
+    let memberships = membership::Entity::find().filter(membership::Column::UserId.eq(user.id.0)).all(db).await?;
+    let orgs = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(memberships.iter().map(|m| m.org_id)))
+        .order_by_asc(organization::Column::Name)
+        .all(db)
+        .await?;
+    Ok(orgs
+        .into_iter()
+        .filter_map(|o| {
+            let role = memberships.iter().find(|m| m.org_id == o.id).and_then(|m| OrgRole::parse(&m.role))?;
+            Some(OrgSummary { id: OrgId(o.id), name: o.name, kind: OrgKind::parse(&o.kind).unwrap_or(OrgKind::Company), role })
+        })
+        .collect())
+}
+
+pub async fn member_count(db: &impl ConnectionTrait, org_id: i64) -> AppResult<u64> {
+    Ok(membership::Entity::find().filter(membership::Column::OrgId.eq(org_id)).count(db).await?)
+}
+
+pub async fn update(db: &DatabaseConnection, ctx: &OrgCtx, name: String, kind: OrgKind) -> AppResult<()> {
+    let tx = begin_write(db).await?;
+    let before = json!({"name": ctx.org.name, "type": ctx.org.kind});
+    organization::ActiveModel {
+        id: Set(ctx.org.id),
+        name: Set(name.clone()),
+        kind: Set(kind.as_str().into()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&tx)
+    .await?;
+    audit::record(&tx, ctx.org.id, &ctx.user, "organization.updated", name.clone(), Some(before), Some(json!({"name": name, "type": kind.as_str()})))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn deletion_preview(db: &impl ConnectionTrait, ctx: &OrgCtx) -> AppResult<DeletionPreview> {
+    let org_id = ctx.org.id;
+    Ok(DeletionPreview {
+        name: ctx.org.name.clone(),
+        projects: project::Entity::find().filter(project::Column::OrgId.eq(org_id)).count(db).await?,
+        members: member_count(db, org_id).await?,
+        invitations: invitation::Entity::find().filter(invitation::Column::OrgId.eq(org_id)).count(db).await?,
+        groups: project_group::Entity::find().filter(project_group::Column::OrgId.eq(org_id)).count(db).await?,
+        // API keys, usage events and invoices arrive with their features.
+        api_keys: 0,
+        usage_events: 0,
+        invoices: 0,
+    })
+}
+
+/// Delete the organization and everything in it, all or nothing. The
+/// database's ON DELETE CASCADE removes the rows that hang off it.
+pub async fn delete(db: &DatabaseConnection, ctx: &OrgCtx, confirm_name: &str) -> AppResult<()> {
+    if confirm_name.trim() != ctx.org.name {
+        return Err(AppError::invalid("Type the organization's name exactly to confirm."));
+    }
+    let tx = begin_write(db).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::CurrentOrgId, Expr::value(Option::<i64>::None))
+        .filter(user::Column::CurrentOrgId.eq(ctx.org.id))
+        .exec(&tx)
+        .await?;
+    let deleted = organization::Entity::delete_by_id(ctx.org.id).exec(&tx).await?;
+    if deleted.rows_affected != 1 {
+        return Err(AppError::NotFound("Organization".into()));
+    }
+    tx.commit().await?;
+    tracing::info!(org_id = ctx.org.id, by = ctx.user.id.0, "organization deleted");
+    Ok(())
+}
