@@ -101,7 +101,11 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             let state = AppState::new(config).await?;
             match seed::seed_demo(&state).await.map_err(|e| e.to_string())? {
                 Some(demo) => println!("{demo}"),
-                None => println!("seed-demo: the database already has accounts; left it as it is"),
+                None => println!(
+                    "seed-demo: the database already has accounts; left it as it is.\nDemo sign-in (if it was seeded): {} / {}",
+                    seed::DEMO_OWNER_EMAIL,
+                    seed::DEMO_PASSWORD
+                ),
             }
             Ok(())
         }

@@ -146,6 +146,7 @@ macro_rules! on_both_engines {
     };
 }
 
+#[derive(Debug)]
 pub struct Res {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,

@@ -1,7 +1,10 @@
 //! The one integration-test binary. Each test starts the real server on a
 //! free port with a fresh database and drives it over HTTP.
+mod fixtures;
 mod helpers;
 
 mod accounts;
 mod operations;
+mod permissions;
+mod rules;
 mod security;

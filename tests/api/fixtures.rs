@@ -1,0 +1,126 @@
+//! Organizations built through the real endpoints: sign up, create, invite,
+//! accept. Every email is unique so fixtures never collide.
+use crate::helpers::*;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Statement};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static NEXT: AtomicU64 = AtomicU64::new(1);
+
+pub fn unique_email(prefix: &str) -> String {
+    format!("{prefix}-{}@example.com", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+pub struct Person {
+    pub client: Client,
+    pub email: String,
+}
+
+pub struct OrgFx {
+    pub id: i64,
+    pub name: String,
+    pub owner: Person,
+    /// Two projects: the Guest in `join_guest` gets the first only.
+    pub projects: Vec<(i64, String)>,
+}
+
+pub async fn person(app: &TestApp, prefix: &str) -> Person {
+    let email = unique_email(prefix);
+    let client = signed_up(app, prefix, &email).await;
+    Person { client, email }
+}
+
+pub async fn create_org(p: &mut Person, name: &str) -> i64 {
+    let res = p.client.call("orgs/create", &[("name", name), ("kind", "company")]).await;
+    assert_eq!(res.status, StatusCode::OK, "create org: {}", res.body);
+    res.json().as_i64().expect("org id")
+}
+
+pub async fn create_project(p: &mut Person, org_id: i64, name: &str) -> Result<(i64, String), Res> {
+    let org = org_id.to_string();
+    let res = p
+        .client
+        .call("projects/create", &[("org_id", &org), ("name", name), ("slug", ""), ("description", ""), ("environment", "production"), ("group", "Engineering")])
+        .await;
+    if res.status != StatusCode::OK {
+        return Err(res);
+    }
+    let v = res.json();
+    Ok((v["id"].as_i64().unwrap(), v["slug"].as_str().unwrap().to_string()))
+}
+
+pub async fn org(app: &TestApp, name: &str) -> OrgFx {
+    let mut owner = person(app, "owner").await;
+    let id = create_org(&mut owner, name).await;
+    let mut projects = Vec::new();
+    for p in ["Alpha", "Beta"] {
+        projects.push(create_project(&mut owner, id, &format!("{name} {p}")).await.unwrap());
+    }
+    OrgFx { id, name: name.into(), owner, projects }
+}
+
+/// The token at the end of an invite link.
+pub fn token_of(link: &str) -> String {
+    link.rsplit('/').next().unwrap().to_string()
+}
+
+/// Invite `email` as `role` (with optional `project_id:role` grants); returns the response.
+pub async fn invite(by: &mut Person, org_id: i64, email: &str, role: &str, grants: &str) -> Res {
+    by.client.call("team/invite", &[("org_id", &org_id.to_string()), ("emails", email), ("role", role), ("projects", grants)]).await
+}
+
+/// A new user who joins `fx` as `role` through an accepted invitation.
+pub async fn join(app: &TestApp, fx: &mut OrgFx, role: &str, grants: &str) -> Person {
+    let mut p = person(app, role).await;
+    let res = invite(&mut fx.owner, fx.id, &p.email, role, grants).await;
+    assert_eq!(res.status, StatusCode::OK, "invite: {}", res.body);
+    let link = res.json()[0]["link"].as_str().expect("link without SMTP").to_string();
+    let accepted = p.client.call("invitations/accept", &[("token", &token_of(&link))]).await;
+    assert_eq!(accepted.status, StatusCode::OK, "accept: {}", accepted.body);
+    p
+}
+
+pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let backend = app.state.db.get_database_backend();
+    let row = app.state.db.query_one_raw(Statement::from_string(backend, sql.to_string())).await.unwrap().unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+pub async fn member_id(app: &TestApp, org_id: i64, email: &str) -> i64 {
+    scalar(app, &format!("SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = {org_id} AND u.email = '{email}'")).await
+}
+
+pub async fn user_id(app: &TestApp, email: &str) -> i64 {
+    scalar(app, &format!("SELECT id FROM users WHERE email = '{email}'")).await
+}
+
+pub async fn owners(app: &TestApp, org_id: i64) -> i64 {
+    scalar(app, &format!("SELECT COUNT(*) FROM memberships WHERE org_id = {org_id} AND role = 'owner'")).await
+}
+
+/// Row counts of every table that holds organization data (sessions excluded).
+pub async fn all_counts(app: &TestApp) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for t in ["users", "organizations", "memberships", "projects", "project_groups", "project_members", "invitations", "audit_log"] {
+        out.push((t.to_string(), count_rows(app, t).await));
+    }
+    out
+}
+
+/// Row counts that belong to one organization.
+pub async fn org_counts(app: &TestApp, org_id: i64) -> Vec<(String, i64)> {
+    let q = [
+        ("organizations", format!("SELECT COUNT(*) FROM organizations WHERE id = {org_id}")),
+        ("memberships", format!("SELECT COUNT(*) FROM memberships WHERE org_id = {org_id}")),
+        ("projects", format!("SELECT COUNT(*) FROM projects WHERE org_id = {org_id}")),
+        ("project_groups", format!("SELECT COUNT(*) FROM project_groups WHERE org_id = {org_id}")),
+        ("project_members", format!("SELECT COUNT(*) FROM project_members pm JOIN projects p ON p.id = pm.project_id WHERE p.org_id = {org_id}")),
+        ("invitations", format!("SELECT COUNT(*) FROM invitations WHERE org_id = {org_id}")),
+        ("audit_log", format!("SELECT COUNT(*) FROM audit_log WHERE org_id = {org_id}")),
+    ];
+    let mut out = Vec::new();
+    for (t, sql) in q {
+        out.push((t.to_string(), scalar(app, &sql).await));
+    }
+    out
+}
