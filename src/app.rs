@@ -12,7 +12,7 @@ use crate::pages::{auth::LoginPage, auth::SignupPage, errors::NotFound, home::Ho
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// Sets the saved theme before first paint, so a dark-theme user sees no flash.
 const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('plinth-theme');if(t)document.documentElement.dataset.theme=t}catch(e){}";
@@ -46,24 +46,27 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/plinth.css" />
         <Title formatter=|page: String| if page.is_empty() { "Plinth".to_string() } else { format!("{page} · Plinth") } />
+        // Every page renders once its data is ready (SsrMode::Async): the
+        // console's nested boundaries hydrate reliably that way, where
+        // out-of-order streaming let server and browser disagree.
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/signup") view=SignupPage />
-                <Route path=path!("/invite/:token") view=InvitePage />
-                <ParentRoute path=path!("") view=ConsoleLayout>
-                    <Route path=path!("") view=HomePage />
-                    <Route path=path!("/profile") view=ProfilePage />
-                    <Route path=path!("/orgs/new") view=NewOrgPage />
-                    <Route path=path!("/team") view=TeamPage />
-                    <Route path=path!("/audit") view=AuditPage />
-                    <Route path=path!("/settings") view=SettingsPage />
-                    <Route path=path!("/projects/new") view=NewProjectPage />
-                    <ParentRoute path=path!("/projects/:slug") view=ProjectLayout>
-                        <Route path=path!("") view=ProjectOverview />
-                        <Route path=path!("/members") view=ProjectMembersPage />
-                        <Route path=path!("/settings") view=ProjectSettingsPage />
-                        <Route path=path!("/:section") view=ProjectSectionPending />
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/new") view=NewOrgPage ssr=SsrMode::Async />
+                    <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/new") view=NewProjectPage ssr=SsrMode::Async />
+                    <ParentRoute path=path!("/projects/:slug") view=ProjectLayout ssr=SsrMode::Async>
+                        <Route path=path!("") view=ProjectOverview ssr=SsrMode::Async />
+                        <Route path=path!("/members") view=ProjectMembersPage ssr=SsrMode::Async />
+                        <Route path=path!("/settings") view=ProjectSettingsPage ssr=SsrMode::Async />
+                        <Route path=path!("/:section") view=ProjectSectionPending ssr=SsrMode::Async />
                     </ParentRoute>
                 </ParentRoute>
             </Routes>

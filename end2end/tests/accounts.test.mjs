@@ -47,10 +47,10 @@ test('the theme toggle switches to dark and is remembered', async () => {
 });
 
 test('a signed-out visit goes to sign-in and comes back afterwards', async () => {
-  const page = await newPage(browser);
   const email = uniqueEmail('return');
-  await signUp(page, { email });
-  await page.context().clearCookies();
+  await signUp(await newPage(browser), { email });
+  // A fresh browser context: signed out, with no requests in flight.
+  const page = await newPage(browser);
   await page.goto('/profile');
   await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('next') === '/profile');
   await hydrated(page);

@@ -6,11 +6,11 @@ use leptos::prelude::*;
 pub const AUDIT_PAGE_SIZE: u64 = 50;
 
 #[server(endpoint = "audit/page")]
-pub async fn load_audit_page(org_id: i64, page: u64) -> Result<AuditPage, AppError> {
+pub async fn load_audit_page(org_id: Option<i64>, page: u64) -> Result<AuditPage, AppError> {
     use crate::api::prelude::*;
     let user = require_user()?;
     let db = &state().db;
-    let ctx = guard::org(db, &user, crate::domain::OrgId(org_id)).await?;
+    let ctx = guard::org_or_current(db, &user, org_id).await?;
     ctx.require(crate::domain::policy::OrgAction::ViewAuditLog)?;
     let (entries, total) = repo::audit::page(db, ctx.org.id, page, AUDIT_PAGE_SIZE).await?;
     Ok(AuditPage { entries, total, page, page_size: AUDIT_PAGE_SIZE })

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 pub struct ProjectView {
     pub org: OrgSummary,
     pub project: Project,
+    /// The organization's groups, to suggest in the settings form.
+    pub groups: Vec<Group>,
     pub can_edit: bool,
     pub can_manage_members: bool,
     pub can_delete: bool,
@@ -27,6 +29,24 @@ pub struct ProjectMembers {
     /// Organization members without a direct role here yet.
     pub candidates: Vec<Candidate>,
     pub can_manage: bool,
+}
+
+/// What the new-project form needs: the current organization and its groups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectForm {
+    pub org: OrgSummary,
+    pub groups: Vec<Group>,
+    pub can_create: bool,
+}
+
+#[server(endpoint = "projects/form")]
+pub async fn load_project_form() -> Result<ProjectForm, AppError> {
+    use crate::api::prelude::*;
+    use crate::domain::policy::{OrgAction, can};
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::require_current_org(db, &user).await?;
+    Ok(ProjectForm { groups: repo::projects::groups(db, ctx.org.id).await?, can_create: can(ctx.role, OrgAction::CreateProject), org: ctx.summary() })
 }
 
 #[server(endpoint = "projects/groups")]
@@ -73,6 +93,7 @@ pub async fn load_project(slug: String) -> Result<ProjectView, AppError> {
         can_edit: can_in_project(ctx.role, ProjectAction::EditSettings),
         can_manage_members: can_in_project(ctx.role, ProjectAction::ManageMembers),
         can_delete: can_in_project(ctx.role, ProjectAction::Delete),
+        groups: repo::projects::groups(db, ctx.org.org.id).await?,
         project: repo::projects::describe(db, &ctx).await?,
     })
 }
@@ -105,13 +126,14 @@ pub async fn delete_project(project_id: i64, confirm: String) -> Result<(), AppE
     Ok(())
 }
 
+/// Members of a project of the current organization, by slug.
 #[server(endpoint = "projects/members")]
-pub async fn load_project_members(project_id: i64) -> Result<ProjectMembers, AppError> {
+pub async fn load_project_members(slug: String) -> Result<ProjectMembers, AppError> {
     use crate::api::prelude::*;
     use crate::domain::policy::{ProjectAction, can_in_project};
     let user = require_user()?;
     let db = &state().db;
-    let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
+    let ctx = guard::project_by_slug(db, &user, &slug).await?;
     ctx.require(ProjectAction::View)?;
     let members = repo::projects::members(db, &ctx).await?;
     let can_manage = can_in_project(ctx.role, ProjectAction::ManageMembers);

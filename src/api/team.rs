@@ -5,13 +5,14 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[server(endpoint = "team/page")]
-pub async fn load_team_page(org_id: i64, search: String, role: String, sort: String, desc: bool, page: u64) -> Result<TeamPage, AppError> {
+/// `org_id` is optional: pages pass none and get the current organization.
+pub async fn load_team_page(org_id: Option<i64>, search: String, role: String, sort: String, desc: bool, page: u64) -> Result<TeamPage, AppError> {
     use crate::api::prelude::*;
     use crate::domain::policy::{OrgAction, can};
     use crate::domain::team::TeamSort;
     let user = require_user()?;
     let db = &state().db;
-    let ctx = guard::org(db, &user, crate::domain::OrgId(org_id)).await?;
+    let ctx = guard::org_or_current(db, &user, org_id).await?;
     ctx.require(OrgAction::ViewTeam)?;
     let query = repo::team::TeamQuery {
         search: search.chars().take(100).collect(),

@@ -5,7 +5,7 @@ use crate::components::feedback::{ActionError, Loading, PageError};
 use crate::api::orgs::{LeaveOrg, SwitchOrg};
 use crate::components::dialog::ConfirmButton;
 use crate::components::org::use_orgs;
-use crate::domain::User;
+use crate::domain::{OrgSummary, User};
 use crate::domain::policy::{OrgAction, can};
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
@@ -42,14 +42,17 @@ pub fn ConsoleLayout() -> impl IntoView {
                 <OrgSwitcher />
                 <span class="spacer"></span>
                 <ThemeToggle />
-                <Transition fallback=|| view! { <span class="avatar skeleton" aria-hidden="true"></span> }>
+                <Suspense fallback=|| view! { <span class="avatar skeleton" aria-hidden="true"></span> }>
                     {move || Suspend::new(async move {
+                        // One boundary awaits both: boundaries nested inside
+                        // another's async body do not hydrate reliably.
+                        let org = orgs.nav.await.ok().and_then(|n| n.current);
                         match auth.user.await {
-                            Ok(Some(user)) => view! { <UserMenu user /> }.into_any(),
+                            Ok(Some(user)) => view! { <UserMenu user org /> }.into_any(),
                             _ => view! { <SignedOut /> }.into_any(),
                         }
                     })}
-                </Transition>
+                </Suspense>
             </header>
             <aside class="sidebar" id="sidebar">
                 <nav aria-label="Main">
@@ -63,7 +66,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                     <ActionError action=orgs.leave />
                     <ActionError action=orgs.switch />
                 </div>
-                <Transition fallback=|| view! { <Loading /> }>
+                <Suspense fallback=|| view! { <Loading /> }>
                     {move || Suspend::new(async move {
                         match auth.user.await {
                             Ok(Some(_)) => view! { <Outlet /> }.into_any(),
@@ -71,7 +74,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                             Err(error) => view! { <PageError error /> }.into_any(),
                         }
                     })}
-                </Transition>
+                </Suspense>
             </main>
         </div>
     }
@@ -137,7 +140,7 @@ fn Menu(
 }
 
 #[component]
-fn UserMenu(user: User) -> impl IntoView {
+fn UserMenu(user: User, org: Option<OrgSummary>) -> impl IntoView {
     let logout = use_auth().logout;
     let initials = user.initials();
     view! {
@@ -150,7 +153,7 @@ fn UserMenu(user: User) -> impl IntoView {
             <p class="menu-item muted">{user.email.clone()}</p>
             <hr />
             <a class="menu-item" href="/profile">"Profile"</a>
-            <LeaveOrgItem />
+            {org.clone().map(|org| view! { <LeaveOrgItem org /> })}
             <ActionForm action=logout>
                 <button type="submit" class="menu-item">"Sign out"</button>
             </ActionForm>
@@ -160,24 +163,20 @@ fn UserMenu(user: User) -> impl IntoView {
 
 /// "Leave organization" in the account menu, with a confirmation.
 #[component]
-fn LeaveOrgItem() -> impl IntoView {
+fn LeaveOrgItem(org: OrgSummary) -> impl IntoView {
     let orgs = use_orgs();
-    move || {
-        orgs.current().map(|org| {
-            let id = org.id.0;
-            view! {
-                <ConfirmButton
-                    label="Leave organization"
-                    class="menu-item"
-                    title=format!("Leave {}?", org.name)
-                    message="You will lose access to its projects and data until someone invites you again."
-                    confirm_label="Leave"
-                    on_confirm=move |_| {
-                        orgs.leave.dispatch(LeaveOrg { org_id: id });
-                    }
-                />
+    let id = org.id.0;
+    view! {
+        <ConfirmButton
+            label="Leave organization"
+            class="menu-item"
+            title=format!("Leave {}?", org.name)
+            message="You will lose access to its projects and data until someone invites you again."
+            confirm_label="Leave"
+            on_confirm=move |_| {
+                orgs.leave.dispatch(LeaveOrg { org_id: id });
             }
-        })
+        />
     }
 }
 
@@ -186,7 +185,7 @@ fn LeaveOrgItem() -> impl IntoView {
 fn OrgSwitcher() -> impl IntoView {
     let orgs = use_orgs();
     view! {
-        <Transition fallback=|| view! { <span class="org-switcher skeleton" aria-hidden="true"></span> }>
+        <Suspense fallback=|| view! { <span class="org-switcher skeleton" aria-hidden="true"></span> }>
             {move || Suspend::new(async move {
                 let nav = orgs.nav.await.ok();
                 let current = nav.as_ref().and_then(|n| n.current.clone());
@@ -233,7 +232,7 @@ fn OrgSwitcher() -> impl IntoView {
                     </Menu>
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -242,7 +241,7 @@ fn OrgSwitcher() -> impl IntoView {
 fn SidebarLinks() -> impl IntoView {
     let orgs = use_orgs();
     view! {
-        <Transition fallback=|| ()>
+        <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let role = orgs.nav.await.ok().and_then(|n| n.current).map(|c| c.role);
                 role.map(|role| {
@@ -255,7 +254,7 @@ fn SidebarLinks() -> impl IntoView {
                     }
                 })
             })}
-        </Transition>
+        </Suspense>
     }
 }
 

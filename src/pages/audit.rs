@@ -3,7 +3,6 @@
 use crate::api::audit::load_audit_page;
 use crate::components::feedback::{Loading, PageError};
 use crate::components::org::use_orgs;
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,15 +10,7 @@ use leptos_meta::Title;
 pub fn AuditPage() -> impl IntoView {
     let orgs = use_orgs();
     let page = RwSignal::new(0u64);
-    let entries = Resource::new(
-        move || (orgs.nav.get().and_then(Result::ok).and_then(|n| n.current).map(|c| c.id.0), page.get()),
-        |(org, page)| async move {
-            match org {
-                Some(org) => load_audit_page(org, page).await,
-                None => Err(AppError::NotFound("Organization".into())),
-            }
-        },
-    );
+    let entries = Resource::new(move || (orgs.epoch.get(), page.get()), |(_, page)| load_audit_page(None, page));
     view! {
         <Title text="Audit log" />
         <header class="page-header">
@@ -28,7 +19,7 @@ pub fn AuditPage() -> impl IntoView {
                 <p class="page-subtitle muted">"Who changed what, and when. Visible to Owners and Admins."</p>
             </div>
         </header>
-        <Transition fallback=|| view! { <Loading /> }>
+        <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match entries.await {
                     Err(error) => view! { <PageError error /> }.into_any(),
@@ -72,6 +63,6 @@ pub fn AuditPage() -> impl IntoView {
                     }
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }

@@ -12,7 +12,7 @@ pub fn HomePage() -> impl IntoView {
     let dashboard = Resource::new(move || orgs.epoch.get(), |_| load_dashboard());
     view! {
         <Title text="Dashboard" />
-        <Transition fallback=|| view! { <Loading /> }>
+        <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
                     Ok(Some(d)) => view! { <OrgDashboard d /> }.into_any(),
@@ -20,7 +20,7 @@ pub fn HomePage() -> impl IntoView {
                     Err(error) => view! { <PageError error /> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 

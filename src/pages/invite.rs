@@ -29,7 +29,7 @@ pub fn InvitePage() -> impl IntoView {
         <main class="auth-page" id="main">
             <div class="auth-card card">
                 <a class="brand" href="/"><span class="brand-mark" aria-hidden="true"></span>"Plinth"</a>
-                <Transition fallback=|| view! { <Loading /> }>
+                <Suspense fallback=|| view! { <Loading /> }>
                     {move || Suspend::new(async move {
                         let here = format!("/invite/{}", token());
                         match view_data.await {
@@ -80,7 +80,7 @@ pub fn InvitePage() -> impl IntoView {
                             }.into_any(),
                         }
                     })}
-                </Transition>
+                </Suspense>
             </div>
         </main>
     }

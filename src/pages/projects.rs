@@ -2,14 +2,14 @@
 //! members, and project settings.
 use crate::api::projects::{
     CreateProject, DeleteProject, ProjectView, RemoveProjectMember, SetProjectMember, UpdateProject, load_project, load_project_members,
-    project_groups,
+    load_project_form,
 };
 use crate::components::dialog::ConfirmButton;
 use crate::components::feedback::{ActionError, ActionSuccess, ErrorAlert, Loading, PageError};
 use crate::components::form::{Field, Submit};
 use crate::components::org::use_orgs;
 use crate::domain::ProjectRole;
-use crate::domain::project::Environment;
+use crate::domain::project::{Environment, Group};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -30,19 +30,14 @@ fn EnvironmentSelect(selected: Environment) -> impl IntoView {
 
 /// Group name with suggestions from the organization's existing groups.
 #[component]
-fn GroupField(org_id: i64, #[prop(optional, into)] value: String) -> impl IntoView {
-    let groups = Resource::new(|| (), move |_| project_groups(org_id));
+fn GroupField(groups: Vec<Group>, #[prop(optional, into)] value: String) -> impl IntoView {
     view! {
         <div class="field">
             <label for="field-group">"Group (optional)"</label>
             <input id="field-group" name="group" list="group-options" maxlength="60" value=value aria-describedby="field-group-hint" />
             <p class="hint" id="field-group-hint">"Usage and cost roll up per group, e.g. Engineering or Marketing."</p>
             <datalist id="group-options">
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        groups.await.unwrap_or_default().into_iter().map(|g| view! { <option value=g.name></option> }).collect_view()
-                    })}
-                </Transition>
+                {groups.into_iter().map(|g| view! { <option value=g.name></option> }).collect_view()}
             </datalist>
         </div>
     }
@@ -52,6 +47,7 @@ fn GroupField(org_id: i64, #[prop(optional, into)] value: String) -> impl IntoVi
 pub fn NewProjectPage() -> impl IntoView {
     let orgs = use_orgs();
     let create = ServerAction::<CreateProject>::new();
+    let form = Resource::new(move || orgs.epoch.get(), |_| load_project_form());
     view! {
         <Title text="New project" />
         <header class="page-header">
@@ -60,10 +56,12 @@ pub fn NewProjectPage() -> impl IntoView {
                 <p class="page-subtitle muted">"A project holds API keys, usage and its own members."</p>
             </div>
         </header>
-        <Transition fallback=|| view! { <Loading /> }>
+        <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
-                let Some(org) = orgs.nav.await.ok().and_then(|n| n.current) else {
-                    return view! { <PageError error=AppError::NotFound("Organization".into()) /> }.into_any();
+                let (org, groups) = match form.await {
+                    Ok(f) if f.can_create => (f.org, f.groups),
+                    Ok(_) => return view! { <PageError error=AppError::Forbidden /> }.into_any(),
+                    Err(error) => return view! { <PageError error /> }.into_any(),
                 };
                 view! {
                     <section class="card">
@@ -77,7 +75,7 @@ pub fn NewProjectPage() -> impl IntoView {
                                 <textarea id="field-description" name="description" rows="2" maxlength="500"></textarea>
                             </div>
                             <EnvironmentSelect selected=Environment::Development />
-                            <GroupField org_id=org.id.0 />
+                            <GroupField groups />
                             <p class="hint">"Projects belong to " {org.name.clone()} " for good: they cannot move to another organization."</p>
                             <div class="form-actions">
                                 <Submit label="Create project" pending=create.pending() />
@@ -87,7 +85,7 @@ pub fn NewProjectPage() -> impl IntoView {
                     </section>
                 }.into_any()
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -100,7 +98,7 @@ pub fn ProjectLayout() -> impl IntoView {
     let project = Resource::new(move || (slug(), orgs.epoch.get()), |(slug, _)| load_project(slug));
     provide_context(project);
     view! {
-        <Transition fallback=|| view! { <Loading /> }>
+        <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match project.await {
                     Err(error) => view! { <PageError error /> }.into_any(),
@@ -119,12 +117,14 @@ pub fn ProjectLayout() -> impl IntoView {
                             <nav class="tabs" aria-label="Project sections">
                                 {sections.into_iter().map(|(path, label)| view! { <A href=format!("{base}{path}") exact=true>{label}</A> }).collect_view()}
                             </nav>
-                            <Outlet />
                         }.into_any()
                     }
                 }
             })}
-        </Transition>
+        </Suspense>
+        // Outside the boundary above: sections create their own resources,
+        // which must not be made inside another boundary's async body.
+        <Outlet />
     }
 }
 
@@ -172,19 +172,17 @@ pub fn ProjectMembersPage() -> impl IntoView {
     let project = use_project();
     let set = ServerAction::<SetProjectMember>::new();
     let remove = ServerAction::<RemoveProjectMember>::new();
+    let params = use_params_map();
+    // Keyed by the URL, not by the project resource's value, so server and
+    // browser resolve it the same way.
     let members = Resource::new(
-        move || (project.get().and_then(Result::ok).map(|v| v.project.id.0), set.version().get(), remove.version().get()),
-        |(id, ..)| async move {
-            match id {
-                Some(id) => load_project_members(id).await,
-                None => Err(AppError::NotFound("Project".into())),
-            }
-        },
+        move || (params.read().get("slug").unwrap_or_default(), set.version().get(), remove.version().get()),
+        |(slug, ..)| load_project_members(slug),
     );
     view! {
         <ActionError action=set />
         <ActionError action=remove />
-        <Transition fallback=|| view! { <Loading /> }>
+        <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 let project_id = project.await.map(|v| v.project.id.0).unwrap_or_default();
                 match members.await {
@@ -249,7 +247,7 @@ pub fn ProjectMembersPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -259,7 +257,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
     let update = ServerAction::<UpdateProject>::new();
     let delete = ServerAction::<DeleteProject>::new();
     view! {
-        <Transition fallback=|| view! { <Loading /> }>
+        <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 let v = match project.await {
                     Ok(v) => v,
@@ -282,7 +280,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                                 <div class="field"><label for="p-name">"Name"</label><input id="p-name" name="name" required maxlength="60" value=p.name.clone() /></div>
                                 <div class="field"><label for="p-description">"Description"</label><textarea id="p-description" name="description" rows="2" maxlength="500" prop:value=p.description.clone()></textarea></div>
                                 <EnvironmentSelect selected=p.environment />
-                                <GroupField org_id=v.org.id.0 value=p.group.clone().map(|g| g.name).unwrap_or_default() />
+                                <GroupField groups=v.groups.clone() value=p.group.clone().map(|g| g.name).unwrap_or_default() />
                                 <p class="hint">"The slug (" <code>{p.slug.clone()}</code> ") stays the same, and projects cannot move to another organization."</p>
                                 <div class="form-actions"><Submit label="Save changes" pending=update.pending() /></div>
                             </ActionForm>
@@ -307,6 +305,6 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                     </div>
                 }.into_any()
             })}
-        </Transition>
+        </Suspense>
     }
 }

@@ -17,7 +17,7 @@ pub fn SettingsPage() -> impl IntoView {
     let orgs = use_orgs();
     view! {
         <Title text="Settings" />
-        <Transition fallback=|| view! { <Loading /> }>
+        <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match orgs.nav.await.map(|n| n.current) {
                     Ok(Some(org)) if can(org.role, OrgAction::ManageOrganization) => view! { <Settings org /> }.into_any(),
@@ -26,7 +26,7 @@ pub fn SettingsPage() -> impl IntoView {
                     Err(error) => view! { <PageError error /> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -85,7 +85,7 @@ fn DangerZone(org: OrgSummary, delete: ServerAction<DeleteOrg>) -> impl IntoView
                 <div class="dialog-body stack">
                     <ActionError action=delete />
                     <p>"This permanently removes:"</p>
-                    <Transition fallback=|| view! { <Loading label="Counting…" /> }>
+                    <Suspense fallback=|| view! { <Loading label="Counting…" /> }>
                         {move || Suspend::new(async move {
                             match preview.await {
                                 Some(Ok(p)) => view! {
@@ -103,7 +103,7 @@ fn DangerZone(org: OrgSummary, delete: ServerAction<DeleteOrg>) -> impl IntoView
                                 None => ().into_any(),
                             }
                         })}
-                    </Transition>
+                    </Suspense>
                     <input type="hidden" name="org_id" value=org.id.0 />
                     <div class="field">
                         <label for="delete-confirm">"Type " <strong>{name.clone()}</strong> " to confirm"</label>

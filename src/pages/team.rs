@@ -5,7 +5,7 @@ use crate::api::orgs::load_dashboard;
 use crate::components::dialog::{ConfirmButton, hide, show};
 use crate::components::feedback::{ActionError, ErrorAlert, Loading, PageError};
 use crate::components::org::use_orgs;
-use crate::domain::policy::invitable_roles;
+use crate::domain::policy::{OrgAction, can, invitable_roles};
 use crate::domain::team::{InvitationRow, InvitationStatus, MemberRow, TeamPage as Page, TeamSort};
 use crate::domain::{OrgRole, OrgSummary, ProjectRole};
 use crate::error::AppError;
@@ -21,23 +21,6 @@ fn date(d: &chrono::DateTime<chrono::Utc>) -> String {
 #[component]
 pub fn TeamPage() -> impl IntoView {
     let orgs = use_orgs();
-    view! {
-        <Title text="Team" />
-        <Transition fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                match orgs.nav.await.map(|n| n.current) {
-                    Ok(Some(org)) => view! { <Team org /> }.into_any(),
-                    Ok(None) => view! { <PageError error=AppError::NotFound("Organization".into()) /> }.into_any(),
-                    Err(error) => view! { <PageError error /> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn Team(org: OrgSummary) -> impl IntoView {
-    let org_id = org.id.0;
     let search = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
     let sort = RwSignal::new(TeamSort::Name);
@@ -49,33 +32,60 @@ fn Team(org: OrgSummary) -> impl IntoView {
     let revoke = ServerAction::<RevokeInvitation>::new();
     let resend = ServerAction::<ResendInvitation>::new();
     let invite = ServerAction::<Invite>::new();
+    // Created here, outside any Suspense body, and keyed by plain signals
+    // (not by another resource's value): otherwise server and browser can
+    // resolve it differently and hydration fails.
     let table = Resource::new(
         move || {
-            (search.get(), role.get(), sort.get(), desc.get(), page.get(), changed.get(), remove.version().get(), revoke.version().get(), resend.version().get(), invite.version().get())
+            let versions = (remove.version().get(), revoke.version().get(), resend.version().get(), invite.version().get(), changed.get());
+            (orgs.epoch.get(), search.get(), role.get(), sort.get(), desc.get(), page.get(), versions)
         },
-        move |(search, role, sort, desc, page, ..)| load_team_page(org_id, search, role, sort.as_str().to_string(), desc, page),
+        |(_, search, role, sort, desc, page, _)| load_team_page(None, search, role, sort.as_str().to_string(), desc, page),
     );
     let invite_dialog = NodeRef::<Dialog>::new();
+    let dialog_opened = RwSignal::new(0u32);
+    // The invite dialog's project list, loaded when it first opens.
+    let projects = Resource::new(move || dialog_opened.get(), |n| async move { if n == 0 { Ok(None) } else { load_dashboard().await } });
+    let open_invite = move || {
+        dialog_opened.update(|n| *n += 1);
+        show(invite_dialog);
+    };
     // /team?invite=1 (the dashboard's quick action) opens the dialog at once.
     let query = use_query_map();
     Effect::new(move || {
-        if query.read().get("invite").is_some() && table.get().is_some_and(|t| t.is_ok_and(|t| t.can_invite)) {
-            show(invite_dialog);
+        let allowed = orgs.current().is_some_and(|o| can(o.role, OrgAction::InviteMembers));
+        if allowed && query.read().get("invite").is_some() {
+            open_invite();
         }
     });
-    let can_invite = move || table.get().and_then(Result::ok).is_some_and(|t| t.can_invite);
     view! {
-        <header class="page-header">
-            <div>
-                <h1>"Team"</h1>
-                <p class="page-subtitle muted">"Everyone in " {org.name.clone()} " and the role they have."</p>
-            </div>
-            <div class="page-actions">
-                <Show when=can_invite>
-                    <button type="button" class="btn btn-primary" on:click=move |_| show(invite_dialog)>"Invite members"</button>
-                </Show>
-            </div>
-        </header>
+        <Title text="Team" />
+        <Suspense fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                match orgs.nav.await.map(|n| n.current) {
+                    Ok(Some(org)) => {
+                        // The same policy the server enforces decides what to show.
+                        let can_invite = can(org.role, OrgAction::InviteMembers);
+                        view! {
+                            <header class="page-header">
+                                <div>
+                                    <h1>"Team"</h1>
+                                    <p class="page-subtitle muted">"Everyone in " {org.name.clone()} " and the role they have."</p>
+                                </div>
+                                <div class="page-actions">
+                                    {can_invite.then(|| view! {
+                                        <button type="button" class="btn btn-primary" on:click=move |_| open_invite()>"Invite members"</button>
+                                    })}
+                                </div>
+                            </header>
+                            {can_invite.then(|| view! { <InviteDialog dialog=invite_dialog projects invite org=org.clone() /> })}
+                        }.into_any()
+                    }
+                    Ok(None) => view! { <PageError error=AppError::NotFound("Organization".into()) /> }.into_any(),
+                    Err(error) => view! { <PageError error /> }.into_any(),
+                }
+            })}
+        </Suspense>
         <div class="toast-region" aria-live="polite">
             <ActionError action=remove />
             <ActionError action=revoke />
@@ -115,15 +125,14 @@ fn Team(org: OrgSummary) -> impl IntoView {
                 {move || if desc.get() { "↓ Descending" } else { "↑ Ascending" }}
             </button>
         </div>
-        <Transition fallback=|| view! { <Loading label="Loading members…" /> }>
+        <Suspense fallback=|| view! { <Loading label="Loading members…" /> }>
             {move || Suspend::new(async move {
                 match table.await {
                     Ok(t) => view! { <MembersTable t page changed remove revoke resend /> }.into_any(),
                     Err(error) => view! { <ErrorAlert error /> }.into_any(),
                 }
             })}
-        </Transition>
-        <InviteDialog dialog=invite_dialog invite org=org.clone() />
+        </Suspense>
     }
 }
 
@@ -334,14 +343,18 @@ fn InvitationTr(r: InvitationRow, revoke: ServerAction<RevokeInvitation>, resend
 }
 
 #[component]
-fn InviteDialog(dialog: NodeRef<Dialog>, invite: ServerAction<Invite>, org: OrgSummary) -> impl IntoView {
+fn InviteDialog(
+    dialog: NodeRef<Dialog>,
+    projects: Resource<Result<Option<crate::api::orgs::Dashboard>, AppError>>,
+    invite: ServerAction<Invite>,
+    org: OrgSummary,
+) -> impl IntoView {
     let roles = invitable_roles(org.role);
     let org_id = org.id.0;
     let emails = RwSignal::new(String::new());
     let role = RwSignal::new(OrgRole::Member);
     let project_role = RwSignal::new(ProjectRole::Member);
     let chosen = RwSignal::new(Vec::<i64>::new());
-    let projects = Resource::new(|| (), |_| load_dashboard());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let pr = project_role.get_untracked();
@@ -383,7 +396,7 @@ fn InviteDialog(dialog: NodeRef<Dialog>, invite: ServerAction<Invite>, org: OrgS
                     </div>
                     <fieldset class="field">
                         <legend>"Projects (optional)"</legend>
-                        <Transition fallback=|| view! { <Loading /> }>
+                        <Suspense fallback=|| view! { <Loading /> }>
                             {move || Suspend::new(async move {
                                 let list = projects.await.ok().flatten().map(|d| d.projects).unwrap_or_default();
                                 if list.is_empty() {
@@ -403,7 +416,7 @@ fn InviteDialog(dialog: NodeRef<Dialog>, invite: ServerAction<Invite>, org: OrgS
                                     }).collect_view().into_any()
                                 }
                             })}
-                        </Transition>
+                        </Suspense>
                         <label for="invite-project-role">"Project role"</label>
                         <select id="invite-project-role" on:change=move |ev| if let Some(r) = ProjectRole::parse(&event_target_value(&ev)) { project_role.set(r) }>
                             <option value="member">"Project Member"</option>

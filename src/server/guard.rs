@@ -92,6 +92,15 @@ pub async fn require_current_org(db: &impl ConnectionTrait, user: &User) -> AppR
     current_org(db, user).await?.ok_or_else(|| AppError::NotFound("Organization".into()))
 }
 
+/// `org` for an explicit id, else the current organization (pages that
+/// always show the current one pass no id).
+pub async fn org_or_current(db: &impl ConnectionTrait, user: &User, org_id: Option<i64>) -> AppResult<OrgCtx> {
+    match org_id {
+        Some(id) => org(db, user, OrgId(id)).await,
+        None => require_current_org(db, user).await,
+    }
+}
+
 /// The caller inside one project.
 #[derive(Debug, Clone)]
 pub struct ProjectCtx {

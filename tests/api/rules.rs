@@ -41,7 +41,7 @@ on_both_engines!(tenant_isolation_every_endpoint, |app: TestApp| async move {
         ("projects/get", vec![("slug", &b_slug)]),
         ("projects/update", vec![("project_id", &b_pid), ("name", "Pwned"), ("description", ""), ("environment", "staging"), ("group", "")]),
         ("projects/delete", vec![("project_id", &b_pid), ("confirm", "Bravo Secret Labs Alpha")]),
-        ("projects/members", vec![("project_id", &b_pid)]),
+        ("projects/members", vec![("slug", &b_slug)]),
         ("projects/members/set", vec![("project_id", &b_pid), ("user_id", &b_uid), ("role", "admin")]),
         ("projects/members/remove", vec![("project_id", &b_pid), ("user_id", &b_uid)]),
         // Own project, foreign user: must not pull a stranger in.
