@@ -47,7 +47,7 @@ test('an Owner runs an organization from creation to deletion', async () => {
   await owner.getByLabel('Email addresses').fill(memberEmail);
   await owner.getByLabel('Role', { exact: true }).selectOption('member');
   await owner.getByRole('button', { name: 'Send invitations' }).click();
-  const linkBox = owner.getByLabel(`Invite link for ${memberEmail}`);
+  const linkBox = owner.getByRole('textbox', { name: `Invite link for ${memberEmail}` });
   await linkBox.waitFor();
   const link = await linkBox.inputValue();
   assert.match(link, /\/invite\/[0-9a-f]{64}$/);
@@ -84,7 +84,7 @@ test('an Owner runs an organization from creation to deletion', async () => {
   // A Viewer sees no invite button and no role selects.
   await member.goto('/team');
   await hydrated(member);
-  await member.getByRole('cell', { name: 'Olga Owner' }).waitFor();
+  await member.getByRole('cell', { name: 'Olga Owner' }).first().waitFor();
   assert.equal(await member.getByRole('button', { name: 'Invite members' }).count(), 0);
   assert.equal(await member.locator('select.role-select').count(), 0);
 
@@ -93,7 +93,7 @@ test('an Owner runs an organization from creation to deletion', async () => {
   await owner.getByRole('button', { name: 'Remove member' }).click();
   await owner.getByRole('cell', { name: 'Mo Member' }).waitFor({ state: 'detached' });
   await member.reload();
-  await member.getByText('Organization not found').waitFor();
+  await member.getByText('Organization not found').first().waitFor();
 
   // Delete the organization through the danger zone.
   await owner.goto('/settings');
