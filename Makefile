@@ -4,11 +4,13 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR),$(CURDIR)/target)
-# cargo-leptos builds the dev server with this flag; passing the same to
-# `cargo test` lets the tests and end2end share one build.
+# cargo-leptos builds the dev server with this flag and sets
+# LEPTOS_OUTPUT_NAME (leptos reads it with option_env!, so cargo tracks it);
+# giving `cargo test` the same lets the tests and end2end share one build.
 DEV_RUSTFLAGS := --cfg erase_components
+DEV_ENV := LEPTOS_OUTPUT_NAME=plinth RUSTFLAGS="$(DEV_RUSTFLAGS)"
 
-.PHONY: run test setup build unit-and-integration end2end
+.PHONY: run test bench unit-and-integration end2end
 
 run:
 	scripts/setup.sh
@@ -23,8 +25,12 @@ test:
 	$(MAKE) --no-print-directory end2end
 
 unit-and-integration:
-	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo test --no-default-features --features ssr
+	$(DEV_ENV) cargo test --no-default-features --features ssr
 
 end2end:
 	cargo leptos build
 	cd end2end && PLINTH_BIN=$(TARGET_DIR)/debug/plinth PLINTH_SITE=$(CURDIR)/target/site node run.mjs
+
+# Benchmarks print figures (team table with 10,000 members, SQLite and PostgreSQL when configured).
+bench:
+	$(DEV_ENV) cargo test --release --no-default-features --features ssr --test api bench_ -- --ignored --nocapture --test-threads=1

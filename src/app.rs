@@ -82,3 +82,13 @@ pub fn local_path(next: Option<&str>) -> String {
         _ => "/".to_string(),
     }
 }
+
+/// Percent-encode a value for a query string (`/` kept, for readable `next=` paths).
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -91,7 +91,7 @@ test('an Owner runs an organization from creation to deletion', async () => {
   // Remove the member, with confirmation.
   await owner.getByRole('button', { name: 'Remove Mo Member' }).click();
   await owner.getByRole('button', { name: 'Remove member' }).click();
-  await owner.getByRole('cell', { name: 'Mo Member' }).waitFor({ state: 'detached' });
+  await owner.getByRole('cell', { name: 'Mo Member', exact: true }).waitFor({ state: 'detached' });
   await member.reload();
   await member.getByText('Organization not found').first().waitFor();
 

@@ -69,10 +69,7 @@ pub async fn create_project(org_id: i64, name: String, slug: String, description
     ctx.require(crate::domain::policy::OrgAction::CreateProject)?;
     let name = crate::domain::org::parse_name(&name, "project", 60)?;
     let slug = if slug.trim().is_empty() { Slug::parse(&Slug::suggest(&name))? } else { Slug::parse(&slug)? };
-    let description = description.trim().to_string();
-    if description.chars().count() > 500 {
-        return Err(AppError::invalid("Descriptions can be at most 500 characters."));
-    }
+    let description = crate::domain::project::parse_description(&description)?;
     let input = repo::projects::ProjectInput { name, slug, description, environment: Environment::parse(&environment)?, group };
     let project = repo::projects::create(db, &ctx, input).await?;
     leptos_axum::redirect(&format!("/projects/{}", project.slug));
@@ -106,10 +103,7 @@ pub async fn update_project(project_id: i64, name: String, description: String, 
     let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
     ctx.require(crate::domain::policy::ProjectAction::EditSettings)?;
     let name = crate::domain::org::parse_name(&name, "project", 60)?;
-    let description = description.trim().to_string();
-    if description.chars().count() > 500 {
-        return Err(AppError::invalid("Descriptions can be at most 500 characters."));
-    }
+    let description = crate::domain::project::parse_description(&description)?;
     let environment = crate::domain::project::Environment::parse(&environment)?;
     repo::projects::update(db, &ctx, name, description, environment, group).await
 }

@@ -87,19 +87,10 @@ fn SignedOut() -> impl IntoView {
     let location = use_location();
     Effect::new(move || {
         let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-        let next: String = url_escape(&here);
+        let next = crate::app::url_encode(&here);
         navigate(&format!("/login?next={next}"), Default::default());
     });
     view! { <Loading label="Signing you in again…" /> }
-}
-
-fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A dropdown menu: a trigger button and a panel that Escape or a second click closes.

@@ -78,6 +78,15 @@ impl Slug {
     }
 }
 
+/// A project description: trimmed, at most 500 characters, may be empty.
+pub fn parse_description(raw: &str) -> Result<String, AppError> {
+    let d = raw.trim();
+    if d.chars().count() > 500 {
+        return Err(AppError::invalid("Descriptions can be at most 500 characters."));
+    }
+    Ok(d.to_string())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Project {
     pub id: ProjectId,

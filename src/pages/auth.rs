@@ -34,7 +34,7 @@ pub fn LoginPage() -> impl IntoView {
     let next = next_param();
     let signup_href = move || match next.get() {
         n if n.is_empty() => "/signup".to_string(),
-        n => format!("/signup?next={}", urlencode(&n)),
+        n => format!("/signup?next={}", crate::app::url_encode(&n)),
     };
     view! {
         <AuthCard title="Sign in">
@@ -60,7 +60,7 @@ pub fn SignupPage() -> impl IntoView {
     let email = move || query.read().get("email").unwrap_or_default();
     let login_href = move || match next.get() {
         n if n.is_empty() => "/login".to_string(),
-        n => format!("/login?next={}", urlencode(&n)),
+        n => format!("/login?next={}", crate::app::url_encode(&n)),
     };
     view! {
         <AuthCard title="Create your account">
@@ -86,13 +86,4 @@ pub fn SignupPage() -> impl IntoView {
             <p class="auth-footer">"Already have an account? " <a href=login_href>"Sign in"</a></p>
         </AuthCard>
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

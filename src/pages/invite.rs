@@ -4,18 +4,10 @@ use crate::components::auth::use_auth;
 use crate::components::feedback::{ActionError, Loading, PageError};
 use crate::components::org::use_orgs;
 use crate::domain::team::InvitationView;
+use crate::app::url_encode;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
@@ -49,8 +41,8 @@ pub fn InvitePage() -> impl IntoView {
                                 } else {
                                     view! {
                                         <div class="row">
-                                            <a class="btn btn-primary" href=format!("/signup?email={}&next={}", encode(&email), encode(&here))>"Create account"</a>
-                                            <a class="btn btn-secondary" href=format!("/login?next={}", encode(&here))>"Sign in"</a>
+                                            <a class="btn btn-primary" href=format!("/signup?email={}&next={}", url_encode(&email), url_encode(&here))>"Create account"</a>
+                                            <a class="btn btn-secondary" href=format!("/login?next={}", url_encode(&here))>"Sign in"</a>
                                         </div>
                                     }.into_any()
                                 }}

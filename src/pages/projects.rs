@@ -224,7 +224,7 @@ pub fn ProjectMembersPage() -> impl IntoView {
                         {(m.can_manage && !m.candidates.is_empty()).then(|| view! {
                             <section class="card">
                                 <h2 class="card-title">"Add a member"</h2>
-                                <ActionForm action=set attr:class="form row">
+                                <ActionForm action=set attr:class="form">
                                     <input type="hidden" name="project_id" value=project_id />
                                     <div class="field">
                                         <label for="pm-user">"Organization member"</label>

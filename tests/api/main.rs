@@ -2,8 +2,10 @@
 //! free port with a fresh database and drives it over HTTP.
 mod fixtures;
 mod helpers;
+mod mail;
 
 mod accounts;
+mod bench;
 mod operations;
 mod permissions;
 mod rules;

@@ -1,0 +1,87 @@
+//! Invitation email over real SMTP, to a minimal SMTP server on loopback.
+use crate::fixtures::*;
+use crate::helpers::*;
+use plinth::server::config::SmtpConfig;
+use reqwest::StatusCode;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+/// Accepts mail and keeps each message's DATA. Speaks just enough SMTP.
+async fn fake_smtp() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let inbox = Arc::new(Mutex::new(Vec::new()));
+    let store = inbox.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else { return };
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 localhost ESMTP test\r\n").await.unwrap();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250-localhost\r\n250 OK\r\n",
+                        "DATA" => {
+                            write.write_all(b"354 go ahead\r\n").await.unwrap();
+                            let mut data = String::new();
+                            while let Ok(Some(l)) = lines.next_line().await {
+                                if l == "." {
+                                    break;
+                                }
+                                data.push_str(&l);
+                                data.push('\n');
+                            }
+                            store.lock().unwrap().push(data);
+                            b"250 OK queued\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.unwrap();
+                            return;
+                        }
+                        _ => b"250 OK\r\n",
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (url, inbox)
+}
+
+#[tokio::test]
+async fn invitations_are_emailed_as_text_and_escaped_html() {
+    let (url, inbox) = fake_smtp().await;
+    let app = spawn_app_with(Engine::Sqlite, |c| c.smtp = Some(SmtpConfig { url, from: "Plinth <plinth@example.com>".into() })).await.unwrap();
+    let mut owner = Person { client: signed_up(&app, "<b>Eve & \"Co\"</b>", "eve@example.com").await, email: "eve@example.com".into() };
+    let org_id = create_org(&mut owner, "Tom & Jerry's").await;
+    let res = invite(&mut owner, org_id, "new@example.com", "member", "").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.json()[0]["link"].is_null(), "with SMTP the link goes by email, not to the inviter");
+    let mail = {
+        let mut waited = 0;
+        loop {
+            if let Some(m) = inbox.lock().unwrap().first().cloned() {
+                break m;
+            }
+            assert!(waited < 50, "no email arrived");
+            waited += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    // Undo quoted-printable soft line breaks, which can split long lines.
+    let mail = mail.replace("=\n", "");
+    assert!(mail.contains("To: new@example.com"), "{mail}");
+    assert!(mail.contains("multipart/alternative"), "{mail}");
+    assert!(mail.contains("text/plain") && mail.contains("text/html"), "{mail}");
+    let html = mail.split("text/html").nth(1).expect("an HTML part");
+    assert!(html.contains("&lt;b&gt;Eve &amp; &quot;Co&quot;&lt;/b&gt;"), "the inviter's name is escaped in HTML: {html}");
+    assert!(html.contains("Tom &amp; Jerry&#39;s"), "and so is the organization's: {html}");
+    assert!(!html.contains("<b>Eve"), "no raw markup from names in the HTML part: {html}");
+    let token = mail.split("/invite/").nth(1).map(|t| t.chars().take(64).collect::<String>()).expect("a link");
+    let mut invited = Client::new(&app);
+    invited.sign_up("New", "new@example.com", PASSWORD).await;
+    assert_eq!(invited.call("invitations/accept", &[("token", &token)]).await.status, StatusCode::OK, "the emailed link works");
+}
