@@ -5,3 +5,4 @@ pub mod feedback;
 pub mod form;
 pub mod layout;
 pub mod org;
+pub mod pagination;

@@ -3,6 +3,7 @@
 use crate::api::audit::load_audit_page;
 use crate::components::feedback::{Loading, PageError};
 use crate::components::org::use_orgs;
+use crate::components::pagination::Pagination;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -53,12 +54,7 @@ pub fn AuditPage() -> impl IntoView {
                                     </tbody>
                                 </table>
                             </div>
-                            <nav class="pagination" aria-label="Audit log pages">
-                                <span class="muted">{format!("{} entries", p.total)}</span>
-                                <span class="spacer"></span>
-                                <button type="button" class="btn btn-secondary btn-sm" disabled=p.page == 0 on:click=move |_| page.update(|x| *x = x.saturating_sub(1))>"Newer"</button>
-                                <button type="button" class="btn btn-secondary btn-sm" disabled=!has_next on:click=move |_| page.update(|x| *x += 1)>"Older"</button>
-                            </nav>
+                            <Pagination label="Audit log pages" summary=format!("{} entries", p.total) page has_next previous="Newer" next="Older" />
                         }.into_any()
                     }
                 }

@@ -5,6 +5,7 @@ use crate::api::orgs::load_dashboard;
 use crate::components::dialog::{ConfirmButton, hide, show};
 use crate::components::feedback::{ActionError, ErrorAlert, Loading, PageError};
 use crate::components::org::use_orgs;
+use crate::components::pagination::Pagination;
 use crate::domain::policy::{OrgAction, can, invitable_roles};
 use crate::domain::team::{InvitationRow, InvitationStatus, MemberRow, TeamPage as Page, TeamSort};
 use crate::domain::{OrgRole, OrgSummary, ProjectRole};
@@ -175,12 +176,12 @@ fn MembersTable(
             }
                 .into_any()
         }}
-        <nav class="pagination" aria-label="Team pages">
-            <span class="muted">{if total == 0 { "No members".to_string() } else { format!("Showing {first}–{last} of {total}") }}</span>
-            <span class="spacer"></span>
-            <button type="button" class="btn btn-secondary btn-sm" disabled=current == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
-            <button type="button" class="btn btn-secondary btn-sm" disabled=!has_next on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
-        </nav>
+        <Pagination
+            label="Team pages"
+            summary=if total == 0 { "No members".to_string() } else { format!("Showing {first}–{last} of {total}") }
+            page
+            has_next
+        />
         {can_invite.then(|| view! { <Invitations rows=invitations revoke resend /> })}
     }
 }
