@@ -49,16 +49,6 @@ pub async fn load_project_form() -> Result<ProjectForm, AppError> {
     Ok(ProjectForm { groups: repo::projects::groups(db, ctx.org.id).await?, can_create: can(ctx.role, OrgAction::CreateProject), org: ctx.summary() })
 }
 
-#[server(endpoint = "projects/groups")]
-pub async fn project_groups(org_id: i64) -> Result<Vec<Group>, AppError> {
-    use crate::api::prelude::*;
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::org(db, &user, crate::domain::OrgId(org_id)).await?;
-    ctx.require(crate::domain::policy::OrgAction::ViewDashboard)?;
-    repo::projects::groups(db, ctx.org.id).await
-}
-
 #[server(endpoint = "projects/create")]
 pub async fn create_project(org_id: i64, name: String, slug: String, description: String, environment: String, group: String) -> Result<Project, AppError> {
     use crate::api::prelude::*;

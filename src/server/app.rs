@@ -8,6 +8,7 @@ use axum::routing::get;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
 use std::time::Duration;
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -31,15 +32,22 @@ pub fn router(state: AppState) -> Router {
         tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
     });
     let leptos = state.leptos.clone();
-    Router::new()
-        .route("/healthz", get(http::healthz))
-        .route("/readyz", get(http::readyz))
+    let pages = Router::new()
         .leptos_routes_with_context(&state, generate_route_list(App), || {}, move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(http::error_status))
         .layer(middleware::from_fn_with_state(state.clone(), http::load_user))
         .layer(sessions)
-        .layer(middleware::from_fn_with_state(state.clone(), http::reject_cross_site))
+        .layer(middleware::from_fn_with_state(state.clone(), http::reject_cross_site));
+    // Assets and probes skip the session layers: with rolling idle expiry a
+    // session would otherwise be read and written for every file fetched.
+    let site = std::path::Path::new(state.config.site_root.as_str());
+    Router::new()
+        .route("/healthz", get(http::healthz))
+        .route("/readyz", get(http::readyz))
+        .nest_service("/pkg", ServeDir::new(site.join(state.leptos.site_pkg_dir.as_ref())))
+        .route_service("/favicon.svg", ServeFile::new(site.join("favicon.svg")))
+        .merge(pages)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(trace)
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -104,3 +104,15 @@ on_both_engines!(pages_need_a_session, |app: TestApp| async move {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.body.contains("Page not found"));
 });
+
+on_both_engines!(assets_and_probes_do_not_touch_the_session, |app: TestApp| async move {
+    let mut c = signed_up(&app, "Ada", "ada@example.com").await;
+    let before = c.cookie.clone();
+    for path in ["/healthz", "/pkg/plinth.css", "/favicon.svg"] {
+        let res = c.get(path).await;
+        assert!(!res.headers.contains_key("set-cookie"), "{path} must not save the session");
+        assert!(res.headers.contains_key("x-request-id"), "{path} still gets a request id");
+    }
+    assert_eq!(c.cookie, before);
+    assert!(!c.me().await.is_null(), "the session is untouched");
+});

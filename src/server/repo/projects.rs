@@ -1,6 +1,6 @@
 //! Projects, groups and project members, always inside one organization.
 use crate::domain::project::{Environment, Group, Project, ProjectMember, Slug};
-use crate::domain::{GroupId, OrgRole, ProjectId, ProjectRole, UserId, role::effective_project_role};
+use crate::domain::{GroupId, ProjectId, ProjectRole, UserId, role::effective_project_role};
 use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::server::entities::{membership, project, project_group, project_member, user};
@@ -196,13 +196,12 @@ pub async fn members(db: &impl ConnectionTrait, ctx: &ProjectCtx) -> AppResult<V
 /// already belong to the project's organization.
 pub async fn set_member(db: &DatabaseConnection, ctx: &ProjectCtx, user_id: UserId, role: ProjectRole) -> AppResult<()> {
     let tx = begin_write(db).await?;
-    let in_org = membership::Entity::find()
+    membership::Entity::find()
         .filter(membership::Column::OrgId.eq(ctx.org.org.id))
         .filter(membership::Column::UserId.eq(user_id.0))
         .one(&tx)
         .await?
         .ok_or_else(|| AppError::NotFound("Member".into()))?;
-    let _ = OrgRole::parse(&in_org.role);
     let existing = project_member::Entity::find()
         .filter(project_member::Column::ProjectId.eq(ctx.project.id))
         .filter(project_member::Column::UserId.eq(user_id.0))
