@@ -18,6 +18,8 @@ use leptos_router::{SsrMode, path};
 const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('plinth-theme');if(t)document.documentElement.dataset.theme=t}catch(e){}";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::http::set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -26,7 +28,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <script>{THEME_SCRIPT}</script>
+                <script nonce=leptos::nonce::use_nonce()>{THEME_SCRIPT}</script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -71,15 +73,6 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
-    }
-}
-
-/// `next` if it is a path on this site, else `/`: sign-in must never send
-/// users to another site.
-pub fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") => p.to_string(),
-        _ => "/".to_string(),
     }
 }
 

@@ -22,6 +22,11 @@ enum Command {
     },
     /// Fill an empty database with a demo organization to explore.
     SeedDemo,
+    /// Check the audit log's hash chain.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Create an account without the web form, e.g. the first administrator.
     CreateUser {
         #[arg(long)]
@@ -41,6 +46,16 @@ enum MigrateAction {
     Up,
     /// List migrations and whether each is applied.
     Status,
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum AuditAction {
+    /// Walk each organization's chain and name the first entry that was changed, removed or inserted (exit code 1 if any).
+    Verify {
+        /// Only this organization.
+        #[arg(long)]
+        org: Option<i64>,
+    },
 }
 
 fn settings_help() -> String {
@@ -109,6 +124,32 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Audit { action: AuditAction::Verify { org } } => {
+            let state = AppState::new(config).await?;
+            let orgs = plinth::server::repo::orgs::all_ids(&state.db).await.map_err(|e| e.to_string())?;
+            let orgs: Vec<(i64, String)> = match org {
+                Some(id) => orgs.into_iter().filter(|(o, _)| *o == id).collect(),
+                None => orgs,
+            };
+            if orgs.is_empty() {
+                return Err(match org {
+                    Some(id) => format!("no organization with id {id}"),
+                    None => "no organizations yet".into(),
+                });
+            }
+            let mut broken = 0;
+            for (id, name) in orgs {
+                let chain = plinth::server::repo::audit::verify(&state.db, id).await.map_err(|e| e.to_string())?;
+                match &chain.problem {
+                    None => println!("ok      org {id} ({name}): {} entries, head {}", chain.entries, chain.head),
+                    Some(problem) => {
+                        broken += 1;
+                        println!("BROKEN  org {id} ({name}): {problem}");
+                    }
+                }
+            }
+            if broken > 0 { Err(format!("{broken} audit chain(s) do not verify")) } else { Ok(()) }
+        }
         Command::CreateUser { name, email, password, password_stdin } => {
             let password = match (password, password_stdin) {
                 (Some(p), false) => p,
@@ -119,6 +160,8 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 }
                 _ => return Err("give exactly one of --password or --password-stdin".into()),
             };
+            let checked = plinth::domain::Password::parse(password.clone()).map_err(|e| e.to_string())?;
+            plinth::server::auth::password::check_strength(&checked, &[name.as_str(), email.as_str()]).map_err(|e| e.to_string())?;
             let state = AppState::new(config).await?;
             let user = seed::create_user(&state, &name, &email, password).await.map_err(|e| e.to_string())?;
             println!("created user {} <{}>", user.name, user.email);

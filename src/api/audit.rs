@@ -1,5 +1,5 @@
 //! The audit log, for Owners and Admins.
-use crate::domain::team::AuditPage;
+use crate::domain::team::{AuditChain, AuditPage};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -12,6 +12,18 @@ pub async fn load_audit_page(org_id: Option<i64>, page: u64) -> Result<AuditPage
     let db = &state().db;
     let ctx = guard::org_or_current(db, &user, org_id).await?;
     ctx.require(crate::domain::policy::OrgAction::ViewAuditLog)?;
+    let page = crate::domain::paging::PageNumber::parse(page)?.get();
     let (entries, total) = repo::audit::page(db, ctx.org.id, page, AUDIT_PAGE_SIZE).await?;
     Ok(AuditPage { entries, total, page, page_size: AUDIT_PAGE_SIZE })
+}
+
+/// Walk the organization's audit hash chain (see `repo::audit`).
+#[server(endpoint = "audit/verify")]
+pub async fn verify_audit_chain(org_id: Option<i64>) -> Result<AuditChain, AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::org_or_current(db, &user, org_id).await?;
+    ctx.require(crate::domain::policy::OrgAction::ViewAuditLog)?;
+    repo::audit::verify(db, ctx.org.id).await
 }

@@ -14,13 +14,14 @@ mod ssr {
         leptos_axum::extract::<Session>().await.map_err(crate::error::AppError::internal)
     }
 
-    /// The client's address, for sign-in throttling.
-    pub async fn client_address() -> String {
+    /// The client's address, for throttling (see `http::client_ip`).
+    pub async fn client_address(state: &AppState) -> String {
         use axum::extract::ConnectInfo;
-        leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
-            .await
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
-            .unwrap_or_else(|_| "unknown".into())
+        let Ok(ConnectInfo(peer)) = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>().await else {
+            return "unknown".into();
+        };
+        let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.unwrap_or_default();
+        crate::server::http::client_ip(&state.config, peer.ip(), &headers).to_string()
     }
 }
 
@@ -36,10 +37,17 @@ pub async fn sign_up(name: String, email: String, password: String, next: Option
     let name = PersonName::parse(&name)?;
     let email = Email::parse(&email)?;
     let password = Password::parse(password)?;
+    auth::password::check_strength(&password, &[name.as_str(), email.as_str()])?;
     let state = expect_context::<AppState>();
+    let address = client_address(&state).await;
+    let _slot = state
+        .throttle
+        .sign_up
+        .acquire(&address, 1)
+        .map_err(|wait| AppError::TooManyRequests(auth::throttle::wait_message("Too many sign-ups from your network.", wait)))?;
     let user = auth::create_user(&state, name, email, password).await?;
     auth::start_session(&session().await?, &user).await?;
-    leptos_axum::redirect(&crate::app::local_path(next.as_deref()));
+    leptos_axum::redirect(&crate::server::redirect::same_origin_path(&state.config.public_url, next.as_deref()));
     Ok(user)
 }
 
@@ -47,9 +55,9 @@ pub async fn sign_up(name: String, email: String, password: String, next: Option
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<User, AppError> {
     use ssr::*;
     let state = expect_context::<AppState>();
-    let user = auth::authenticate(&state, &email, password, &client_address().await).await?;
+    let user = auth::authenticate(&state, &email, password, &client_address(&state).await).await?;
     auth::start_session(&session().await?, &user).await?;
-    leptos_axum::redirect(&crate::app::local_path(next.as_deref()));
+    leptos_axum::redirect(&crate::server::redirect::same_origin_path(&state.config.public_url, next.as_deref()));
     Ok(user)
 }
 
@@ -77,5 +85,6 @@ pub async fn change_password(current: String, new: String, confirm: String) -> R
         return Err(AppError::invalid("The new passwords do not match."));
     }
     let new = Password::parse(new)?;
+    auth::password::check_strength(&new, &[user.name.as_str(), user.email.as_str()])?;
     auth::change_password(&expect_context::<AppState>(), &session().await?, user.id, current, new).await
 }

@@ -26,8 +26,12 @@ pub struct Candidate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectMembers {
     pub members: Vec<ProjectMember>,
-    /// Organization members without a direct role here yet.
+    /// Organization members without a direct role here yet; only for
+    /// callers who may see the team table.
     pub candidates: Vec<Candidate>,
+    /// Whether members are picked from `candidates`, or (for a Guest who is
+    /// Project Admin) added by exact email.
+    pub pick_from_team: bool,
     pub can_manage: bool,
 }
 
@@ -46,7 +50,7 @@ pub async fn load_project_form() -> Result<ProjectForm, AppError> {
     let user = require_user()?;
     let db = &state().db;
     let ctx = guard::require_current_org(db, &user).await?;
-    Ok(ProjectForm { groups: repo::projects::groups(db, ctx.org.id).await?, can_create: can(ctx.role, OrgAction::CreateProject), org: ctx.summary() })
+    Ok(ProjectForm { groups: repo::projects::groups(db, &ctx).await?, can_create: can(ctx.role, OrgAction::CreateProject), org: ctx.summary() })
 }
 
 #[server(endpoint = "projects/create")]
@@ -80,7 +84,7 @@ pub async fn load_project(slug: String) -> Result<ProjectView, AppError> {
         can_edit: can_in_project(ctx.role, ProjectAction::EditSettings),
         can_manage_members: can_in_project(ctx.role, ProjectAction::ManageMembers),
         can_delete: can_in_project(ctx.role, ProjectAction::Delete),
-        groups: repo::projects::groups(db, ctx.org.org.id).await?,
+        groups: repo::projects::groups(db, &ctx.org).await?,
         project: repo::projects::describe(db, &ctx).await?,
     })
 }
@@ -121,7 +125,8 @@ pub async fn load_project_members(slug: String) -> Result<ProjectMembers, AppErr
     ctx.require(ProjectAction::View)?;
     let members = repo::projects::members(db, &ctx).await?;
     let can_manage = can_in_project(ctx.role, ProjectAction::ManageMembers);
-    let candidates = if can_manage {
+    let pick_from_team = crate::domain::policy::can(ctx.org.role, crate::domain::policy::OrgAction::ViewTeam);
+    let candidates = if can_manage && pick_from_team {
         repo::team::all_members(db, ctx.org.org.id)
             .await?
             .into_iter()
@@ -131,7 +136,7 @@ pub async fn load_project_members(slug: String) -> Result<ProjectMembers, AppErr
     } else {
         Vec::new()
     };
-    Ok(ProjectMembers { members, candidates, can_manage })
+    Ok(ProjectMembers { members, candidates, pick_from_team, can_manage })
 }
 
 #[server(endpoint = "projects/members/set")]
@@ -143,6 +148,23 @@ pub async fn set_project_member(project_id: i64, user_id: i64, role: String) -> 
     ctx.require(crate::domain::policy::ProjectAction::ManageMembers)?;
     let role = crate::domain::ProjectRole::parse(&role).ok_or_else(|| AppError::invalid("Project roles are admin, member or viewer."))?;
     repo::projects::set_member(db, &ctx, UserId(user_id), role).await
+}
+
+/// Add an organization member to a project by their exact email: how a
+/// Project Admin who may not see the team table adds people.
+#[server(endpoint = "projects/members/add")]
+pub async fn add_project_member(project_id: i64, email: String, role: String) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let user = require_user()?;
+    let db = &state().db;
+    let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
+    ctx.require(crate::domain::policy::ProjectAction::ManageMembers)?;
+    let role = crate::domain::ProjectRole::parse(&role).ok_or_else(|| AppError::invalid("Project roles are admin, member or viewer."))?;
+    let email = crate::domain::Email::parse(&email)?;
+    let member = repo::team::member_by_email(db, ctx.org.org.id, &email)
+        .await?
+        .ok_or_else(|| AppError::invalid("Nobody in this organization has that email. Invite them to the organization first."))?;
+    repo::projects::set_member(db, &ctx, member, role).await
 }
 
 #[server(endpoint = "projects/members/remove")]

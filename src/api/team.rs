@@ -14,6 +14,7 @@ pub async fn load_team_page(org_id: Option<i64>, search: String, role: String, s
     let db = &state().db;
     let ctx = guard::org_or_current(db, &user, org_id).await?;
     ctx.require(OrgAction::ViewTeam)?;
+    let page = crate::domain::paging::PageNumber::parse(page)?.get();
     let query = repo::team::TeamQuery {
         search: search.chars().take(100).collect(),
         role: crate::domain::OrgRole::parse(&role),
@@ -97,6 +98,7 @@ pub async fn invite(org_id: i64, emails: String, role: String, projects: String)
         let role = ProjectRole::parse(r).ok_or_else(|| AppError::invalid("Project roles are admin, member or viewer."))?;
         grants.push(ProjectGrant { project_id, role });
     }
+    take_invitation_slots(&st, &ctx, parsed.len())?;
     let created = repo::invitations::create(&st.db, &ctx, parsed, role, grants).await?;
     let mut out = Vec::new();
     for (inv, token) in created {
@@ -104,6 +106,19 @@ pub async fn invite(org_id: i64, emails: String, role: String, projects: String)
         out.push(Invited { email: inv.email, link: (!st.mailer.is_smtp()).then_some(link) });
     }
     Ok(out)
+}
+
+/// Invitation emails go out through the operator's SMTP server: each
+/// organization may send only so many per hour (`PLINTH_INVITATIONS_PER_HOUR`).
+#[cfg(feature = "ssr")]
+fn take_invitation_slots(st: &crate::server::AppState, ctx: &crate::server::guard::OrgCtx, emails: usize) -> crate::error::AppResult<()> {
+    let limit = st.config.limits.invitations_per_org_hour;
+    st.throttle.invitations.acquire(&ctx.org.id.to_string(), emails).map(|_| ()).map_err(|wait| {
+        AppError::TooManyRequests(crate::server::auth::throttle::wait_message(
+            &format!("This organization may send {limit} invitation emails an hour, and that would go over it."),
+            wait,
+        ))
+    })
 }
 
 #[cfg(feature = "ssr")]
@@ -138,6 +153,7 @@ pub async fn resend_invitation(invitation_id: i64) -> Result<Invited, AppError> 
     use crate::api::prelude::*;
     let ctx = invitation_org(invitation_id).await?;
     let st = state();
+    take_invitation_slots(&st, &ctx, 1)?;
     let (inv, token) = repo::invitations::renew(&st.db, &ctx, crate::domain::InvitationId(invitation_id)).await?;
     let link = send_invitation(&st, &ctx, &inv, &token).await;
     Ok(Invited { email: inv.email, link: (!st.mailer.is_smtp()).then_some(link) })

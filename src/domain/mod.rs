@@ -3,6 +3,7 @@
 pub mod account;
 pub mod ids;
 pub mod org;
+pub mod paging;
 pub mod project;
 pub mod team;
 pub mod policy;

@@ -51,11 +51,13 @@ pub fn can(actor: OrgRole, action: OrgAction) -> bool {
     }
 }
 
-/// Owners invite with any role; Admins with Admin or below.
+/// Owners invite with any role; Admins only below Admin (Member, Viewer,
+/// Guest): only Owners grant Admin and Owner. The same rule decides who may
+/// resend, copy or revoke an invitation, and who may accept one later.
 pub fn can_invite(actor: OrgRole, role: OrgRole) -> bool {
     match actor {
         OrgRole::Owner => true,
-        OrgRole::Admin => role <= OrgRole::Admin,
+        OrgRole::Admin => role < OrgRole::Admin,
         _ => false,
     }
 }

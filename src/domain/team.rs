@@ -113,6 +113,24 @@ pub struct AuditEntry {
     pub at: DateTime<Utc>,
 }
 
+/// The result of walking an organization's audit hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditChain {
+    pub entries: u64,
+    /// The newest entry's hash, to note down elsewhere as an anchor.
+    pub head: String,
+    /// The first entry found changed, out of place or inserted (`None` when
+    /// the break is a cut end, or when the chain verifies).
+    pub broken_at: Option<i64>,
+    pub problem: Option<String>,
+}
+
+impl AuditChain {
+    pub fn verifies(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,

@@ -1,6 +1,6 @@
 //! The audit log: every change to memberships, roles, invitations, projects
 //! and settings, newest first.
-use crate::api::audit::load_audit_page;
+use crate::api::audit::{load_audit_page, verify_audit_chain};
 use crate::components::feedback::{Loading, PageError};
 use crate::components::org::use_orgs;
 use crate::components::pagination::Pagination;
@@ -12,6 +12,7 @@ pub fn AuditPage() -> impl IntoView {
     let orgs = use_orgs();
     let page = RwSignal::new(0u64);
     let entries = Resource::new(move || (orgs.epoch.get(), page.get()), |(_, page)| load_audit_page(None, page));
+    let chain = Resource::new(move || orgs.epoch.get(), |_| verify_audit_chain(None));
     view! {
         <Title text="Audit log" />
         <header class="page-header">
@@ -20,6 +21,24 @@ pub fn AuditPage() -> impl IntoView {
                 <p class="page-subtitle muted">"Who changed what, and when. Visible to Owners and Admins."</p>
             </div>
         </header>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match chain.await {
+                    Ok(c) if c.verifies() => view! {
+                        <p class="alert alert-success" role="status" data-testid="audit-chain">
+                            {format!("Tamper check passed: all {} entries are intact and in order. ", c.entries)}
+                            <span class="muted">"Chain head "</span><code title=c.head.clone()>{c.head.chars().take(12).collect::<String>()}</code>
+                        </p>
+                    }.into_any(),
+                    Ok(c) => view! {
+                        <p class="alert alert-error" role="alert" data-testid="audit-chain">
+                            {format!("Tamper check failed: {}. Run `plinth audit verify` on the server for details.", c.problem.unwrap_or_default())}
+                        </p>
+                    }.into_any(),
+                    Err(_) => view! { <p class="muted" data-testid="audit-chain">"The tamper check could not run."</p> }.into_any(),
+                }
+            })}
+        </Suspense>
         <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match entries.await {

@@ -24,12 +24,12 @@ pub fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.cookie_secure)
-        .with_expiry(Expiry::OnInactivity(idle))
-        // Every signed-in request pushes the idle deadline forward.
-        .with_always_save(true);
+        // Saved only when changed; `auth::session_user` moves the idle
+        // deadline at most once a minute.
+        .with_expiry(Expiry::OnInactivity(idle));
     let trace = TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
         let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+        tracing::info_span!("request", id = %id, method = %req.method(), path = %http::loggable_path(req.uri().path()))
     });
     let leptos = state.leptos.clone();
     let pages = Router::new()
@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/pkg", ServeDir::new(site.join(state.leptos.site_pkg_dir.as_ref())))
         .route_service("/favicon.svg", ServeFile::new(site.join("favicon.svg")))
         .merge(pages)
+        .layer(middleware::from_fn(http::security_headers))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(trace)
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -18,6 +18,27 @@ pub struct Config {
     /// The directory cargo-leptos builds the site into (`/pkg`, assets).
     pub site_root: String,
     pub log_format: LogFormat,
+    /// Reverse proxies whose `X-Forwarded-For` names the real client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub limits: Limits,
+    /// How often a signed-in session's idle deadline may move (and so its
+    /// row be written): at most once per this interval.
+    pub session_touch: Duration,
+}
+
+/// Rate limits; the sign-in ones are fixed, the others can be set.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub sign_in_per_account: usize,
+    pub sign_in_per_address: usize,
+    pub sign_ups_per_address_hour: usize,
+    pub invitations_per_org_hour: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { sign_in_per_account: 5, sign_in_per_address: 20, sign_ups_per_address_hour: 20, invitations_per_org_hour: 100 }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +69,9 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("PLINTH_SITE_ROOT", "directory of the built site assets (default target/site)"),
     ("PLINTH_LOG", "log filter, e.g. info or plinth=debug (default info)"),
     ("PLINTH_LOG_FORMAT", "text | json (default text)"),
+    ("PLINTH_TRUSTED_PROXIES", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default none)"),
+    ("PLINTH_SIGNUPS_PER_HOUR", "sign-ups allowed per client address per hour (default 20)"),
+    ("PLINTH_INVITATIONS_PER_HOUR", "invitation emails allowed per organization per hour (default 100)"),
 ];
 
 impl Config {
@@ -123,7 +147,26 @@ impl Config {
             "json" => LogFormat::Json,
             other => return Err(format!("PLINTH_LOG_FORMAT must be text or json, not {other:?}")),
         };
+        let trusted_proxies = get("PLINTH_TRUSTED_PROXIES")
+            .map(|v| v.split(',').map(str::trim).filter(|c| !c.is_empty()).map(parse_cidr).collect::<Result<Vec<_>, _>>())
+            .transpose()?
+            .unwrap_or_default();
+        let count = |k: &str, default: usize| -> Result<usize, String> {
+            match get(k) {
+                Some(v) => v.parse::<usize>().ok().filter(|n| (1..=1_000_000).contains(n)).ok_or_else(|| format!("{k} must be a whole number from 1 to 1000000, not {v:?}")),
+                None => Ok(default),
+            }
+        };
+        let defaults = Limits::default();
+        let limits = Limits {
+            sign_ups_per_address_hour: count("PLINTH_SIGNUPS_PER_HOUR", defaults.sign_ups_per_address_hour)?,
+            invitations_per_org_hour: count("PLINTH_INVITATIONS_PER_HOUR", defaults.invitations_per_org_hour)?,
+            ..defaults
+        };
         Ok(Self {
+            trusted_proxies,
+            limits,
+            session_touch: Duration::from_secs(60),
             database_url,
             bind,
             public_url,
@@ -136,10 +179,23 @@ impl Config {
         })
     }
 
+    /// Whether `peer` is one of the trusted reverse proxies.
+    pub fn is_trusted_proxy(&self, peer: std::net::IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|net| net.contains(&peer))
+    }
+
     /// The origin (`scheme://host[:port]`) browsers send for same-site requests.
     pub fn public_origin(&self) -> String {
         self.public_url.origin().ascii_serialization()
     }
+}
+
+/// `10.0.0.0/8`, `fd00::/8`, or a single address (`192.0.2.7`).
+fn parse_cidr(raw: &str) -> Result<ipnet::IpNet, String> {
+    raw.parse::<ipnet::IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|n| n.trunc())
+        .map_err(|_| format!("PLINTH_TRUSTED_PROXIES: {raw:?} is not an address or CIDR like 10.0.0.0/8"))
 }
 
 #[cfg(test)]
@@ -179,6 +235,21 @@ mod tests {
         assert!(err.contains("PLINTH_SMTP_FROM"), "{err}");
         let err = Config::from_vars(vars(&[("DATABASE_URL", "mysql://x")])).unwrap_err();
         assert!(err.contains("DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_and_limits() {
+        let c = Config::from_vars(vars(&[("PLINTH_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7 ,fd00::/8"), ("PLINTH_SIGNUPS_PER_HOUR", "5")])).unwrap();
+        assert!(c.is_trusted_proxy("10.1.2.3".parse().unwrap()));
+        assert!(c.is_trusted_proxy("192.0.2.7".parse().unwrap()));
+        assert!(!c.is_trusted_proxy("192.0.2.8".parse().unwrap()));
+        assert!(c.is_trusted_proxy("fd00::1".parse().unwrap()));
+        assert_eq!(c.limits.sign_ups_per_address_hour, 5);
+        assert!(Config::from_vars(vars(&[])).unwrap().trusted_proxies.is_empty());
+        let err = Config::from_vars(vars(&[("PLINTH_TRUSTED_PROXIES", "10.0.0.0/33")])).unwrap_err();
+        assert!(err.contains("PLINTH_TRUSTED_PROXIES"), "{err}");
+        let err = Config::from_vars(vars(&[("PLINTH_INVITATIONS_PER_HOUR", "0")])).unwrap_err();
+        assert!(err.contains("PLINTH_INVITATIONS_PER_HOUR"), "{err}");
     }
 
     /// Leptos.toml mirrors cargo-leptos's `[package.metadata.leptos]`; they must not drift.

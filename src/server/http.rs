@@ -1,14 +1,68 @@
 //! HTTP plumbing around the Leptos app: health probes, the cross-site
 //! request check, the sign-in gate, and error statuses for server functions.
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::server::{AppState, redirect};
 use crate::server::auth::{self, CurrentUser};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use std::net::IpAddr;
 use tower_sessions::Session;
+
+/// A request path fit for logs: invitation links carry a secret token.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/invite/") {
+        Some(rest) if !rest.is_empty() => "/invite/[redacted]".into(),
+        _ => path.into(),
+    }
+}
+
+/// The Content-Security-Policy of a page, with the nonce Leptos put on its
+/// inline scripts (the hydration loader, serialized resources, the theme
+/// script). WebAssembly needs `'wasm-unsafe-eval'`; nothing loads from
+/// another host. `dev_reload` is cargo-leptos's live-reload socket.
+pub fn page_csp(nonce: &str, dev_reload: Option<&str>) -> String {
+    let connect = match dev_reload {
+        Some(addr) => format!("'self' ws://{addr}"),
+        None => "'self'".to_string(),
+    };
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src {connect}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// For everything that is not a page (JSON, assets, probes): nothing may run or embed it.
+const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Put the page's CSP on the response being rendered; called from the shell.
+pub fn set_page_csp() {
+    let Some(nonce) = leptos::nonce::use_nonce() else { return };
+    let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() else { return };
+    let options = leptos::prelude::use_context::<leptos::config::LeptosOptions>();
+    let reload = options
+        .filter(|o| o.env == leptos::config::Env::DEV)
+        .map(|o| format!("{}:{}", o.site_addr.ip(), o.reload_port));
+    if let Ok(value) = axum::http::HeaderValue::from_str(&page_csp(&nonce, reload.as_deref())) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// Security headers on every response. Pages bring their own CSP (with the
+/// nonce); every other response gets one that allows nothing.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("same-origin"));
+    h.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(DEFAULT_CSP));
+    }
+    res
+}
 
 pub async fn healthz() -> &'static str {
     "ok"
@@ -82,7 +136,9 @@ pub async fn load_user(State(state): State<AppState>, session: Session, mut req:
                 let next = url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>();
                 return Redirect::to(&format!("/login?next={next}")).into_response();
             }
-            (Some(_), true) => return Redirect::to(&safe_next(req.uri().query())).into_response(),
+            (Some(_), true) => {
+                return Redirect::to(&redirect::next_from_query(&state.config.public_url, req.uri().query())).into_response();
+            }
             _ => {}
         }
     }
@@ -92,12 +148,30 @@ pub async fn load_user(State(state): State<AppState>, session: Session, mut req:
     next.run(req).await
 }
 
-/// The `next` query parameter if it is a local path, else `/`. Never an
-/// absolute URL, so sign-in cannot be used to bounce users to another site.
-pub fn safe_next(query: Option<&str>) -> String {
-    let next = query
-        .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "next").map(|(_, v)| v.into_owned()));
-    crate::app::local_path(next.as_deref())
+/// The client's address for rate limits: the socket's peer, unless the peer
+/// is a trusted reverse proxy. Then `X-Forwarded-For` is read from the right
+/// (each proxy appends the address it saw) and the first hop that is not a
+/// trusted proxy is the client. Anything a client wrote further left is
+/// ignored, so it cannot pick its own bucket.
+pub fn client_ip(config: &crate::server::config::Config, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    if !config.is_trusted_proxy(peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if config.is_trusted_proxy(ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 /// Server-function errors leave server_fn as 500; give them the status their
@@ -142,6 +216,34 @@ mod tests {
     }
 
     #[test]
+    fn forwarded_for_is_read_only_from_trusted_proxies() {
+        let mut config = crate::server::config::Config::from_vars([("PLINTH_TRUSTED_PROXIES".to_string(), "10.0.0.0/8".to_string())]).unwrap();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let xff = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.9, 10.0.0.2")]);
+        assert_eq!(client_ip(&config, ip("10.0.0.1"), &xff), ip("203.0.113.9"), "the nearest untrusted hop, not the client's claim");
+        assert_eq!(client_ip(&config, ip("198.51.100.1"), &xff), ip("198.51.100.1"), "an untrusted peer's header is ignored");
+        assert_eq!(client_ip(&config, ip("10.0.0.1"), &headers(&[])), ip("10.0.0.1"));
+        assert_eq!(client_ip(&config, ip("10.0.0.1"), &headers(&[("x-forwarded-for", "junk")])), ip("10.0.0.1"));
+        config.trusted_proxies.clear();
+        assert_eq!(client_ip(&config, ip("10.0.0.1"), &xff), ip("10.0.0.1"), "no proxies trusted by default");
+    }
+
+    #[test]
+    fn invite_tokens_stay_out_of_logs() {
+        assert_eq!(loggable_path("/invite/0123abcd"), "/invite/[redacted]");
+        assert_eq!(loggable_path("/team"), "/team");
+        assert_eq!(loggable_path("/invite/"), "/invite/");
+    }
+
+    #[test]
+    fn page_csp_allows_only_this_site_and_the_nonce() {
+        let csp = page_csp("abc123", None);
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'nonce-abc123'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("*"), "{csp}");
+    }
+
+    #[test]
     fn pages_and_assets() {
         assert!(is_page("/"));
         assert!(is_page("/profile"));
@@ -150,11 +252,4 @@ mod tests {
         assert!(!is_page("/api/login"));
     }
 
-    #[test]
-    fn next_is_local_only() {
-        assert_eq!(safe_next(Some("next=%2Fprofile")), "/profile");
-        assert_eq!(safe_next(Some("next=https%3A%2F%2Fevil.example")), "/");
-        assert_eq!(safe_next(Some("next=%2F%2Fevil.example")), "/");
-        assert_eq!(safe_next(None), "/");
-    }
 }

@@ -7,6 +7,7 @@ pub mod entities;
 pub mod guard;
 pub mod http;
 pub mod mail;
+pub mod redirect;
 pub mod repo;
 pub mod seed;
 pub mod state;

@@ -1,6 +1,6 @@
 //! Everything a request handler needs, built once at start-up.
 use crate::server::auth::session_store::DbSessionStore;
-use crate::server::auth::throttle::Throttle;
+use crate::server::auth::throttle::Throttles;
 use crate::server::config::Config;
 use crate::server::db;
 use crate::server::mail::Mailer;
@@ -13,7 +13,7 @@ use std::sync::Arc;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
-    pub throttle: Arc<Throttle>,
+    pub throttle: Arc<Throttles>,
     pub sessions: DbSessionStore,
     pub mailer: Mailer,
     pub leptos: LeptosOptions,
@@ -26,6 +26,7 @@ impl AppState {
             .await
             .map_err(|e| format!("cannot open the database at {}: {e}", redact(&config.database_url)))?;
         db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
+        crate::server::repo::audit::seal_unchained(&db).await.map_err(|e| format!("sealing the audit log failed: {e}"))?;
         Self::with_db(config, db)
     }
 
@@ -42,12 +43,13 @@ impl AppState {
             .site_addr(config.bind)
             .env(env)
             .build();
+        let throttle = Arc::new(Throttles::new(&config.limits));
         Ok(Self {
             mailer: Mailer::new(config.smtp.as_ref())?,
             sessions: DbSessionStore::new(db.clone()),
             db,
             config: Arc::new(config),
-            throttle: Arc::new(Throttle::default()),
+            throttle,
             leptos,
         })
     }

@@ -146,6 +146,30 @@ macro_rules! on_both_engines {
     };
 }
 
+/// `on_both_engines!` with a configuration tweak (tighter limits, say).
+#[macro_export]
+macro_rules! on_both_engines_with {
+    ($name:ident, $tweak:expr, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::helpers::spawn_app_with($crate::helpers::Engine::Sqlite, $tweak).await.unwrap();
+                ($body)(app).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                let Some(app) = $crate::helpers::spawn_app_with($crate::helpers::Engine::Postgres, $tweak).await else {
+                    eprintln!("skipped: set {} to run PostgreSQL tests", $crate::helpers::POSTGRES_ENV);
+                    return;
+                };
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
 #[derive(Debug)]
 pub struct Res {
     pub status: StatusCode,

@@ -5,7 +5,9 @@ mod helpers;
 mod mail;
 
 mod accounts;
+mod audit_chain;
 mod bench;
+mod hardening;
 mod operations;
 mod permissions;
 mod rules;

@@ -27,11 +27,11 @@ const ORG_TABLE: &[OrgRow] = &[
     OrgRow { action: "see the audit log", allowed: [true, true, false, false, false] },
 ];
 
-/// "invite a member": Owner any role; Admin: Admin, Member, Viewer, Guest.
+/// "invite a member": Owner any role; Admin: Member, Viewer, Guest.
 fn may_invite(actor: usize, role: usize) -> bool {
     match actor {
         0 => true,
-        1 => role >= 1,
+        1 => role >= 2,
         _ => false,
     }
 }
@@ -146,6 +146,12 @@ async fn org_matrix(app: TestApp, actor_ix: usize) {
         expect(may_invite(actor_ix, role_ix), &res, &format!("{} invites as {role}", ROLES[actor_ix]));
     }
 
+    // Invitations that carry project grants: the same rule, whatever the grant.
+    for grant in PROJECT_ROLES {
+        let res = invite(&mut actor, fx.id, &unique_email("granted"), "member", &format!("{first_project}:{grant}")).await;
+        expect(may_invite(actor_ix, 2), &res, &format!("{} invites a Member as Project {grant}", ROLES[actor_ix]));
+    }
+
     for (target_ix, target_role) in ROLES.iter().enumerate() {
         let target = join(&app, &mut fx, target_role, "").await;
         let mid = member_id(&app, fx.id, &target.email).await.to_string();
@@ -223,19 +229,39 @@ fn policy_answer(role: usize, action: &str) -> bool {
     can_in_project(role, a)
 }
 
-/// The acting user holds the project role only through a direct grant (as
-/// a Guest), so the column is exactly that project role.
-async fn project_matrix(app: TestApp, role_ix: usize) {
+/// How the acting user comes by their project role.
+#[derive(Clone, Copy)]
+enum Via {
+    /// A Guest with the project role granted directly: the column is exactly that role.
+    Grant,
+    /// An organization role and no grant: the role it gives (Owner and Admin
+    /// give Project Admin, Member gives Project Member, Viewer Project Viewer).
+    OrgRole(&'static str),
+}
+
+async fn project_matrix(app: TestApp, role_ix: usize, via: Via) {
     let mut fx = org(&app, "Project Org").await;
     let (project_id, slug) = fx.projects[0].clone();
-    let mut actor = join(&app, &mut fx, "guest", &format!("{project_id}:{}", PROJECT_ROLES[role_ix])).await;
+    let mut actor = match via {
+        Via::Grant => join(&app, &mut fx, "guest", &format!("{project_id}:{}", PROJECT_ROLES[role_ix])).await,
+        Via::OrgRole(org_role) => join(&app, &mut fx, org_role, "").await,
+    };
+    let who = match via {
+        Via::Grant => format!("Project {} (granted)", PROJECT_ROLES[role_ix]),
+        Via::OrgRole(r) => format!("Project {} (as org {r})", PROJECT_ROLES[role_ix]),
+    };
+    let role_seen = actor.client.call("projects/get", &[("slug", &slug)]).await.json()["project"]["role"].clone();
+    assert_eq!(role_seen, PROJECT_ROLES[role_ix], "{who}: effective role");
     let bystander = join(&app, &mut fx, "member", "").await;
     let bystander_id = user_id(&app, &bystander.email).await.to_string();
+    // Someone who already holds a direct project role, granted by the Owner.
+    let holder = join(&app, &mut fx, "viewer", &format!("{project_id}:viewer")).await;
+    let holder_id = user_id(&app, &holder.email).await.to_string();
     let pid = project_id.to_string();
     for row in PROJECT_TABLE {
         let allowed = row.allowed[role_ix];
         if !row.http {
-            assert_eq!(policy_answer(role_ix, row.action), allowed, "Project {} may {}", PROJECT_ROLES[role_ix], row.action);
+            assert_eq!(policy_answer(role_ix, row.action), allowed, "{who} may {}", row.action);
             continue;
         }
         let res = match row.action {
@@ -245,6 +271,17 @@ async fn project_matrix(app: TestApp, role_ix: usize) {
             }
             "add or remove project members; change project roles" => {
                 let add = actor.client.call("projects/members/set", &[("project_id", &pid), ("user_id", &bystander_id), ("role", "viewer")]).await;
+                expect(allowed, &add, &format!("{who} adds a project member"));
+                // Change an existing project role up, then down again.
+                for (to, stored_after_refusal) in [("admin", "viewer"), ("viewer", "viewer")] {
+                    let change = actor.client.call("projects/members/set", &[("project_id", &pid), ("user_id", &holder_id), ("role", to)]).await;
+                    expect(allowed, &change, &format!("{who} changes a project role to {to}"));
+                    let stored = direct_role(&app, project_id, &holder_id).await;
+                    assert_eq!(stored.as_deref(), Some(if allowed { to } else { stored_after_refusal }), "{who}: stored role after change to {to}");
+                }
+                let remove = actor.client.call("projects/members/remove", &[("project_id", &pid), ("user_id", &holder_id)]).await;
+                expect(allowed, &remove, &format!("{who} removes a project member"));
+                assert_eq!(direct_role(&app, project_id, &holder_id).await.is_none(), allowed, "{who}: the row matches the outcome");
                 if add.status == StatusCode::OK {
                     let remove = actor.client.call("projects/members/remove", &[("project_id", &pid), ("user_id", &bystander_id)]).await;
                     assert_eq!(remove.status, StatusCode::OK, "{}", remove.body);
@@ -257,10 +294,18 @@ async fn project_matrix(app: TestApp, role_ix: usize) {
             }
             other => panic!("no test for {other}"),
         };
-        expect(allowed, &res, &format!("Project {} may {}", PROJECT_ROLES[role_ix], row.action));
+        expect(allowed, &res, &format!("{who} may {}", row.action));
     }
     let left = scalar(&app, &format!("SELECT COUNT(*) FROM projects WHERE id = {project_id}")).await;
     assert_eq!(left == 0, role_ix == 0, "only a Project Admin deleted the project");
+}
+
+async fn direct_role(app: &TestApp, project_id: i64, user_id: &str) -> Option<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = app.state.db.get_database_backend();
+    let sql = format!("SELECT role FROM project_members WHERE project_id = {project_id} AND user_id = {user_id}");
+    let row = app.state.db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap()?;
+    Some(row.try_get_by_index::<String>(0).unwrap())
 }
 
 async fn scalar_text(app: &TestApp, project_id: i64) -> String {
@@ -270,9 +315,14 @@ async fn scalar_text(app: &TestApp, project_id: i64) -> String {
     row.try_get_by_index::<String>(0).unwrap()
 }
 
-on_both_engines!(project_table_admin, |app| project_matrix(app, 0));
-on_both_engines!(project_table_member, |app| project_matrix(app, 1));
-on_both_engines!(project_table_viewer, |app| project_matrix(app, 2));
+on_both_engines!(project_table_admin, |app| project_matrix(app, 0, Via::Grant));
+on_both_engines!(project_table_member, |app| project_matrix(app, 1, Via::Grant));
+on_both_engines!(project_table_viewer, |app| project_matrix(app, 2, Via::Grant));
+// The same cells for roles that come from the organization role alone.
+on_both_engines!(project_table_as_org_owner, |app| project_matrix(app, 0, Via::OrgRole("owner")));
+on_both_engines!(project_table_as_org_admin, |app| project_matrix(app, 0, Via::OrgRole("admin")));
+on_both_engines!(project_table_as_org_member, |app| project_matrix(app, 1, Via::OrgRole("member")));
+on_both_engines!(project_table_as_org_viewer, |app| project_matrix(app, 2, Via::OrgRole("viewer")));
 
 // The project role is the higher of the organization's and the direct one.
 on_both_engines!(project_role_is_the_higher_of_org_and_direct, |app: TestApp| async move {

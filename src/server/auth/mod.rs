@@ -14,6 +14,8 @@ use tower_sessions::Session;
 
 /// Unix time of sign-in, for the absolute session timeout.
 const AUTH_AT_KEY: &str = "auth_at";
+/// Unix time the idle deadline last moved; see `session_user`.
+const SEEN_AT_KEY: &str = "seen_at";
 
 /// The signed-in user, placed in request extensions by `http::load_user`.
 #[derive(Debug, Clone)]
@@ -58,24 +60,21 @@ pub async fn create_user(state: &AppState, name: PersonName, email: Email, passw
 /// same error after the same amount of work.
 pub async fn authenticate(state: &AppState, email: &str, password: String, address: &str) -> AppResult<User> {
     let email = email.trim().to_lowercase();
-    if let Some(wait) = state.throttle.check(&email, address) {
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        return Err(AppError::TooManyRequests(format!(
-            "Too many sign-in attempts. Try again in {minutes} minute{}.",
-            if minutes == 1 { "" } else { "s" }
-        )));
-    }
+    // Reserve the attempt before hashing: parallel guesses each take a slot,
+    // so no more than the limit ever reach the password check.
+    let attempt = state
+        .throttle
+        .sign_in
+        .reserve(&email, address)
+        .map_err(|wait| AppError::TooManyRequests(throttle::wait_message("Too many sign-in attempts.", wait)))?;
     let found = user::Entity::find().filter(user::Column::Email.eq(&email)).one(&state.db).await?;
     let ok = password::verify(password, found.as_ref().map(|u| u.password_hash.clone())).await?;
     match found {
         Some(u) if ok => {
-            state.throttle.record_success(&email);
+            state.throttle.sign_in.succeeded(attempt, &email, address);
             Ok(u.into())
         }
-        _ => {
-            state.throttle.record_failure(&email, address);
-            Err(AppError::invalid("That email and password do not match an account."))
-        }
+        _ => Err(AppError::invalid("That email and password do not match an account.")),
     }
 }
 
@@ -83,7 +82,9 @@ pub async fn authenticate(state: &AppState, email: &str, password: String, addre
 pub async fn start_session(session: &Session, user: &User) -> AppResult<()> {
     session.cycle_id().await?;
     session.insert(USER_ID_KEY, user.id.0).await?;
-    session.insert(AUTH_AT_KEY, chrono::Utc::now().timestamp()).await?;
+    let now = chrono::Utc::now().timestamp();
+    session.insert(AUTH_AT_KEY, now).await?;
+    session.insert(SEEN_AT_KEY, now).await?;
     Ok(())
 }
 
@@ -105,7 +106,18 @@ pub async fn session_user(state: &AppState, session: &Session) -> AppResult<Opti
         return Ok(None);
     }
     match user::Entity::find_by_id(user_id).one(&state.db).await? {
-        Some(u) => Ok(Some(u.into())),
+        Some(u) => {
+            // Sessions are saved only when changed, so a page view writes
+            // nothing. The idle deadline moves by changing `seen_at`, at
+            // most once per `session_touch`: one write a minute, not one per
+            // request, and the idle timeout is exact to within that minute.
+            let now = chrono::Utc::now().timestamp();
+            let seen_at = session.get::<i64>(SEEN_AT_KEY).await?.unwrap_or(0);
+            if now.saturating_sub(seen_at) >= state.config.session_touch.as_secs() as i64 {
+                session.insert(SEEN_AT_KEY, now).await?;
+            }
+            Ok(Some(u.into()))
+        }
         None => {
             session.flush().await?;
             Ok(None)

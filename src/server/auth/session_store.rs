@@ -2,7 +2,6 @@
 //! restart and work the same on SQLite and PostgreSQL.
 use crate::server::entities::session;
 use async_trait::async_trait;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
@@ -61,13 +60,14 @@ impl SessionStore for DbSessionStore {
         Ok(())
     }
 
+    /// Update only: a session deleted while a request was in flight (by
+    /// sign-out or a password change) must stay deleted, not be written
+    /// back by that request's end-of-request save.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        session::Entity::insert(Self::active_model(record)?)
-            .on_conflict(
-                OnConflict::column(session::Column::Id)
-                    .update_columns([session::Column::UserId, session::Column::Data, session::Column::ExpiresAt])
-                    .to_owned(),
-            )
+        let row = Self::active_model(record)?;
+        session::Entity::update_many()
+            .set(session::ActiveModel { id: sea_orm::ActiveValue::NotSet, ..row })
+            .filter(session::Column::Id.eq(record.id.to_string()))
             .exec(&self.db)
             .await
             .map_err(backend)?;

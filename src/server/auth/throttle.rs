@@ -1,66 +1,149 @@
-//! Sign-in throttling: a sliding window of recent failures per account and per
-//! client address, kept in memory (a restart forgives, which is acceptable).
+//! Rate limits kept in memory (a restart forgives, which is acceptable):
+//! sign-in failures per account and per client address, sign-ups per
+//! address, and invitation emails per organization.
+//!
+//! Every limit is a sliding window of timestamps per key. A slot is taken
+//! *before* the expensive or risky work (hashing, sending mail) under one
+//! lock, so concurrent requests cannot all pass the check before the first
+//! one is counted.
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// How many events one key may have within a sliding window.
 #[derive(Debug)]
-pub struct Throttle {
+pub struct Limiter {
     window: Duration,
-    per_account: usize,
-    per_address: usize,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    limit: usize,
+    hits: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
-impl Default for Throttle {
-    /// 5 failures per account, or 20 per address, within 15 minutes.
-    fn default() -> Self {
-        Self::new(Duration::from_secs(15 * 60), 5, 20)
-    }
-}
-
-impl Throttle {
-    pub fn new(window: Duration, per_account: usize, per_address: usize) -> Self {
-        Self { window, per_account, per_address, failures: Mutex::default() }
+impl Limiter {
+    pub fn new(window: Duration, limit: usize) -> Self {
+        Self { window, limit, hits: Mutex::default() }
     }
 
-    /// `Some(wait)` when this account or address must wait before trying again.
-    pub fn check(&self, account: &str, address: &str) -> Option<Duration> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
+        // A panic while holding this lock cannot leave the map inconsistent.
+        self.hits.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Take `n` slots for `key` now, or say how long until there is room.
+    pub fn acquire(&self, key: &str, n: usize) -> Result<Instant, Duration> {
         let now = Instant::now();
-        let mut map = self.failures.lock().expect("throttle lock");
-        [(format!("acct:{account}"), self.per_account), (format!("addr:{address}"), self.per_address)]
-            .into_iter()
-            .filter_map(|(key, limit)| {
-                let q = map.get_mut(&key)?;
-                while q.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
-                    q.pop_front();
-                }
-                (q.len() >= limit).then(|| self.window - now.duration_since(q[q.len() - limit]))
-            })
-            .max()
+        if n > self.limit {
+            return Err(self.window);
+        }
+        let mut map = self.lock();
+        let q = map.entry(key.to_string()).or_default();
+        while q.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+            q.pop_front();
+        }
+        if q.len() + n > self.limit {
+            // Room comes when enough of the oldest hits have aged out.
+            let oldest_needed = q[q.len() + n - self.limit - 1];
+            return Err(self.window.saturating_sub(now.duration_since(oldest_needed)).max(Duration::from_secs(1)));
+        }
+        q.extend(std::iter::repeat_n(now, n));
+        Ok(now)
     }
 
-    pub fn record_failure(&self, account: &str, address: &str) {
-        let now = Instant::now();
-        let mut map = self.failures.lock().expect("throttle lock");
-        for key in [format!("acct:{account}"), format!("addr:{address}")] {
-            map.entry(key).or_default().push_back(now);
+    /// Give back one slot taken at `at` (the work it guarded did not count).
+    pub fn release(&self, key: &str, at: Instant) {
+        if let Some(q) = self.lock().get_mut(key)
+            && let Some(i) = q.iter().position(|t| *t == at)
+        {
+            q.remove(i);
         }
     }
 
-    /// A successful sign-in clears the account's failures (not the address's).
-    pub fn record_success(&self, account: &str) {
-        self.failures.lock().expect("throttle lock").remove(&format!("acct:{account}"));
+    pub fn clear(&self, key: &str) {
+        self.lock().remove(key);
     }
 
     /// Drop windows with nothing recent, so memory stays bounded.
     pub fn prune(&self) {
         let now = Instant::now();
-        self.failures
-            .lock()
-            .expect("throttle lock")
-            .retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < self.window));
+        self.lock().retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < self.window));
     }
+}
+
+/// Sign-in attempts: 5 per account or 20 per address within 15 minutes.
+#[derive(Debug)]
+pub struct SignInThrottle {
+    per_account: Limiter,
+    per_address: Limiter,
+}
+
+/// A sign-in attempt that was let through; it counts as a failure unless
+/// `succeeded` is called.
+#[must_use]
+pub struct Attempt {
+    address_at: Instant,
+}
+
+impl SignInThrottle {
+    pub fn new(window: Duration, per_account: usize, per_address: usize) -> Self {
+        Self { per_account: Limiter::new(window, per_account), per_address: Limiter::new(window, per_address) }
+    }
+
+    /// Reserve an attempt before the password is checked.
+    pub fn reserve(&self, account: &str, address: &str) -> Result<Attempt, Duration> {
+        let at = self.per_account.acquire(account, 1)?;
+        match self.per_address.acquire(address, 1) {
+            Ok(address_at) => Ok(Attempt { address_at }),
+            Err(wait) => {
+                self.per_account.release(account, at);
+                Err(wait)
+            }
+        }
+    }
+
+    /// A successful sign-in clears the account's failures and gives the
+    /// address its slot back.
+    pub fn succeeded(&self, attempt: Attempt, account: &str, address: &str) {
+        self.per_account.clear(account);
+        self.per_address.release(address, attempt.address_at);
+    }
+
+    fn prune(&self) {
+        self.per_account.prune();
+        self.per_address.prune();
+    }
+}
+
+/// Every limit of the server, built once from the configuration.
+#[derive(Debug)]
+pub struct Throttles {
+    pub sign_in: SignInThrottle,
+    /// Sign-ups per client address per hour.
+    pub sign_up: Limiter,
+    /// Invitation emails per organization per hour.
+    pub invitations: Limiter,
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+impl Throttles {
+    pub fn new(limits: &crate::server::config::Limits) -> Self {
+        Self {
+            sign_in: SignInThrottle::new(Duration::from_secs(15 * 60), limits.sign_in_per_account, limits.sign_in_per_address),
+            sign_up: Limiter::new(HOUR, limits.sign_ups_per_address_hour),
+            invitations: Limiter::new(HOUR, limits.invitations_per_org_hour),
+        }
+    }
+
+    pub fn prune(&self) {
+        self.sign_in.prune();
+        self.sign_up.prune();
+        self.invitations.prune();
+    }
+}
+
+/// "Try again in N minutes." for a wait.
+pub fn wait_message(prefix: &str, wait: Duration) -> String {
+    let minutes = wait.as_secs().div_ceil(60).max(1);
+    format!("{prefix} Try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]
@@ -69,26 +152,59 @@ mod tests {
 
     #[test]
     fn blocks_after_limit_per_account_and_address() {
-        let t = Throttle::new(Duration::from_secs(60), 2, 3);
-        assert!(t.check("a@x.io", "1.1.1.1").is_none());
-        t.record_failure("a@x.io", "1.1.1.1");
-        t.record_failure("a@x.io", "1.1.1.1");
-        assert!(t.check("a@x.io", "9.9.9.9").is_some(), "account limit applies from any address");
-        assert!(t.check("b@x.io", "1.1.1.1").is_none());
-        t.record_failure("b@x.io", "1.1.1.1");
-        assert!(t.check("c@x.io", "1.1.1.1").is_some(), "address limit applies to any account");
-        t.record_success("a@x.io");
-        assert!(t.check("a@x.io", "2.2.2.2").is_none());
+        let t = SignInThrottle::new(Duration::from_secs(60), 2, 3);
+        let _ = t.reserve("a@x.io", "1.1.1.1").unwrap();
+        let _ = t.reserve("a@x.io", "1.1.1.1").unwrap();
+        assert!(t.reserve("a@x.io", "9.9.9.9").is_err(), "account limit applies from any address");
+        let ok = t.reserve("b@x.io", "1.1.1.1").unwrap();
+        assert!(t.reserve("c@x.io", "1.1.1.1").is_err(), "address limit applies to any account");
+        t.succeeded(ok, "b@x.io", "1.1.1.1");
+        assert!(t.reserve("c@x.io", "1.1.1.1").is_ok(), "a success gives the address its slot back");
+    }
+
+    #[test]
+    fn a_refused_address_does_not_use_up_the_account() {
+        let t = SignInThrottle::new(Duration::from_secs(60), 2, 1);
+        let _ = t.reserve("a", "x").unwrap();
+        assert!(t.reserve("b", "x").is_err());
+        assert!(t.reserve("b", "y").is_ok());
+        assert!(t.reserve("b", "z").is_ok(), "b's refused attempt at x was not counted");
+    }
+
+    #[test]
+    fn takes_several_slots_at_once() {
+        let l = Limiter::new(Duration::from_secs(60), 10);
+        assert!(l.acquire("org", 7).is_ok());
+        assert!(l.acquire("org", 4).is_err());
+        assert!(l.acquire("org", 3).is_ok());
+        assert!(l.acquire("org", 1).is_err());
+        assert!(Limiter::new(Duration::from_secs(60), 10).acquire("org", 11).is_err());
     }
 
     #[test]
     fn windows_expire_and_prune() {
-        let t = Throttle::new(Duration::from_millis(20), 1, 10);
-        t.record_failure("a", "x");
-        assert!(t.check("a", "y").is_some());
+        let l = Limiter::new(Duration::from_millis(20), 1);
+        assert!(l.acquire("a", 1).is_ok());
+        assert!(l.acquire("a", 1).is_err());
         std::thread::sleep(Duration::from_millis(30));
-        assert!(t.check("a", "y").is_none());
-        t.prune();
-        assert!(t.failures.lock().unwrap().is_empty());
+        assert!(l.acquire("a", 1).is_ok());
+        std::thread::sleep(Duration::from_millis(30));
+        l.prune();
+        assert!(l.lock().is_empty());
+    }
+
+    #[test]
+    fn concurrent_reservations_never_exceed_the_limit() {
+        let t = std::sync::Arc::new(SignInThrottle::new(Duration::from_secs(60), 5, 100));
+        let passed: usize = (0..50)
+            .map(|_| {
+                let t = t.clone();
+                std::thread::spawn(move || t.reserve("a", "x").is_ok() as usize)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .sum();
+        assert_eq!(passed, 5);
     }
 }

@@ -13,6 +13,10 @@ pub struct Model {
     pub before: Option<String>,
     pub after: Option<String>,
     pub created_at: DateTimeUtc,
+    /// 1, 2, 3… within the organization.
+    pub seq: i64,
+    pub prev_hash: String,
+    pub hash: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,10 @@ pub struct Model {
     pub kind: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Number of the newest audit entry (0: none yet).
+    pub audit_seq: i64,
+    /// Hash of the newest audit entry; the end of the chain.
+    pub audit_head: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,15 +1,66 @@
 //! The audit log: who changed what in an organization, before and after.
+//!
+//! Each organization's entries form a hash chain. Entry n stores the hash of
+//! entry n-1 and its own hash, the SHA-256 of that previous hash and its own
+//! canonical content; the organization row keeps the newest number and hash.
+//! A changed entry no longer matches its hash, a removed one leaves a gap in
+//! the numbers, an inserted one breaks the numbering or the link, and a cut
+//! end no longer meets the organization's head. `verify` names the first.
 use crate::domain::User;
-use crate::error::AppResult;
-use crate::server::entities::audit_entry;
-use crate::domain::team::AuditEntry as Entry;
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use crate::domain::team::{AuditChain, AuditEntry as Entry};
+use crate::error::{AppError, AppResult};
+use crate::server::entities::{audit_entry, organization};
+use chrono::{SubsecRound, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use sea_orm::sea_query::LockType;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The content an entry's hash covers, in one fixed serialisation. Times are
+/// cut to milliseconds before they are stored, so every engine returns
+/// exactly what was hashed.
+fn canonical(e: &audit_entry::Model) -> String {
+    serde_json::json!([
+        "plinth-audit-v1",
+        e.org_id,
+        e.seq,
+        e.actor_id,
+        e.actor_name,
+        e.action,
+        e.target,
+        e.before,
+        e.after,
+        e.created_at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+    ])
+    .to_string()
+}
+
+fn chain_hash(prev_hash: &str, e: &audit_entry::Model) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(b"\n");
+    h.update(canonical(e).as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// The organization row, locked until the transaction ends, so concurrent
+/// writers append one after another (SQLite's BEGIN IMMEDIATE already
+/// serialises writers; PostgreSQL needs the row lock). `FOR NO KEY UPDATE`,
+/// not `FOR UPDATE`: a transaction that inserted a row referencing the
+/// organization already holds `FOR KEY SHARE` on it, and two of those
+/// asking for `FOR UPDATE` would deadlock.
+async fn lock_head(tx: &DatabaseTransaction, org_id: i64) -> AppResult<organization::Model> {
+    let q = organization::Entity::find_by_id(org_id);
+    let q = if tx.get_database_backend() == DbBackend::Postgres { q.lock(LockType::NoKeyUpdate) } else { q };
+    q.one(tx).await?.ok_or_else(|| AppError::internal(format!("audit entry for missing organization {org_id}")))
+}
 
 /// Record one change; call it inside the transaction that makes the change.
 pub async fn record(
-    db: &impl ConnectionTrait,
+    tx: &DatabaseTransaction,
     org_id: i64,
     actor: &User,
     action: &str,
@@ -17,27 +68,51 @@ pub async fn record(
     before: Option<Value>,
     after: Option<Value>,
 ) -> AppResult<()> {
-    let target: String = target.into().chars().take(300).collect();
+    let org = lock_head(tx, org_id).await?;
+    let mut entry = audit_entry::Model {
+        id: 0,
+        org_id,
+        actor_id: Some(actor.id.0),
+        actor_name: actor.name.chars().take(100).collect(),
+        action: action.to_string(),
+        target: target.into().chars().take(300).collect(),
+        before: before.map(|v| v.to_string()),
+        after: after.map(|v| v.to_string()),
+        created_at: Utc::now().trunc_subsecs(3),
+        seq: org.audit_seq + 1,
+        prev_hash: org.audit_head.clone(),
+        hash: String::new(),
+    };
+    entry.hash = chain_hash(&entry.prev_hash, &entry);
+    append(tx, entry).await
+}
+
+async fn append(tx: &DatabaseTransaction, e: audit_entry::Model) -> AppResult<()> {
+    let (seq, hash) = (e.seq, e.hash.clone());
     audit_entry::ActiveModel {
-        org_id: Set(org_id),
-        actor_id: Set(Some(actor.id.0)),
-        actor_name: Set(actor.name.chars().take(100).collect()),
-        action: Set(action.to_string()),
-        target: Set(target),
-        before: Set(before.map(|v| v.to_string())),
-        after: Set(after.map(|v| v.to_string())),
-        created_at: Set(Utc::now()),
+        org_id: Set(e.org_id),
+        actor_id: Set(e.actor_id),
+        actor_name: Set(e.actor_name),
+        action: Set(e.action),
+        target: Set(e.target),
+        before: Set(e.before),
+        after: Set(e.after),
+        created_at: Set(e.created_at),
+        seq: Set(e.seq),
+        prev_hash: Set(e.prev_hash),
+        hash: Set(e.hash),
         ..Default::default()
     }
-    .insert(db)
+    .insert(tx)
     .await?;
+    organization::ActiveModel { id: Set(e.org_id), audit_seq: Set(seq), audit_head: Set(hash), ..Default::default() }.update(tx).await?;
     Ok(())
 }
 
 pub async fn page(db: &impl ConnectionTrait, org_id: i64, page: u64, per_page: u64) -> AppResult<(Vec<Entry>, u64)> {
     let q = audit_entry::Entity::find()
         .filter(audit_entry::Column::OrgId.eq(org_id))
-        .order_by_desc(audit_entry::Column::CreatedAt)
+        .order_by_desc(audit_entry::Column::Seq)
         .order_by_desc(audit_entry::Column::Id);
     let pages = q.paginate(db, per_page);
     let total = pages.num_items().await?;
@@ -48,4 +123,82 @@ pub async fn page(db: &impl ConnectionTrait, org_id: i64, page: u64, per_page: u
             .collect(),
         total,
     ))
+}
+
+/// Walk one organization's chain from the first entry to the head.
+pub async fn verify(db: &impl ConnectionTrait, org_id: i64) -> AppResult<AuditChain> {
+    let org = organization::Entity::find_by_id(org_id).one(db).await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
+    let rows = audit_entry::Entity::find()
+        .filter(audit_entry::Column::OrgId.eq(org_id))
+        .order_by_asc(audit_entry::Column::Seq)
+        .order_by_asc(audit_entry::Column::Id)
+        .all(db)
+        .await?;
+    let broken = |entry_id: Option<i64>, problem: String| AuditChain { entries: rows.len() as u64, head: org.audit_head.clone(), broken_at: entry_id, problem: Some(problem) };
+    let mut prev_hash = String::new();
+    let mut expected = 1;
+    for e in &rows {
+        if e.seq > expected {
+            return Ok(broken(Some(e.id), format!("entry #{expected} was removed: the next entry found is #{} (id {})", e.seq, e.id)));
+        }
+        if e.seq < expected {
+            return Ok(broken(Some(e.id), format!("entry id {} was inserted: it claims number #{} where #{expected} was due", e.id, e.seq)));
+        }
+        if e.prev_hash != prev_hash {
+            return Ok(broken(Some(e.id), format!("entry #{} (id {}) does not follow the entry before it: one was replaced or inserted", e.seq, e.id)));
+        }
+        if chain_hash(&e.prev_hash, e) != e.hash {
+            return Ok(broken(Some(e.id), format!("entry #{} (id {}) was changed or forged: its hash does not match its content", e.seq, e.id)));
+        }
+        prev_hash = e.hash.clone();
+        expected += 1;
+    }
+    if org.audit_seq != expected - 1 || org.audit_head != prev_hash {
+        return Ok(broken(None, format!("the newest entries were removed: the log ends at #{} but #{} was written", expected - 1, org.audit_seq)));
+    }
+    Ok(AuditChain { entries: rows.len() as u64, head: prev_hash, broken_at: None, problem: None })
+}
+
+/// Hash the entries written before the chain existed (the migration gave
+/// them their numbers), oldest first. Runs at start-up; a no-op once done.
+pub async fn seal_unchained(db: &DatabaseConnection) -> AppResult<u64> {
+    let org_ids: Vec<i64> = audit_entry::Entity::find()
+        .select_only()
+        .column(audit_entry::Column::OrgId)
+        .filter(audit_entry::Column::Hash.eq(""))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut sealed = 0;
+    for org_id in org_ids {
+        let tx = crate::server::db::begin_write(db).await?;
+        let org = lock_head(&tx, org_id).await?;
+        let rows = audit_entry::Entity::find()
+            .filter(audit_entry::Column::OrgId.eq(org_id))
+            .order_by_asc(audit_entry::Column::Seq)
+            .order_by_asc(audit_entry::Column::Id)
+            .all(&tx)
+            .await?;
+        let (mut prev, mut last_seq) = (String::new(), 0);
+        for mut e in rows {
+            if e.hash.is_empty() {
+                e.created_at = e.created_at.trunc_subsecs(3);
+                e.prev_hash = prev.clone();
+                e.hash = chain_hash(&prev, &e);
+                audit_entry::ActiveModel { id: Set(e.id), created_at: Set(e.created_at), prev_hash: Set(e.prev_hash.clone()), hash: Set(e.hash.clone()), ..Default::default() }
+                    .update(&tx)
+                    .await?;
+                sealed += 1;
+            }
+            prev = e.hash;
+            last_seq = e.seq;
+        }
+        organization::ActiveModel { id: Set(org.id), audit_seq: Set(last_seq), audit_head: Set(prev), ..Default::default() }.update(&tx).await?;
+        tx.commit().await?;
+    }
+    if sealed > 0 {
+        tracing::info!(entries = sealed, "audit entries from before the hash chain were sealed");
+    }
+    Ok(sealed)
 }

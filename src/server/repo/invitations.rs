@@ -60,7 +60,26 @@ pub async fn create(db: &DatabaseConnection, ctx: &OrgCtx, emails: Vec<Email>, r
         if existing_member.is_some() {
             return Err(AppError::Conflict(format!("{} is already a member of this organization.", email.as_str())));
         }
-        // A new invitation replaces any earlier pending one for the same email.
+        // A new invitation replaces any earlier pending one for the same
+        // email, but only one the actor could have sent: an Admin must not
+        // cancel an Owner's invitation of an Owner by re-inviting.
+        let pending = invitation::Entity::find()
+            .filter(invitation::Column::OrgId.eq(ctx.org.id))
+            .filter(invitation::Column::Email.eq(email.as_str()))
+            .filter(invitation::Column::AcceptedAt.is_null())
+            .filter(invitation::Column::RevokedAt.is_null())
+            .all(&tx)
+            .await?;
+        for p in &pending {
+            let pending_role = OrgRole::parse(&p.role).ok_or(AppError::Internal)?;
+            if !policy::can_invite(actor_role, pending_role) {
+                return Err(AppError::Conflict(format!(
+                    "{} already has a pending invitation as {}, which only an Owner can replace.",
+                    email.as_str(),
+                    pending_role.label()
+                )));
+            }
+        }
         invitation::Entity::update_many()
             .col_expr(invitation::Column::RevokedAt, Expr::value(Some(Utc::now())))
             .filter(invitation::Column::OrgId.eq(ctx.org.id))
@@ -192,6 +211,17 @@ pub async fn revoke(db: &DatabaseConnection, ctx: &OrgCtx, id: InvitationId) -> 
     Ok(())
 }
 
+/// Whether the inviter is still a member whose role may grant `role`.
+async fn inviter_may_still_grant(tx: &DatabaseTransaction, org_id: i64, inviter: Option<i64>, role: OrgRole) -> AppResult<bool> {
+    let Some(inviter) = inviter else { return Ok(false) };
+    let m = membership::Entity::find()
+        .filter(membership::Column::OrgId.eq(org_id))
+        .filter(membership::Column::UserId.eq(inviter))
+        .one(tx)
+        .await?;
+    Ok(m.and_then(|m| OrgRole::parse(&m.role)).is_some_and(|r| policy::can_invite(r, role)))
+}
+
 async fn find_by_token(db: &impl ConnectionTrait, token: &str) -> AppResult<Option<(invitation::Model, organization::Model)>> {
     let Some(inv) = invitation::Entity::find().filter(invitation::Column::TokenHash.eq(hash_token(token))).one(db).await? else {
         return Ok(None);
@@ -245,6 +275,17 @@ pub async fn accept(db: &DatabaseConnection, token: &str, user: &User) -> AppRes
         return Err(AppError::Forbidden);
     }
     let role = OrgRole::parse(&inv.role).ok_or(AppError::Internal)?;
+    // The inviter's right to grant this role is checked now, not only when
+    // they sent it: an invitation must not outlive a removal or demotion.
+    if !inviter_may_still_grant(&tx, org.id, inv.invited_by, role).await? {
+        audit::record(&tx, org.id, user, "invitation.refused", inv.email.clone(), None, Some(json!({"role": role.as_str(), "reason": "inviter may no longer grant this role"}))).await?;
+        tx.commit().await?;
+        return Err(AppError::Conflict(format!(
+            "This invitation is no longer valid: whoever sent it can no longer invite people as {}. Ask an Owner or Admin of {} for a new one.",
+            role.label(),
+            org.name
+        )));
+    }
     let already = membership::Entity::find()
         .filter(membership::Column::OrgId.eq(org.id))
         .filter(membership::Column::UserId.eq(user.id.0))

@@ -17,8 +17,10 @@ pub fn conflict_on_unique(err: DbErr, message: &str) -> AppError {
     }
 }
 
-/// `LIKE` pattern for a case-insensitive substring search, wildcards escaped.
-pub fn like_pattern(search: &str) -> String {
+/// `LIKE` pattern for a case-insensitive substring search: `%` and `_`
+/// typed by the user match themselves. The escape character is named in the
+/// query, because SQLite's `LIKE` has no default one.
+pub fn like_pattern(search: &str) -> sea_orm::sea_query::LikeExpr {
     let escaped = search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
+    sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }

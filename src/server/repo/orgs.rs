@@ -46,6 +46,11 @@ pub async fn set_current(db: &impl ConnectionTrait, user: &User, org_id: i64) ->
     Ok(())
 }
 
+/// Every organization's id and name, by id (for operator commands).
+pub async fn all_ids(db: &impl ConnectionTrait) -> AppResult<Vec<(i64, String)>> {
+    Ok(organization::Entity::find().order_by_asc(organization::Column::Id).all(db).await?.into_iter().map(|o| (o.id, o.name)).collect())
+}
+
 /// Every organization `user` belongs to, by name.
 pub async fn list_for(db: &impl ConnectionTrait, user: &User) -> AppResult<Vec<OrgSummary>> {
     let memberships = membership::Entity::find().filter(membership::Column::UserId.eq(user.id.0)).all(db).await?;

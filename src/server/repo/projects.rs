@@ -70,8 +70,18 @@ async fn groups_by_id(db: &impl ConnectionTrait, org_id: i64) -> AppResult<HashM
         .collect())
 }
 
-pub async fn groups(db: &impl ConnectionTrait, org_id: i64) -> AppResult<Vec<Group>> {
-    let mut all: Vec<Group> = groups_by_id(db, org_id).await?.into_values().map(|g| Group { id: GroupId(g.id), name: g.name }).collect();
+/// The groups the caller may know of: every group for roles that see every
+/// project, else (Guests) only the groups of the projects they can see.
+pub async fn groups(db: &impl ConnectionTrait, ctx: &OrgCtx) -> AppResult<Vec<Group>> {
+    let mut all: Vec<Group> = if effective_project_role(ctx.role, None).is_some() {
+        groups_by_id(db, ctx.org.id).await?.into_values().map(|g| Group { id: GroupId(g.id), name: g.name }).collect()
+    } else {
+        let mut seen: HashMap<GroupId, Group> = HashMap::new();
+        for g in visible(db, ctx).await?.into_iter().filter_map(|p| p.group) {
+            seen.insert(g.id, g);
+        }
+        seen.into_values().collect()
+    };
     all.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
     Ok(all)
 }

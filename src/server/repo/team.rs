@@ -46,8 +46,8 @@ pub async fn page(db: &impl ConnectionTrait, ctx: &OrgCtx, q: &TeamQuery) -> App
         let pat = like_pattern(&q.search);
         query = query.filter(
             Condition::any()
-                .add(Expr::expr(Func::lower(Expr::col((user::Entity, user::Column::Name)))).like(pat.as_str()))
-                .add(Expr::col((user::Entity, user::Column::Email)).like(pat.as_str())),
+                .add(Expr::expr(Func::lower(Expr::col((user::Entity, user::Column::Name)))).like(pat.clone()))
+                .add(Expr::col((user::Entity, user::Column::Email)).like(pat)),
         );
     }
     if let Some(role) = q.role {
@@ -214,6 +214,17 @@ pub async fn leave(db: &DatabaseConnection, ctx: &OrgCtx) -> AppResult<()> {
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The organization member with exactly this email, if there is one.
+pub async fn member_by_email(db: &impl ConnectionTrait, org_id: i64, email: &crate::domain::Email) -> AppResult<Option<UserId>> {
+    Ok(membership::Entity::find()
+        .inner_join(user::Entity)
+        .filter(membership::Column::OrgId.eq(org_id))
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?
+        .map(|m| UserId(m.user_id)))
 }
 
 /// Organization members a Project Admin may add to a project.

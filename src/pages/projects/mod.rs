@@ -1,14 +1,12 @@
-//! Projects: creation, the overview with its section navigation, project
-//! members, and project settings.
-use crate::api::projects::{
-    CreateProject, DeleteProject, ProjectView, RemoveProjectMember, SetProjectMember, UpdateProject, load_project, load_project_members,
-    load_project_form,
-};
-use crate::components::dialog::ConfirmButton;
+//! Projects: creation, the overview with its section navigation, and
+//! project settings. Project members are in `members.rs`.
+mod members;
+pub use members::ProjectMembersPage;
+
+use crate::api::projects::{CreateProject, DeleteProject, ProjectView, UpdateProject, load_project, load_project_form};
 use crate::components::feedback::{ActionError, ActionSuccess, ErrorAlert, Loading, PageError};
 use crate::components::form::{Field, Submit};
 use crate::components::org::use_orgs;
-use crate::domain::ProjectRole;
 use crate::domain::project::{Environment, Group};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -128,7 +126,7 @@ pub fn ProjectLayout() -> impl IntoView {
     }
 }
 
-fn use_project() -> Resource<Result<ProjectView, AppError>> {
+pub(crate) fn use_project() -> Resource<Result<ProjectView, AppError>> {
     expect_context()
 }
 
@@ -164,90 +162,6 @@ pub fn ProjectSectionPending() -> impl IntoView {
             <h2>"No usage yet"</h2>
             <p class="muted">"This section fills in once applications report LLM calls for this project with an API key."</p>
         </section>
-    }
-}
-
-#[component]
-pub fn ProjectMembersPage() -> impl IntoView {
-    let project = use_project();
-    let set = ServerAction::<SetProjectMember>::new();
-    let remove = ServerAction::<RemoveProjectMember>::new();
-    let params = use_params_map();
-    // Keyed by the URL, not by the project resource's value, so server and
-    // browser resolve it the same way.
-    let members = Resource::new(
-        move || (params.read().get("slug").unwrap_or_default(), set.version().get(), remove.version().get()),
-        |(slug, ..)| load_project_members(slug),
-    );
-    view! {
-        <ActionError action=set />
-        <ActionError action=remove />
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                let project_id = project.await.map(|v| v.project.id.0).unwrap_or_default();
-                match members.await {
-                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                    Ok(m) => view! {
-                        <p class="muted">"Organization Owners and Admins are Project Admins everywhere, Members are Project Members and Viewers are Project Viewers. Add people here to give them more, or to let a Guest into this project only."</p>
-                        {if m.members.is_empty() {
-                            view! { <p class="empty-state muted">"Nobody has a role granted directly in this project."</p> }.into_any()
-                        } else {
-                            view! {
-                                <div class="table-wrap"><table class="table">
-                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Project role"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
-                                    <tbody>
-                                        {m.members.into_iter().map(|pm| {
-                                            let uid = pm.user_id.0;
-                                            let name = pm.name.clone();
-                                            view! {
-                                                <tr>
-                                                    <td>{pm.name.clone()}</td>
-                                                    <td>{pm.email.clone()}</td>
-                                                    <td>{if m.can_manage {
-                                                        view! {
-                                                            <select aria-label=format!("Project role of {name}") on:change=move |ev| { set.dispatch(SetProjectMember { project_id, user_id: uid, role: event_target_value(&ev) }); }>
-                                                                {ProjectRole::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=r == pm.role>{r.label()}</option> }).collect_view()}
-                                                            </select>
-                                                        }.into_any()
-                                                    } else { view! { {pm.role.label()} }.into_any() }}</td>
-                                                    <td>{m.can_manage.then(|| view! {
-                                                        <ConfirmButton label="Remove" aria_label=format!("Remove {} from the project", pm.name) title="Remove from project?" message=format!("{} keeps their organization role.", pm.name) confirm_label="Remove"
-                                                            on_confirm=move |_| { remove.dispatch(RemoveProjectMember { project_id, user_id: uid }); } />
-                                                    })}</td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table></div>
-                            }.into_any()
-                        }}
-                        {(m.can_manage && !m.candidates.is_empty()).then(|| view! {
-                            <section class="card">
-                                <h2 class="card-title">"Add a member"</h2>
-                                <ActionForm action=set attr:class="form">
-                                    <input type="hidden" name="project_id" value=project_id />
-                                    <div class="field">
-                                        <label for="pm-user">"Organization member"</label>
-                                        <select id="pm-user" name="user_id">
-                                            {m.candidates.into_iter().map(|c| view! { <option value=c.user_id.0>{format!("{} <{}>", c.name, c.email)}</option> }).collect_view()}
-                                        </select>
-                                    </div>
-                                    <div class="field">
-                                        <label for="pm-role">"Project role"</label>
-                                        <select id="pm-role" name="role">
-                                            <option value="member">"Project Member"</option>
-                                            <option value="admin">"Project Admin"</option>
-                                            <option value="viewer">"Project Viewer"</option>
-                                        </select>
-                                    </div>
-                                    <div class="form-actions"><Submit label="Add to project" pending=set.pending() /></div>
-                                </ActionForm>
-                            </section>
-                        })}
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
     }
 }
 

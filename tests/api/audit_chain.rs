@@ -1,0 +1,155 @@
+//! The audit log's hash chain: it verifies, concurrent writers still form
+//! one chain, and editing, deleting or inserting a row in the database is
+//! named by `verify`, over HTTP and by the `plinth audit verify` command.
+use crate::fixtures::*;
+use crate::helpers::*;
+use crate::on_both_engines;
+use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
+
+async fn verify(app: &TestApp, org_id: i64) -> plinth::domain::team::AuditChain {
+    plinth::server::repo::audit::verify(&app.state.db, org_id).await.unwrap()
+}
+
+async fn exec(app: &TestApp, sql: &str) {
+    app.state.db.execute_unprepared(sql).await.unwrap();
+}
+
+/// An organization with a few audit entries; returns it and its entry ids, oldest first.
+async fn org_with_history(app: &TestApp) -> (OrgFx, Vec<i64>) {
+    let mut fx = org(app, "Chained").await;
+    join(app, &mut fx, "member", "").await;
+    join(app, &mut fx, "viewer", "").await;
+    let ids = ids(app, fx.id).await;
+    assert!(ids.len() >= 6, "{ids:?}");
+    (fx, ids)
+}
+
+async fn ids(app: &TestApp, org_id: i64) -> Vec<i64> {
+    use sea_orm::Statement;
+    let backend = app.state.db.get_database_backend();
+    let sql = format!("SELECT id FROM audit_log WHERE org_id = {org_id} ORDER BY seq");
+    app.state.db.query_all_raw(Statement::from_string(backend, sql)).await.unwrap().iter().map(|r| r.try_get_by_index::<i64>(0).unwrap()).collect()
+}
+
+on_both_engines!(the_chain_verifies_and_shows_on_the_audit_page, |app: TestApp| async move {
+    let (mut fx, ids) = org_with_history(&app).await;
+    let chain = verify(&app, fx.id).await;
+    assert!(chain.verifies(), "{chain:?}");
+    assert_eq!(chain.entries, ids.len() as u64);
+    let seqs = scalar(&app, &format!("SELECT MAX(seq) - MIN(seq) + 1 - COUNT(*) FROM audit_log WHERE org_id = {}", fx.id)).await;
+    assert_eq!(seqs, 0, "numbers are contiguous");
+    let res = fx.owner.client.call("audit/verify", &[("org_id", &fx.id.to_string())]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json()["problem"], serde_json::Value::Null);
+    // Only those who see the audit log may run it.
+    let mut member = join(&app, &mut fx, "member", "").await;
+    assert_eq!(member.client.call("audit/verify", &[("org_id", &fx.id.to_string())]).await.status, StatusCode::FORBIDDEN);
+    let outsider = &mut person(&app, "outsider").await;
+    assert_eq!(outsider.client.call("audit/verify", &[("org_id", &fx.id.to_string())]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(Client::new(&app).call("audit/verify", &[("org_id", &fx.id.to_string())]).await.status, StatusCode::UNAUTHORIZED);
+    let page = fx.owner.client.get("/audit").await;
+    assert!(page.body.contains("Tamper check passed"), "the page says the chain verifies");
+});
+
+on_both_engines!(an_edited_entry_is_named, |app: TestApp| async move {
+    let (fx, ids) = org_with_history(&app).await;
+    let victim = ids[2];
+    exec(&app, &format!("UPDATE audit_log SET target = 'nobody' WHERE id = {victim}")).await;
+    let chain = verify(&app, fx.id).await;
+    assert_eq!(chain.broken_at, Some(victim), "{chain:?}");
+    assert!(chain.problem.unwrap().contains("was changed"));
+});
+
+on_both_engines!(a_deleted_entry_is_named, |app: TestApp| async move {
+    let (fx, ids) = org_with_history(&app).await;
+    exec(&app, &format!("DELETE FROM audit_log WHERE id = {}", ids[1])).await;
+    let chain = verify(&app, fx.id).await;
+    assert_eq!(chain.broken_at, Some(ids[2]), "the entry after the gap: {chain:?}");
+    assert!(chain.problem.unwrap().contains("entry #2 was removed"));
+
+    // Cutting off the newest entry is found at the end of the chain.
+    let (fx, ids) = org_with_history(&app).await;
+    exec(&app, &format!("DELETE FROM audit_log WHERE id = {}", ids.last().unwrap())).await;
+    let chain = verify(&app, fx.id).await;
+    assert!(chain.problem.unwrap().contains("newest entries were removed"));
+});
+
+on_both_engines!(an_inserted_entry_is_named, |app: TestApp| async move {
+    let (fx, ids) = org_with_history(&app).await;
+    // A forged entry slipped in after the first one: the later entries are
+    // renumbered to make room, and it copies its neighbour's chain fields.
+    exec(&app, &format!("UPDATE audit_log SET seq = seq + 1000 WHERE org_id = {} AND id <> {}", fx.id, ids[0])).await;
+    exec(&app, &format!("UPDATE audit_log SET seq = seq - 999 WHERE org_id = {} AND seq > 1000", fx.id)).await;
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO audit_log (org_id, actor_id, actor_name, action, target, before, after, created_at, seq, prev_hash, hash) \
+             SELECT org_id, actor_id, actor_name, 'member.removed', 'forged', before, after, created_at, 2, prev_hash, hash FROM audit_log WHERE id = {}",
+            ids[1]
+        ),
+    )
+    .await;
+    let forged = scalar(&app, &format!("SELECT id FROM audit_log WHERE org_id = {} AND target = 'forged'", fx.id)).await;
+    let chain = verify(&app, fx.id).await;
+    assert_eq!(chain.broken_at, Some(forged), "{chain:?}");
+    assert!(chain.problem.unwrap().contains("forged"));
+});
+
+// Concurrent writers in one organization still form one chain.
+on_both_engines!(concurrent_entries_form_one_chain, |app: TestApp| async move {
+    let fx = org(&app, "Busy").await;
+    let org_id = fx.id.to_string();
+    let mut writers = Vec::new();
+    for i in 0..12 {
+        let mut c = Client::new(&app);
+        c.cookie = fx.owner.client.cookie.clone();
+        let org_id = org_id.clone();
+        writers.push(tokio::spawn(async move {
+            let name = format!("Parallel {i}");
+            c.call("projects/create", &[("org_id", &org_id), ("name", &name), ("slug", ""), ("description", ""), ("environment", "staging"), ("group", "")]).await.status
+        }));
+    }
+    for w in writers {
+        assert_eq!(w.await.unwrap(), StatusCode::OK);
+    }
+    let chain = verify(&app, fx.id).await;
+    assert!(chain.verifies(), "{chain:?}");
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM audit_log WHERE org_id = {} AND action = 'project.created'", fx.id)).await, 14);
+});
+
+// Entries written before the chain existed are sealed at start-up.
+on_both_engines!(old_entries_are_sealed_at_start_up, |app: TestApp| async move {
+    let (fx, _) = org_with_history(&app).await;
+    exec(&app, &format!("UPDATE audit_log SET hash = '', prev_hash = '' WHERE org_id = {}", fx.id)).await;
+    exec(&app, &format!("UPDATE organizations SET audit_seq = 0, audit_head = '' WHERE id = {}", fx.id)).await;
+    assert!(!verify(&app, fx.id).await.verifies());
+    let sealed = plinth::server::repo::audit::seal_unchained(&app.state.db).await.unwrap();
+    assert!(sealed >= 6);
+    assert!(verify(&app, fx.id).await.verifies());
+    assert_eq!(plinth::server::repo::audit::seal_unchained(&app.state.db).await.unwrap(), 0, "once only");
+});
+
+#[tokio::test]
+async fn the_verify_command_names_the_entry() {
+    let app = spawn_app(Engine::Sqlite).await.unwrap();
+    let (fx, ids) = org_with_history(&app).await;
+    let url = app.db.as_ref().unwrap().url.clone();
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_plinth"))
+            .args(["audit", "verify", "--org", &fx.id.to_string()])
+            .env("DATABASE_URL", &url)
+            .env("PLINTH_LOG", "error")
+            .env_remove(POSTGRES_ENV)
+            .output()
+            .unwrap()
+    };
+    let ok = run();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok "));
+    exec(&app, &format!("UPDATE audit_log SET after = '{{\"role\":\"owner\"}}' WHERE id = {}", ids[3])).await;
+    let broken = run();
+    assert_eq!(broken.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert!(out.contains(&format!("(id {}) was changed", ids[3])), "{out}");
+}
