@@ -125,8 +125,10 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             Ok(())
         }
         Command::Audit { action: AuditAction::Verify { org } } => {
-            let state = AppState::new(config).await?;
-            let orgs = plinth::server::repo::orgs::all_ids(&state.db).await.map_err(|e| e.to_string())?;
+            // Read only: no migration and no sealing, so the check cannot
+            // change what it checks.
+            let conn = db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+            let orgs = plinth::server::repo::orgs::all_ids(&conn).await.map_err(|e| e.to_string())?;
             let orgs: Vec<(i64, String)> = match org {
                 Some(id) => orgs.into_iter().filter(|(o, _)| *o == id).collect(),
                 None => orgs,
@@ -139,7 +141,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             }
             let mut broken = 0;
             for (id, name) in orgs {
-                let chain = plinth::server::repo::audit::verify(&state.db, id).await.map_err(|e| e.to_string())?;
+                let chain = plinth::server::repo::audit::verify(&conn, id).await.map_err(|e| e.to_string())?;
                 match &chain.problem {
                     None => println!("ok      org {id} ({name}): {} entries, head {}", chain.entries, chain.head),
                     Some(problem) => {
@@ -161,7 +163,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 _ => return Err("give exactly one of --password or --password-stdin".into()),
             };
             let checked = plinth::domain::Password::parse(password.clone()).map_err(|e| e.to_string())?;
-            plinth::server::auth::password::check_strength(&checked, &[name.as_str(), email.as_str()]).map_err(|e| e.to_string())?;
+            plinth::server::auth::password::check_strength(&checked, &[name.as_str(), email.as_str()]).await.map_err(|e| e.to_string())?;
             let state = AppState::new(config).await?;
             let user = seed::create_user(&state, &name, &email, password).await.map_err(|e| e.to_string())?;
             println!("created user {} <{}>", user.name, user.email);

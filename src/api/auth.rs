@@ -21,7 +21,7 @@ mod ssr {
             return "unknown".into();
         };
         let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.unwrap_or_default();
-        crate::server::http::client_ip(&state.config, peer.ip(), &headers).to_string()
+        crate::server::http::client_bucket(crate::server::http::client_ip(&state.config, peer.ip(), &headers))
     }
 }
 
@@ -37,14 +37,18 @@ pub async fn sign_up(name: String, email: String, password: String, next: Option
     let name = PersonName::parse(&name)?;
     let email = Email::parse(&email)?;
     let password = Password::parse(password)?;
-    auth::password::check_strength(&password, &[name.as_str(), email.as_str()])?;
     let state = expect_context::<AppState>();
     let address = client_address(&state).await;
-    let _slot = state
+    let slot = state
         .throttle
         .sign_up
         .acquire(&address, 1)
         .map_err(|wait| AppError::TooManyRequests(auth::throttle::wait_message("Too many sign-ups from your network.", wait)))?;
+    if let Err(weak) = auth::password::check_strength(&password, &[name.as_str(), email.as_str()]).await {
+        // Choosing a better password is not another sign-up.
+        state.throttle.sign_up.release(&address, slot);
+        return Err(weak);
+    }
     let user = auth::create_user(&state, name, email, password).await?;
     auth::start_session(&session().await?, &user).await?;
     leptos_axum::redirect(&crate::server::redirect::same_origin_path(&state.config.public_url, next.as_deref()));
@@ -85,6 +89,6 @@ pub async fn change_password(current: String, new: String, confirm: String) -> R
         return Err(AppError::invalid("The new passwords do not match."));
     }
     let new = Password::parse(new)?;
-    auth::password::check_strength(&new, &[user.name.as_str(), user.email.as_str()])?;
+    auth::password::check_strength(&new, &[user.name.as_str(), user.email.as_str()]).await?;
     auth::change_password(&expect_context::<AppState>(), &session().await?, user.id, current, new).await
 }

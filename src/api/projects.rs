@@ -147,6 +147,14 @@ pub async fn set_project_member(project_id: i64, user_id: i64, role: String) -> 
     let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
     ctx.require(crate::domain::policy::ProjectAction::ManageMembers)?;
     let role = crate::domain::ProjectRole::parse(&role).ok_or_else(|| AppError::invalid("Project roles are admin, member or viewer."))?;
+    // Without the team table, a caller changes only people already in the
+    // project; new people come by exact email (`projects/members/add`), so
+    // user ids cannot be walked to list the organization.
+    if !crate::domain::policy::can(ctx.org.role, crate::domain::policy::OrgAction::ViewTeam)
+        && guard::direct_project_role(db, user_id, ctx.project.id).await?.is_none()
+    {
+        return Err(AppError::NotFound("Member".into()));
+    }
     repo::projects::set_member(db, &ctx, UserId(user_id), role).await
 }
 

@@ -98,8 +98,16 @@ pub async fn invite(org_id: i64, emails: String, role: String, projects: String)
         let role = ProjectRole::parse(r).ok_or_else(|| AppError::invalid("Project roles are admin, member or viewer."))?;
         grants.push(ProjectGrant { project_id, role });
     }
-    take_invitation_slots(&st, &ctx, parsed.len())?;
-    let created = repo::invitations::create(&st.db, &ctx, parsed, role, grants).await?;
+    let n = parsed.len();
+    let slots = take_invitation_slots(&st, &ctx, n)?;
+    let created = match repo::invitations::create(&st.db, &ctx, parsed, role, grants).await {
+        Ok(created) => created,
+        Err(e) => {
+            // A refused invitation sent no email.
+            st.throttle.invitations.release_n(&ctx.org.id.to_string(), slots, n);
+            return Err(e);
+        }
+    };
     let mut out = Vec::new();
     for (inv, token) in created {
         let link = send_invitation(&st, &ctx, &inv, &token).await;
@@ -111,9 +119,9 @@ pub async fn invite(org_id: i64, emails: String, role: String, projects: String)
 /// Invitation emails go out through the operator's SMTP server: each
 /// organization may send only so many per hour (`PLINTH_INVITATIONS_PER_HOUR`).
 #[cfg(feature = "ssr")]
-fn take_invitation_slots(st: &crate::server::AppState, ctx: &crate::server::guard::OrgCtx, emails: usize) -> crate::error::AppResult<()> {
+fn take_invitation_slots(st: &crate::server::AppState, ctx: &crate::server::guard::OrgCtx, emails: usize) -> crate::error::AppResult<std::time::Instant> {
     let limit = st.config.limits.invitations_per_org_hour;
-    st.throttle.invitations.acquire(&ctx.org.id.to_string(), emails).map(|_| ()).map_err(|wait| {
+    st.throttle.invitations.acquire(&ctx.org.id.to_string(), emails).map_err(|wait| {
         AppError::TooManyRequests(crate::server::auth::throttle::wait_message(
             &format!("This organization may send {limit} invitation emails an hour, and that would go over it."),
             wait,
@@ -153,8 +161,14 @@ pub async fn resend_invitation(invitation_id: i64) -> Result<Invited, AppError> 
     use crate::api::prelude::*;
     let ctx = invitation_org(invitation_id).await?;
     let st = state();
-    take_invitation_slots(&st, &ctx, 1)?;
-    let (inv, token) = repo::invitations::renew(&st.db, &ctx, crate::domain::InvitationId(invitation_id)).await?;
+    let slot = take_invitation_slots(&st, &ctx, 1)?;
+    let (inv, token) = match repo::invitations::renew(&st.db, &ctx, crate::domain::InvitationId(invitation_id)).await {
+        Ok(renewed) => renewed,
+        Err(e) => {
+            st.throttle.invitations.release(&ctx.org.id.to_string(), slot);
+            return Err(e);
+        }
+    };
     let link = send_invitation(&st, &ctx, &inv, &token).await;
     Ok(Invited { email: inv.email, link: (!st.mailer.is_smtp()).then_some(link) })
 }

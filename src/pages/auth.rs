@@ -77,7 +77,7 @@ pub fn SignupPage() -> impl IntoView {
                     required=true
                     minlength=8
                     maxlength=128
-                    hint="8 to 128 characters. A long phrase is easy to remember and hard to guess."
+                    hint="At least 8 characters, and not easy to guess: common words, names and patterns are refused. A few uncommon words together are strong and easy to remember."
                 />
                 <div class="form-actions">
                     <Submit label="Create account" pending=signup.pending() />

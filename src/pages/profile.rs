@@ -40,7 +40,7 @@ pub fn ProfilePage() -> impl IntoView {
                     <ActionError action=auth.change_password />
                     <ActionSuccess action=auth.change_password message="Password changed. Your other sessions have been signed out." />
                     <Field label="Current password" name="current" kind="password" autocomplete="current-password" required=true />
-                    <Field label="New password" name="new" kind="password" autocomplete="new-password" required=true minlength=8 maxlength=128 hint="8 to 128 characters." />
+                    <Field label="New password" name="new" kind="password" autocomplete="new-password" required=true minlength=8 maxlength=128 hint="At least 8 characters, and not easy to guess: common words, your name and patterns are refused." />
                     <Field label="Confirm new password" name="confirm" kind="password" autocomplete="new-password" required=true />
                     <div class="form-actions">
                         <Submit label="Change password" pending=auth.change_password.pending() />

@@ -154,6 +154,8 @@ pub async fn load_user(State(state): State<AppState>, session: Session, mut req:
 /// trusted proxy is the client. Anything a client wrote further left is
 /// ignored, so it cannot pick its own bucket.
 pub fn client_ip(config: &crate::server::config::Config, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    // `::ffff:10.0.0.1` is 10.0.0.1, for the trusted list and for buckets.
+    let peer = peer.to_canonical();
     if !config.is_trusted_proxy(peer) {
         return peer;
     }
@@ -165,13 +167,25 @@ pub fn client_ip(config: &crate::server::config::Config, peer: IpAddr, headers: 
         .map(str::trim)
         .collect();
     for hop in hops.iter().rev() {
-        match hop.parse::<IpAddr>() {
+        match hop.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
             Ok(ip) if config.is_trusted_proxy(ip) => continue,
             Ok(ip) => return ip,
             Err(_) => return peer,
         }
     }
     peer
+}
+
+/// The rate-limit bucket of a client address: the address itself for IPv4,
+/// the /64 network for IPv6 (one subscriber commonly holds a whole /64).
+pub fn client_bucket(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
 }
 
 /// Server-function errors leave server_fn as 500; give them the status their
@@ -224,6 +238,10 @@ mod tests {
         assert_eq!(client_ip(&config, ip("198.51.100.1"), &xff), ip("198.51.100.1"), "an untrusted peer's header is ignored");
         assert_eq!(client_ip(&config, ip("10.0.0.1"), &headers(&[])), ip("10.0.0.1"));
         assert_eq!(client_ip(&config, ip("10.0.0.1"), &headers(&[("x-forwarded-for", "junk")])), ip("10.0.0.1"));
+        assert_eq!(client_ip(&config, ip("::ffff:10.0.0.1"), &xff), ip("203.0.113.9"), "a mapped IPv4 peer is that IPv4 address");
+        assert_eq!(client_bucket(ip("2001:db8:1:2:aaaa::1")), client_bucket(ip("2001:db8:1:2:bbbb::9")), "one bucket per IPv6 /64");
+        assert_ne!(client_bucket(ip("2001:db8:1:2::1")), client_bucket(ip("2001:db8:1:3::1")));
+        assert_eq!(client_bucket(ip("192.0.2.1")), "192.0.2.1");
         config.trusted_proxies.clear();
         assert_eq!(client_ip(&config, ip("10.0.0.1"), &xff), ip("10.0.0.1"), "no proxies trusted by default");
     }

@@ -94,6 +94,22 @@ on_both_engines!(an_inserted_entry_is_named, |app: TestApp| async move {
     let chain = verify(&app, fx.id).await;
     assert_eq!(chain.broken_at, Some(forged), "{chain:?}");
     assert!(chain.problem.unwrap().contains("forged"));
+
+    // A forged entry appended after the newest one is named too.
+    let (fx, ids) = org_with_history(&app).await;
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO audit_log (org_id, actor_id, actor_name, action, target, before, after, created_at, seq, prev_hash, hash) \
+             SELECT org_id, actor_id, actor_name, action, 'appended', before, after, created_at, seq + 1, hash, hash FROM audit_log WHERE id = {}",
+            ids.last().unwrap()
+        ),
+    )
+    .await;
+    let appended = scalar(&app, &format!("SELECT id FROM audit_log WHERE org_id = {} AND target = 'appended'", fx.id)).await;
+    let chain = verify(&app, fx.id).await;
+    assert_eq!(chain.broken_at, Some(appended), "{chain:?}");
+    assert!(chain.problem.unwrap().contains("inserted"));
 });
 
 // Concurrent writers in one organization still form one chain.
@@ -122,8 +138,12 @@ on_both_engines!(concurrent_entries_form_one_chain, |app: TestApp| async move {
 on_both_engines!(old_entries_are_sealed_at_start_up, |app: TestApp| async move {
     let (fx, _) = org_with_history(&app).await;
     exec(&app, &format!("UPDATE audit_log SET hash = '', prev_hash = '' WHERE org_id = {}", fx.id)).await;
-    exec(&app, &format!("UPDATE organizations SET audit_seq = 0, audit_head = '' WHERE id = {}", fx.id)).await;
     assert!(!verify(&app, fx.id).await.verifies());
+    // Blanked hashes in a chained log are not resealed: that would launder tampering.
+    assert_eq!(plinth::server::repo::audit::seal_unchained(&app.state.db).await.unwrap(), 0);
+    assert!(!verify(&app, fx.id).await.verifies());
+    // A log from before the chain (head never set) is sealed.
+    exec(&app, &format!("UPDATE organizations SET audit_seq = 0, audit_head = '' WHERE id = {}", fx.id)).await;
     let sealed = plinth::server::repo::audit::seal_unchained(&app.state.db).await.unwrap();
     assert!(sealed >= 6);
     assert!(verify(&app, fx.id).await.verifies());

@@ -1,5 +1,7 @@
-//! The security review's findings (issue 6), one test or more each. Every
-//! test here failed on the code before the fix.
+//! The security review's findings (issue 6), one test or more each. Each
+//! finding has a test here that failed on the code before the fix; a few
+//! guard tests (say, a spoofed header without trusted proxies) also held
+//! before and keep it that way.
 use crate::fixtures::*;
 use crate::helpers::*;
 use crate::{on_both_engines, on_both_engines_with};
@@ -62,9 +64,13 @@ on_both_engines!(invitations_do_not_outlive_their_inviter, |app: TestApp| async 
     let so_mid = member_id(&app, fx.id, &second_owner.email).await.to_string();
     assert_eq!(fx.owner.client.call("team/role", &[("member_id", &so_mid), ("role", "admin")]).await.status, StatusCode::OK);
     assert_eq!(future.client.call("invitations/accept", &[("token", &token)]).await.status, StatusCode::CONFLICT);
-    // Promoted again, the same invitation works.
+    // The refused invitation is revoked: promoting the inviter again does not revive it.
     assert_eq!(fx.owner.client.call("team/role", &[("member_id", &so_mid), ("role", "owner")]).await.status, StatusCode::OK);
-    assert_eq!(future.client.call("invitations/accept", &[("token", &token)]).await.status, StatusCode::OK);
+    let again = future.client.call("invitations/accept", &[("token", &token)]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.error_message().contains("revoked"), "{}", again.body);
+    let refusals = scalar(&app, &format!("SELECT COUNT(*) FROM audit_log WHERE org_id = {} AND action = 'invitation.refused'", fx.id)).await;
+    assert_eq!(refusals, 2, "one entry per refused invitation");
 });
 
 // 3. Fifty parallel wrong passwords for one account: at most 5 reach the
@@ -352,6 +358,13 @@ on_both_engines!(guests_see_only_their_groups_and_no_team, |app: TestApp| async 
     let outsider = person(&app, "outsider").await;
     let not_member = guest.client.call("projects/members/add", &[("project_id", &pid), ("email", &outsider.email), ("role", "viewer")]).await;
     assert_eq!(not_member.status, StatusCode::UNPROCESSABLE_ENTITY, "only members of the organization");
+    // Nor can it walk user ids through `members/set`: only people already in the project.
+    let stranger_id = user_id(&app, &plain_member_email(&app, &mut fx).await).await.to_string();
+    let walk = guest.client.call("projects/members/set", &[("project_id", &pid), ("user_id", &stranger_id), ("role", "viewer")]).await;
+    assert_eq!(walk.status, StatusCode::NOT_FOUND, "{}", walk.body);
+    let colleague_id = user_id(&app, &colleague.email).await.to_string();
+    let change = guest.client.call("projects/members/set", &[("project_id", &pid), ("user_id", &colleague_id), ("role", "viewer")]).await;
+    assert_eq!(change.status, StatusCode::OK, "an existing project member's role can change: {}", change.body);
     // A Viewer who is Project Admin may see the team, so picks from it.
     let mut viewer = join(&app, &mut fx, "viewer", &format!("{project_id}:admin")).await;
     let members = viewer.client.call("projects/members", &[("slug", &slug)]).await.json();
@@ -376,6 +389,10 @@ on_both_engines!(team_search_matches_percent_and_underscore_literally, |app: Tes
     assert_eq!(search_names(&mut fx.owner.client, &org_id, "r_s").await, vec!["Under_Score"], "`_` is not a wildcard");
     assert_eq!(search_names(&mut fx.owner.client, &org_id, "\\").await, Vec::<String>::new());
 });
+
+async fn plain_member_email(app: &TestApp, fx: &mut OrgFx) -> String {
+    join(app, fx, "member", "").await.email
+}
 
 async fn search_names(client: &mut Client, org_id: &str, search: &str) -> Vec<String> {
     let res = client.call("team/page", &[("org_id", org_id), ("search", search), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")]).await;

@@ -270,7 +270,11 @@ async fn project_matrix(app: TestApp, role_ix: usize, via: Via) {
                 actor.client.call("projects/update", &[("project_id", &pid), ("name", "Renamed"), ("description", "x"), ("environment", "staging"), ("group", "")]).await
             }
             "add or remove project members; change project roles" => {
-                let add = actor.client.call("projects/members/set", &[("project_id", &pid), ("user_id", &bystander_id), ("role", "viewer")]).await;
+                // A Guest (who may not see the team table) adds by exact email; others pick a user.
+                let add = match via {
+                    Via::Grant => actor.client.call("projects/members/add", &[("project_id", &pid), ("email", &bystander.email), ("role", "viewer")]).await,
+                    Via::OrgRole(_) => actor.client.call("projects/members/set", &[("project_id", &pid), ("user_id", &bystander_id), ("role", "viewer")]).await,
+                };
                 expect(allowed, &add, &format!("{who} adds a project member"));
                 // Change an existing project role up, then down again.
                 for (to, stored_after_refusal) in [("admin", "viewer"), ("viewer", "viewer")] {

@@ -59,7 +59,12 @@ pub async fn create_user(state: &AppState, name: PersonName, email: Email, passw
 /// Check an email and password. Unknown email and wrong password give the
 /// same error after the same amount of work.
 pub async fn authenticate(state: &AppState, email: &str, password: String, address: &str) -> AppResult<User> {
-    let email = email.trim().to_lowercase();
+    // A string that is no email cannot match an account: refuse it before
+    // it becomes a throttle key (a 2 MB "email" must not be stored).
+    let Ok(email) = Email::parse(email) else {
+        return Err(AppError::invalid("That email and password do not match an account."));
+    };
+    let email = email.as_str().to_string();
     // Reserve the attempt before hashing: parallel guesses each take a slot,
     // so no more than the limit ever reach the password check.
     let attempt = state

@@ -49,34 +49,43 @@ pub const MIN_SCORE: u8 = 3;
 /// no composition rules, checked against common and context-specific
 /// words). `context` holds the user's name and email, which must not make the
 /// password easier to guess. The message carries zxcvbn's feedback.
-pub fn check_strength(password: &Password, context: &[&str]) -> Result<(), AppError> {
+///
+/// zxcvbn's cost grows with the input, so it sees at most the first 64
+/// characters of the password and 100 of each context word, and it runs on
+/// the blocking pool under the same permits as hashing.
+pub async fn check_strength(password: &Password, context: &[&str]) -> Result<(), AppError> {
+    let password: String = password.expose().chars().take(64).collect();
     // Each word of the name and email counts too, and the name run together.
     let mut words: Vec<String> = Vec::new();
     for c in context {
-        words.push(c.to_lowercase());
-        words.push(c.to_lowercase().replace(' ', ""));
-        words.extend(c.to_lowercase().split(['@', '.', ' ', '-', '_', '+']).filter(|w| w.len() > 2).map(String::from));
+        let c: String = c.to_lowercase().chars().take(100).collect();
+        words.push(c.replace(' ', ""));
+        words.extend(c.split(['@', '.', ' ', '-', '_', '+']).filter(|w| w.len() > 2).map(String::from));
+        words.push(c);
     }
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    let estimate = zxcvbn::zxcvbn(password.expose(), &words);
-    if u8::from(estimate.score()) >= MIN_SCORE {
-        return Ok(());
-    }
-    let mut message = String::from("This password is too easy to guess.");
-    if let Some(feedback) = estimate.feedback() {
-        if let Some(warning) = feedback.warning() {
-            message.push(' ');
-            message.push_str(&warning.to_string());
+    run_limited(move || {
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let estimate = zxcvbn::zxcvbn(&password, &words);
+        if u8::from(estimate.score()) >= MIN_SCORE {
+            return Ok(());
         }
-        for s in feedback.suggestions() {
-            message.push(' ');
-            message.push_str(&s.to_string());
+        let mut message = String::from("This password is too easy to guess.");
+        if let Some(feedback) = estimate.feedback() {
+            if let Some(warning) = feedback.warning() {
+                message.push(' ');
+                message.push_str(&warning.to_string());
+            }
+            for s in feedback.suggestions() {
+                message.push(' ');
+                message.push_str(&s.to_string());
+            }
         }
-    }
-    if !message.contains("Add another word") {
-        message.push_str(" A few uncommon words together make a strong password that is easy to remember.");
-    }
-    Err(AppError::Invalid(message))
+        if !message.contains("Add another word") {
+            message.push_str(" A few uncommon words together make a strong password that is easy to remember.");
+        }
+        Err(AppError::Invalid(message))
+    })
+    .await
 }
 
 fn argon2() -> Argon2<'static> {
@@ -133,16 +142,17 @@ mod tests {
         assert!(!verify("anything".into(), None).await.unwrap());
     }
 
-    #[test]
-    fn strength_rule_refuses_guessable_passwords_with_feedback() {
+    #[tokio::test]
+    async fn strength_rule_refuses_guessable_passwords_with_feedback() {
         let p = |s: &str| Password::parse(s.into()).unwrap();
         for weak in ["password", "password1", "12345678", "qwertyuiop", "iloveyou!", "adalovelace1"] {
-            let err = check_strength(&p(weak), &["Ada Lovelace", "ada@example.com"]).unwrap_err();
+            let err = check_strength(&p(weak), &["Ada Lovelace", "ada@example.com"]).await.unwrap_err();
             assert!(err.to_string().starts_with("This password is too easy to guess."), "{weak}: {err}");
         }
-        assert!(check_strength(&p("correct horse battery"), &[]).is_ok());
-        assert!(check_strength(&p("plinth-demo-orchid-lantern"), &[]).is_ok());
+        assert!(check_strength(&p("correct horse battery"), &[]).await.is_ok());
+        assert!(check_strength(&p("plinth-demo-orchid-lantern"), &[]).await.is_ok());
+        assert!(check_strength(&p(&"a".repeat(128)), &[]).await.is_err(), "long but repetitive");
         // The user's own name and email make a password weaker.
-        assert!(check_strength(&p("ada lovelace"), &["Ada Lovelace", "ada@example.com"]).is_err());
+        assert!(check_strength(&p("ada lovelace"), &["Ada Lovelace", "ada@example.com"]).await.is_err());
     }
 }

@@ -35,25 +35,40 @@ impl Limiter {
             return Err(self.window);
         }
         let mut map = self.lock();
-        let q = map.entry(key.to_string()).or_default();
-        while q.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
-            q.pop_front();
+        if let Some(q) = map.get_mut(key) {
+            while q.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+                q.pop_front();
+            }
+            if q.len() + n > self.limit {
+                // Room comes when enough of the oldest hits have aged out.
+                let oldest_needed = q[q.len() + n - self.limit - 1];
+                return Err(self.window.saturating_sub(now.duration_since(oldest_needed)).max(Duration::from_secs(1)));
+            }
+            q.extend(std::iter::repeat_n(now, n));
+        } else {
+            map.insert(key.to_string(), std::iter::repeat_n(now, n).collect());
         }
-        if q.len() + n > self.limit {
-            // Room comes when enough of the oldest hits have aged out.
-            let oldest_needed = q[q.len() + n - self.limit - 1];
-            return Err(self.window.saturating_sub(now.duration_since(oldest_needed)).max(Duration::from_secs(1)));
-        }
-        q.extend(std::iter::repeat_n(now, n));
         Ok(now)
     }
 
     /// Give back one slot taken at `at` (the work it guarded did not count).
     pub fn release(&self, key: &str, at: Instant) {
-        if let Some(q) = self.lock().get_mut(key)
-            && let Some(i) = q.iter().position(|t| *t == at)
-        {
-            q.remove(i);
+        self.release_n(key, at, 1);
+    }
+
+    /// Give back `n` slots taken together at `at`.
+    pub fn release_n(&self, key: &str, at: Instant, n: usize) {
+        let mut map = self.lock();
+        if let Some(q) = map.get_mut(key) {
+            for _ in 0..n {
+                match q.iter().position(|t| *t == at) {
+                    Some(i) => drop(q.remove(i)),
+                    None => break,
+                }
+            }
+            if q.is_empty() {
+                map.remove(key);
+            }
         }
     }
 

@@ -12,8 +12,8 @@ use crate::error::{AppError, AppResult};
 use crate::server::entities::{audit_entry, organization};
 use chrono::{SubsecRound, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, IsolationLevel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionOptions, TransactionTrait,
 };
 use sea_orm::sea_query::LockType;
 use serde_json::Value;
@@ -21,13 +21,13 @@ use sha2::{Digest, Sha256};
 
 /// The content an entry's hash covers, in one fixed serialisation. Times are
 /// cut to milliseconds before they are stored, so every engine returns
-/// exactly what was hashed.
+/// exactly what was hashed. `actor_id` is left out: it is cleared when a user
+/// is deleted, while `actor_name` is the entry's own record of who it was.
 fn canonical(e: &audit_entry::Model) -> String {
     serde_json::json!([
         "plinth-audit-v1",
         e.org_id,
         e.seq,
-        e.actor_id,
         e.actor_name,
         e.action,
         e.target,
@@ -125,19 +125,27 @@ pub async fn page(db: &impl ConnectionTrait, org_id: i64, page: u64, per_page: u
     ))
 }
 
-/// Walk one organization's chain from the first entry to the head.
-pub async fn verify(db: &impl ConnectionTrait, org_id: i64) -> AppResult<AuditChain> {
-    let org = organization::Entity::find_by_id(org_id).one(db).await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
+/// Walk one organization's chain from the first entry to the head, reading
+/// the head and the entries in one snapshot so a concurrent write cannot
+/// look like a cut.
+pub async fn verify(db: &DatabaseConnection, org_id: i64) -> AppResult<AuditChain> {
+    let isolation = (db.get_database_backend() == DbBackend::Postgres).then_some(IsolationLevel::RepeatableRead);
+    let tx = db.begin_with_options(TransactionOptions { isolation_level: isolation, access_mode: None, sqlite_transaction_mode: None }).await?;
+    let org = organization::Entity::find_by_id(org_id).one(&tx).await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
     let rows = audit_entry::Entity::find()
         .filter(audit_entry::Column::OrgId.eq(org_id))
         .order_by_asc(audit_entry::Column::Seq)
         .order_by_asc(audit_entry::Column::Id)
-        .all(db)
+        .all(&tx)
         .await?;
+    tx.commit().await?;
     let broken = |entry_id: Option<i64>, problem: String| AuditChain { entries: rows.len() as u64, head: org.audit_head.clone(), broken_at: entry_id, problem: Some(problem) };
     let mut prev_hash = String::new();
     let mut expected = 1;
     for e in &rows {
+        if e.seq > org.audit_seq {
+            return Ok(broken(Some(e.id), format!("entry id {} was inserted: it claims number #{}, past the newest entry written (#{})", e.id, e.seq, org.audit_seq)));
+        }
         if e.seq > expected {
             return Ok(broken(Some(e.id), format!("entry #{expected} was removed: the next entry found is #{} (id {})", e.seq, e.id)));
         }
@@ -180,6 +188,13 @@ pub async fn seal_unchained(db: &DatabaseConnection) -> AppResult<u64> {
             .order_by_asc(audit_entry::Column::Id)
             .all(&tx)
             .await?;
+        // Only a log that was never chained is sealed. A chained log with
+        // blanked hashes is tampering, which `verify` must report, not
+        // something start-up may quietly bless.
+        if org.audit_seq != 0 || !org.audit_head.is_empty() || rows.iter().any(|r| !r.hash.is_empty()) {
+            tracing::warn!(org_id, "audit entries without a hash in a chained log: run `plinth audit verify`");
+            continue;
+        }
         let (mut prev, mut last_seq) = (String::new(), 0);
         for mut e in rows {
             if e.hash.is_empty() {

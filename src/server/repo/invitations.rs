@@ -68,6 +68,7 @@ pub async fn create(db: &DatabaseConnection, ctx: &OrgCtx, emails: Vec<Email>, r
             .filter(invitation::Column::Email.eq(email.as_str()))
             .filter(invitation::Column::AcceptedAt.is_null())
             .filter(invitation::Column::RevokedAt.is_null())
+            .filter(invitation::Column::ExpiresAt.gt(Utc::now()))
             .all(&tx)
             .await?;
         for p in &pending {
@@ -278,6 +279,9 @@ pub async fn accept(db: &DatabaseConnection, token: &str, user: &User) -> AppRes
     // The inviter's right to grant this role is checked now, not only when
     // they sent it: an invitation must not outlive a removal or demotion.
     if !inviter_may_still_grant(&tx, org.id, inv.invited_by, role).await? {
+        // Revoked with the refusal: it can never become valid again, and a
+        // retry must not write another audit entry.
+        invitation::ActiveModel { id: Set(inv.id), revoked_at: Set(Some(Utc::now())), ..Default::default() }.update(&tx).await?;
         audit::record(&tx, org.id, user, "invitation.refused", inv.email.clone(), None, Some(json!({"role": role.as_str(), "reason": "inviter may no longer grant this role"}))).await?;
         tx.commit().await?;
         return Err(AppError::Conflict(format!(
