@@ -125,6 +125,16 @@ pub async fn page(db: &impl ConnectionTrait, org_id: i64, page: u64, per_page: u
     ))
 }
 
+/// An organization's entries, oldest first.
+async fn in_chain_order(db: &impl ConnectionTrait, org_id: i64) -> AppResult<Vec<audit_entry::Model>> {
+    Ok(audit_entry::Entity::find()
+        .filter(audit_entry::Column::OrgId.eq(org_id))
+        .order_by_asc(audit_entry::Column::Seq)
+        .order_by_asc(audit_entry::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// Walk one organization's chain from the first entry to the head, reading
 /// the head and the entries in one snapshot so a concurrent write cannot
 /// look like a cut.
@@ -132,12 +142,7 @@ pub async fn verify(db: &DatabaseConnection, org_id: i64) -> AppResult<AuditChai
     let isolation = (db.get_database_backend() == DbBackend::Postgres).then_some(IsolationLevel::RepeatableRead);
     let tx = db.begin_with_options(TransactionOptions { isolation_level: isolation, access_mode: None, sqlite_transaction_mode: None }).await?;
     let org = organization::Entity::find_by_id(org_id).one(&tx).await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
-    let rows = audit_entry::Entity::find()
-        .filter(audit_entry::Column::OrgId.eq(org_id))
-        .order_by_asc(audit_entry::Column::Seq)
-        .order_by_asc(audit_entry::Column::Id)
-        .all(&tx)
-        .await?;
+    let rows = in_chain_order(&tx, org_id).await?;
     tx.commit().await?;
     let broken = |entry_id: Option<i64>, problem: String| AuditChain { entries: rows.len() as u64, head: org.audit_head.clone(), broken_at: entry_id, problem: Some(problem) };
     let mut prev_hash = String::new();
@@ -182,12 +187,7 @@ pub async fn seal_unchained(db: &DatabaseConnection) -> AppResult<u64> {
     for org_id in org_ids {
         let tx = crate::server::db::begin_write(db).await?;
         let org = lock_head(&tx, org_id).await?;
-        let rows = audit_entry::Entity::find()
-            .filter(audit_entry::Column::OrgId.eq(org_id))
-            .order_by_asc(audit_entry::Column::Seq)
-            .order_by_asc(audit_entry::Column::Id)
-            .all(&tx)
-            .await?;
+        let rows = in_chain_order(&tx, org_id).await?;
         // Only a log that was never chained is sealed. A chained log with
         // blanked hashes is tampering, which `verify` must report, not
         // something start-up may quietly bless.
