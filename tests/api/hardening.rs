@@ -373,6 +373,17 @@ on_both_engines!(guests_see_only_their_groups_and_no_team, |app: TestApp| async 
     let mut plain = join(&app, &mut fx, "member", "").await;
     let res = plain.client.call("projects/members/add", &[("project_id", &pid), ("email", &outsider.email), ("role", "admin")]).await;
     assert!(refused(&res), "{}", res.body);
+    // Another organization's Owner, the signed-out, and malformed input.
+    let mut other = org(&app, "Elsewhere").await;
+    let res = other.owner.client.call("projects/members/add", &[("project_id", &pid), ("email", &colleague.email), ("role", "admin")]).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    let res = Client::new(&app).call("projects/members/add", &[("project_id", &pid), ("email", &colleague.email), ("role", "admin")]).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    let huge = format!("{}@example.com", "a".repeat(100_000));
+    for (email, role, project) in [(huge.as_str(), "viewer", pid.as_str()), (colleague.email.as_str(), "owner", pid.as_str()), (colleague.email.as_str(), "viewer", "-1"), (colleague.email.as_str(), "viewer", "99999999999999999999")] {
+        let res = guest.client.call("projects/members/add", &[("project_id", project), ("email", email), ("role", role)]).await;
+        assert!(res.status.is_client_error(), "{email:.20} {role} {project}: {}", res.status);
+    }
 });
 
 on_both_engines!(team_search_matches_percent_and_underscore_literally, |app: TestApp| async move {
