@@ -142,11 +142,9 @@ pub async fn load_project_members(slug: String) -> Result<ProjectMembers, AppErr
 #[server(endpoint = "projects/members/set")]
 pub async fn set_project_member(project_id: i64, user_id: i64, role: String) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
-    ctx.require(crate::domain::policy::ProjectAction::ManageMembers)?;
+    let ctx = member_manager(project_id).await?;
     let role = crate::domain::ProjectRole::parse(&role).ok_or_else(|| AppError::invalid("Project roles are admin, member or viewer."))?;
+    let db = &state().db;
     // Without the team table, a caller changes only people already in the
     // project; new people come by exact email (`projects/members/add`), so
     // user ids cannot be walked to list the organization.
@@ -163,11 +161,9 @@ pub async fn set_project_member(project_id: i64, user_id: i64, role: String) -> 
 #[server(endpoint = "projects/members/add")]
 pub async fn add_project_member(project_id: i64, email: String, role: String) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
-    ctx.require(crate::domain::policy::ProjectAction::ManageMembers)?;
+    let ctx = member_manager(project_id).await?;
     let role = crate::domain::ProjectRole::parse(&role).ok_or_else(|| AppError::invalid("Project roles are admin, member or viewer."))?;
+    let db = &state().db;
     let email = crate::domain::Email::parse(&email)?;
     let member = repo::team::member_by_email(db, ctx.org.org.id, &email)
         .await?
@@ -178,9 +174,16 @@ pub async fn add_project_member(project_id: i64, email: String, role: String) ->
 #[server(endpoint = "projects/members/remove")]
 pub async fn remove_project_member(project_id: i64, user_id: i64) -> Result<(), AppError> {
     use crate::api::prelude::*;
+    let ctx = member_manager(project_id).await?;
+    repo::projects::remove_member(&state().db, &ctx, UserId(user_id)).await
+}
+
+/// The caller in a project, if they may add, change and remove its members.
+#[cfg(feature = "ssr")]
+async fn member_manager(project_id: i64) -> crate::error::AppResult<crate::server::guard::ProjectCtx> {
+    use crate::api::prelude::*;
     let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
+    let ctx = guard::project(&state().db, &user, crate::domain::ProjectId(project_id)).await?;
     ctx.require(crate::domain::policy::ProjectAction::ManageMembers)?;
-    repo::projects::remove_member(db, &ctx, UserId(user_id)).await
+    Ok(ctx)
 }

@@ -48,6 +48,10 @@ on_both_engines!(the_chain_verifies_and_shows_on_the_audit_page, |app: TestApp| 
     let outsider = &mut person(&app, "outsider").await;
     assert_eq!(outsider.client.call("audit/verify", &[("org_id", &fx.id.to_string())]).await.status, StatusCode::NOT_FOUND);
     assert_eq!(Client::new(&app).call("audit/verify", &[("org_id", &fx.id.to_string())]).await.status, StatusCode::UNAUTHORIZED);
+    for bad in ["-1", "abc", "99999999999999999999", "0"] {
+        let res = fx.owner.client.call("audit/verify", &[("org_id", bad)]).await;
+        assert!(res.status.is_client_error(), "org_id {bad}: {}", res.status);
+    }
     let page = fx.owner.client.get("/audit").await;
     assert!(page.body.contains("Tamper check passed"), "the page says the chain verifies");
 });
