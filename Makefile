@@ -4,17 +4,17 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR),$(CURDIR)/target)
-# cargo-leptos builds the dev server with this flag and sets
+# scripts/build.mjs builds the dev server with this flag and sets
 # LEPTOS_OUTPUT_NAME (leptos reads it with option_env!, so cargo tracks it);
 # giving `cargo test` the same lets the tests and end2end share one build.
 DEV_RUSTFLAGS := --cfg erase_components
 DEV_ENV := LEPTOS_OUTPUT_NAME=plinth RUSTFLAGS="$(DEV_RUSTFLAGS)"
 
-.PHONY: run test bench unit-and-integration end2end
+.PHONY: run test bench unit-and-integration end2end cargo-leptos watch
 
 run:
 	scripts/setup.sh
-	cargo leptos build --release
+	node scripts/build.mjs --release
 	$(TARGET_DIR)/release/plinth migrate
 	$(TARGET_DIR)/release/plinth seed-demo
 	$(TARGET_DIR)/release/plinth serve
@@ -28,9 +28,23 @@ unit-and-integration:
 	$(DEV_ENV) cargo test --no-default-features --features ssr
 
 end2end:
-	cargo leptos build
-	cd end2end && PLINTH_BIN=$(TARGET_DIR)/debug/plinth PLINTH_SITE=$(CURDIR)/target/site node run.mjs
+	node scripts/build.mjs
+	cd end2end && PLINTH_BIN=$(TARGET_DIR)/debug/plinth node run.mjs
 
-# Benchmarks print figures (team table with 10,000 members, SQLite and PostgreSQL when configured).
+# Benchmarks print figures: the console's pages against their server function
+# and a first visit's bytes (on the release site), and the team table with
+# 10,000 members (SQLite, and PostgreSQL when configured). Release builds, with
+# the same settings as `make run`'s, so the two share compiled dependencies.
 bench:
-	$(DEV_ENV) cargo test --release --no-default-features --features ssr --test api bench_ -- --ignored --nocapture --test-threads=1
+	scripts/setup.sh
+	node scripts/build.mjs --release
+	PLINTH_BENCH_SITE=$(TARGET_DIR)/release/site LEPTOS_OUTPUT_NAME=plinth cargo test --release --no-default-features --features ssr --test api bench_ -- --ignored --nocapture --test-threads=1
+
+# Optional, for development only: live reload with cargo-leptos (about 20
+# minutes to install, once). `make run` and `make test` do not need it.
+cargo-leptos:
+	scripts/setup.sh
+	cargo leptos --version 2>/dev/null | grep -q ' 0\.3\.10$$' || cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
+
+watch: cargo-leptos
+	cargo leptos watch

@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
 const bin = process.env.PLINTH_BIN ?? join(root, 'target/debug/plinth');
-const site = process.env.PLINTH_SITE ?? join(root, 'target/site');
 
 const freePort = () =>
   new Promise((ok, fail) => {
@@ -29,7 +28,6 @@ const serverEnv = {
   PATH: process.env.PATH,
   DATABASE_URL: `sqlite://${join(dataDir, 'plinth.db')}?mode=rwc`,
   PLINTH_BIND: `127.0.0.1:${port}`,
-  PLINTH_SITE_ROOT: site,
   PLINTH_LOG: process.env.PLINTH_LOG ?? 'warn',
   // Every browser signs up from 127.0.0.1; the suite needs more than the default 20 an hour.
   PLINTH_SIGNUPS_PER_HOUR: '1000',

@@ -13,13 +13,6 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# 0.3.10 is the newest cargo-leptos whose lock file builds on rustc 1.95;
-# no_downloads makes it use the tools below instead of fetching its own.
-if ! cargo leptos --version 2>/dev/null | grep -q ' 0\.3\.10$'; then
-  step "installing cargo-leptos 0.3.10 (about 13 minutes, once per machine)"
-  cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
-fi
-
 # wasm-bindgen's CLI must match the wasm-bindgen crate in Cargo.lock exactly.
 wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg\$"; then

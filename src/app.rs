@@ -10,7 +10,7 @@ use crate::pages::settings::SettingsPage;
 use crate::pages::team::TeamPage;
 use crate::pages::{auth::LoginPage, auth::SignupPage, errors::NotFound, home::HomePage, profile::ProfilePage};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -30,6 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <script nonce=leptos::nonce::use_nonce()>{THEME_SCRIPT}</script>
                 <AutoReload options=options.clone() />
+                <HashedStylesheet id="leptos" options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -46,7 +47,6 @@ pub fn App() -> impl IntoView {
     provide_auth();
     provide_orgs();
     view! {
-        <Stylesheet id="leptos" href="/pkg/plinth.css" />
         <Title formatter=|page: String| if page.is_empty() { "Plinth".to_string() } else { format!("{page} · Plinth") } />
         // Every page renders once its data is ready (SsrMode::Async): the
         // console's nested boundaries hydrate reliably that way, where
@@ -74,14 +74,4 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
     }
-}
-
-/// Percent-encode a value for a query string (`/` kept, for readable `next=` paths).
-pub fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -126,3 +126,36 @@ test('the switcher changes organization and everything on screen', async () => {
   await page.reload();
   await page.getByRole('heading', { name: 'First Co' }).waitFor();
 });
+
+/** Call a server function as the page's signed-in user (for setting up, not for what is under test). */
+async function serverFn(page, path, form) {
+  const res = await page.request.post(`/api/${path}`, { form, headers: { origin: new URL(page.url()).origin } });
+  assert.equal(res.status(), 200, `${path}: ${await res.text()}`);
+  return res.json();
+}
+
+test('a member leaves an organization from the account menu', async () => {
+  const owner = await newPage(browser);
+  await signUp(owner, { name: 'Lena Lead', email: uniqueEmail('lead') });
+  const orgId = await serverFn(owner, 'orgs/create', { name: 'Leave Co', kind: 'team' });
+  const memberEmail = uniqueEmail('leaver');
+  const [invited] = await serverFn(owner, 'team/invite', { org_id: String(orgId), emails: memberEmail, role: 'member', projects: '' });
+
+  const member = await newPage(browser);
+  await signUp(member, { name: 'Lee Leaver', email: memberEmail });
+  await serverFn(member, 'invitations/accept', { token: invited.link.split('/invite/')[1] });
+  await member.goto('/');
+  await hydrated(member);
+  await member.getByRole('heading', { name: 'Leave Co' }).waitFor();
+
+  await member.getByRole('button', { name: 'Account menu' }).click();
+  await member.getByRole('button', { name: 'Leave organization' }).click();
+  const dialog = member.getByRole('dialog', { name: 'Leave Leave Co?' });
+  await dialog.waitFor();
+  assert.equal(await dialog.isVisible(), true, 'the confirmation is on screen');
+  await dialog.getByRole('button', { name: 'Leave', exact: true }).click();
+  await member.getByRole('heading', { name: 'Create your first organization' }).waitFor();
+  await member.reload();
+  await member.getByRole('heading', { name: 'Create your first organization' }).waitFor();
+  assert.deepEqual(member.errors, []);
+});

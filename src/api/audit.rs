@@ -8,10 +8,8 @@ pub const AUDIT_PAGE_SIZE: u64 = 50;
 #[server(endpoint = "audit/page")]
 pub async fn load_audit_page(org_id: Option<i64>, page: u64) -> Result<AuditPage, AppError> {
     use crate::api::prelude::*;
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::org_or_current(db, &user, org_id).await?;
-    ctx.require(crate::domain::policy::OrgAction::ViewAuditLog)?;
+    let ctx = guard::org_or_current_for(org_id, OrgAction::ViewAuditLog).await?;
+    let db = ctx.db();
     let page = crate::domain::paging::PageNumber::parse(page)?.get();
     let (entries, total) = repo::audit::page(db, ctx.org.id, page, AUDIT_PAGE_SIZE).await?;
     Ok(AuditPage { entries, total, page, page_size: AUDIT_PAGE_SIZE })
@@ -21,9 +19,7 @@ pub async fn load_audit_page(org_id: Option<i64>, page: u64) -> Result<AuditPage
 #[server(endpoint = "audit/verify")]
 pub async fn verify_audit_chain(org_id: Option<i64>) -> Result<AuditChain, AppError> {
     use crate::api::prelude::*;
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::org_or_current(db, &user, org_id).await?;
-    ctx.require(crate::domain::policy::OrgAction::ViewAuditLog)?;
+    let ctx = guard::org_or_current_for(org_id, OrgAction::ViewAuditLog).await?;
+    let db = ctx.db();
     repo::audit::verify(db, ctx.org.id).await
 }

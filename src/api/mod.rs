@@ -12,6 +12,7 @@ pub mod team;
 pub(crate) mod prelude {
     pub use crate::error::AppError;
     pub use crate::server::auth::require_user;
+    pub use crate::domain::policy::{OrgAction, ProjectAction};
     pub use crate::server::{AppState, guard, repo};
     pub use leptos::prelude::expect_context;
 

@@ -25,10 +25,9 @@ pub struct Dashboard {
 #[server(endpoint = "orgs/nav")]
 pub async fn load_org_nav() -> Result<OrgNav, AppError> {
     use crate::api::prelude::*;
-    let user = require_user()?;
-    let db = &state().db;
-    let current = guard::current_org(db, &user).await?.map(|c| c.summary());
-    Ok(OrgNav { current, orgs: repo::orgs::list_for(db, &user).await? })
+    let (user, st) = (require_user()?, state());
+    let current = guard::maybe_current_org().await?.map(|c| c.summary());
+    Ok(OrgNav { current, orgs: repo::orgs::list_for(&st.db, &user).await? })
 }
 
 #[server(endpoint = "orgs/create")]
@@ -45,21 +44,18 @@ pub async fn create_org(name: String, kind: String) -> Result<OrgId, AppError> {
 #[server(endpoint = "orgs/switch")]
 pub async fn switch_org(org_id: i64) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::org(db, &user, OrgId(org_id)).await?;
-    repo::orgs::set_current(db, &user, ctx.org.id).await
+    let ctx = guard::org_for(OrgId(org_id), OrgAction::ViewDashboard).await?;
+    repo::orgs::set_current(ctx.db(), &ctx.user, ctx.org.id).await
 }
 
 /// The current organization's dashboard; `None` when the user has none yet.
 #[server(endpoint = "orgs/dashboard")]
 pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
     use crate::api::prelude::*;
-    use crate::domain::policy::{OrgAction, can};
-    let user = require_user()?;
-    let db = &state().db;
-    let Some(ctx) = guard::current_org(db, &user).await? else { return Ok(None) };
+    use crate::domain::policy::can;
+    let Some(ctx) = guard::maybe_current_org().await? else { return Ok(None) };
     ctx.require(OrgAction::ViewDashboard)?;
+    let db = ctx.db();
     Ok(Some(Dashboard {
         member_count: repo::orgs::member_count(db, ctx.org.id).await?,
         projects: repo::projects::visible(db, &ctx).await?,
@@ -72,33 +68,24 @@ pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
 #[server(endpoint = "orgs/update")]
 pub async fn update_org(org_id: i64, name: String, kind: String) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::org(db, &user, OrgId(org_id)).await?;
-    ctx.require(crate::domain::policy::OrgAction::ManageOrganization)?;
+    let ctx = guard::org_for(OrgId(org_id), OrgAction::ManageOrganization).await?;
     let name = crate::domain::org::parse_name(&name, "organization", 100)?;
     let kind = crate::domain::OrgKind::parse(&kind)?;
-    repo::orgs::update(db, &ctx, name, kind).await
+    repo::orgs::update(ctx.db(), &ctx, name, kind).await
 }
 
 #[server(endpoint = "orgs/deletion-preview")]
 pub async fn load_deletion_preview(org_id: i64) -> Result<DeletionPreview, AppError> {
     use crate::api::prelude::*;
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::org(db, &user, OrgId(org_id)).await?;
-    ctx.require(crate::domain::policy::OrgAction::ManageOrganization)?;
-    repo::orgs::deletion_preview(db, &ctx).await
+    let ctx = guard::org_for(OrgId(org_id), OrgAction::ManageOrganization).await?;
+    repo::orgs::deletion_preview(ctx.db(), &ctx).await
 }
 
 #[server(endpoint = "orgs/delete")]
 pub async fn delete_org(org_id: i64, confirm: String) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::org(db, &user, OrgId(org_id)).await?;
-    ctx.require(crate::domain::policy::OrgAction::ManageOrganization)?;
-    repo::orgs::delete(db, &ctx, &confirm).await?;
+    let ctx = guard::org_for(OrgId(org_id), OrgAction::ManageOrganization).await?;
+    repo::orgs::delete(ctx.db(), &ctx, &confirm).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -106,11 +93,8 @@ pub async fn delete_org(org_id: i64, confirm: String) -> Result<(), AppError> {
 #[server(endpoint = "orgs/leave")]
 pub async fn leave_org(org_id: i64) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::org(db, &user, OrgId(org_id)).await?;
-    ctx.require(crate::domain::policy::OrgAction::Leave)?;
-    repo::team::leave(db, &ctx).await?;
+    let ctx = guard::org_for(OrgId(org_id), OrgAction::Leave).await?;
+    repo::team::leave(ctx.db(), &ctx).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -46,10 +46,9 @@ pub struct ProjectForm {
 #[server(endpoint = "projects/form")]
 pub async fn load_project_form() -> Result<ProjectForm, AppError> {
     use crate::api::prelude::*;
-    use crate::domain::policy::{OrgAction, can};
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::require_current_org(db, &user).await?;
+    use crate::domain::policy::can;
+    let ctx = guard::current_org_for(OrgAction::ViewDashboard).await?;
+    let db = ctx.db();
     Ok(ProjectForm { groups: repo::projects::groups(db, &ctx).await?, can_create: can(ctx.role, OrgAction::CreateProject), org: ctx.summary() })
 }
 
@@ -57,10 +56,8 @@ pub async fn load_project_form() -> Result<ProjectForm, AppError> {
 pub async fn create_project(org_id: i64, name: String, slug: String, description: String, environment: String, group: String) -> Result<Project, AppError> {
     use crate::api::prelude::*;
     use crate::domain::project::{Environment, Slug};
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::org(db, &user, crate::domain::OrgId(org_id)).await?;
-    ctx.require(crate::domain::policy::OrgAction::CreateProject)?;
+    let ctx = guard::org_for(crate::domain::OrgId(org_id), OrgAction::CreateProject).await?;
+    let db = ctx.db();
     let name = crate::domain::org::parse_name(&name, "project", 60)?;
     let slug = if slug.trim().is_empty() { Slug::parse(&Slug::suggest(&name))? } else { Slug::parse(&slug)? };
     let description = crate::domain::project::parse_description(&description)?;
@@ -74,11 +71,9 @@ pub async fn create_project(org_id: i64, name: String, slug: String, description
 #[server(endpoint = "projects/get")]
 pub async fn load_project(slug: String) -> Result<ProjectView, AppError> {
     use crate::api::prelude::*;
-    use crate::domain::policy::{ProjectAction, can_in_project};
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::project_by_slug(db, &user, &slug).await?;
-    ctx.require(ProjectAction::View)?;
+    use crate::domain::policy::can_in_project;
+    let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
+    let db = ctx.db();
     Ok(ProjectView {
         org: ctx.org.summary(),
         can_edit: can_in_project(ctx.role, ProjectAction::EditSettings),
@@ -92,10 +87,8 @@ pub async fn load_project(slug: String) -> Result<ProjectView, AppError> {
 #[server(endpoint = "projects/update")]
 pub async fn update_project(project_id: i64, name: String, description: String, environment: String, group: String) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
-    ctx.require(crate::domain::policy::ProjectAction::EditSettings)?;
+    let ctx = guard::project_for(crate::domain::ProjectId(project_id), ProjectAction::EditSettings).await?;
+    let db = ctx.db();
     let name = crate::domain::org::parse_name(&name, "project", 60)?;
     let description = crate::domain::project::parse_description(&description)?;
     let environment = crate::domain::project::Environment::parse(&environment)?;
@@ -105,11 +98,8 @@ pub async fn update_project(project_id: i64, name: String, description: String, 
 #[server(endpoint = "projects/delete")]
 pub async fn delete_project(project_id: i64, confirm: String) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::project(db, &user, crate::domain::ProjectId(project_id)).await?;
-    ctx.require(crate::domain::policy::ProjectAction::Delete)?;
-    repo::projects::delete(db, &ctx, &confirm).await?;
+    let ctx = guard::project_for(crate::domain::ProjectId(project_id), ProjectAction::Delete).await?;
+    repo::projects::delete(ctx.db(), &ctx, &confirm).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -118,14 +108,12 @@ pub async fn delete_project(project_id: i64, confirm: String) -> Result<(), AppE
 #[server(endpoint = "projects/members")]
 pub async fn load_project_members(slug: String) -> Result<ProjectMembers, AppError> {
     use crate::api::prelude::*;
-    use crate::domain::policy::{ProjectAction, can_in_project};
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::project_by_slug(db, &user, &slug).await?;
-    ctx.require(ProjectAction::View)?;
+    use crate::domain::policy::can_in_project;
+    let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
+    let db = ctx.db();
     let members = repo::projects::members(db, &ctx).await?;
     let can_manage = can_in_project(ctx.role, ProjectAction::ManageMembers);
-    let pick_from_team = crate::domain::policy::can(ctx.org.role, crate::domain::policy::OrgAction::ViewTeam);
+    let pick_from_team = crate::domain::policy::can(ctx.org.role, OrgAction::ViewTeam);
     let candidates = if can_manage && pick_from_team {
         repo::team::all_members(db, ctx.org.org.id)
             .await?
@@ -142,13 +130,13 @@ pub async fn load_project_members(slug: String) -> Result<ProjectMembers, AppErr
 #[server(endpoint = "projects/members/set")]
 pub async fn set_project_member(project_id: i64, user_id: i64, role: String) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let ctx = member_manager(project_id).await?;
+    let ctx = guard::project_for(crate::domain::ProjectId(project_id), ProjectAction::ManageMembers).await?;
     let role = crate::domain::ProjectRole::parse(&role).ok_or_else(|| AppError::invalid("Project roles are admin, member or viewer."))?;
-    let db = &state().db;
+    let db = ctx.db();
     // Without the team table, a caller changes only people already in the
     // project; new people come by exact email (`projects/members/add`), so
     // user ids cannot be walked to list the organization.
-    if !crate::domain::policy::can(ctx.org.role, crate::domain::policy::OrgAction::ViewTeam)
+    if !crate::domain::policy::can(ctx.org.role, OrgAction::ViewTeam)
         && guard::direct_project_role(db, user_id, ctx.project.id).await?.is_none()
     {
         return Err(AppError::NotFound("Member".into()));
@@ -161,9 +149,9 @@ pub async fn set_project_member(project_id: i64, user_id: i64, role: String) -> 
 #[server(endpoint = "projects/members/add")]
 pub async fn add_project_member(project_id: i64, email: String, role: String) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let ctx = member_manager(project_id).await?;
+    let ctx = guard::project_for(crate::domain::ProjectId(project_id), ProjectAction::ManageMembers).await?;
     let role = crate::domain::ProjectRole::parse(&role).ok_or_else(|| AppError::invalid("Project roles are admin, member or viewer."))?;
-    let db = &state().db;
+    let db = ctx.db();
     let email = crate::domain::Email::parse(&email)?;
     let member = repo::team::member_by_email(db, ctx.org.org.id, &email)
         .await?
@@ -174,16 +162,6 @@ pub async fn add_project_member(project_id: i64, email: String, role: String) ->
 #[server(endpoint = "projects/members/remove")]
 pub async fn remove_project_member(project_id: i64, user_id: i64) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let ctx = member_manager(project_id).await?;
-    repo::projects::remove_member(&state().db, &ctx, UserId(user_id)).await
-}
-
-/// The caller in a project, if they may add, change and remove its members.
-#[cfg(feature = "ssr")]
-async fn member_manager(project_id: i64) -> crate::error::AppResult<crate::server::guard::ProjectCtx> {
-    use crate::api::prelude::*;
-    let user = require_user()?;
-    let ctx = guard::project(&state().db, &user, crate::domain::ProjectId(project_id)).await?;
-    ctx.require(crate::domain::policy::ProjectAction::ManageMembers)?;
-    Ok(ctx)
+    let ctx = guard::project_for(crate::domain::ProjectId(project_id), ProjectAction::ManageMembers).await?;
+    repo::projects::remove_member(ctx.db(), &ctx, UserId(user_id)).await
 }

@@ -10,10 +10,8 @@ pub async fn load_team_page(org_id: Option<i64>, search: String, role: String, s
     use crate::api::prelude::*;
     use crate::domain::policy::{OrgAction, can};
     use crate::domain::team::TeamSort;
-    let user = require_user()?;
-    let db = &state().db;
-    let ctx = guard::org_or_current(db, &user, org_id).await?;
-    ctx.require(OrgAction::ViewTeam)?;
+    let ctx = guard::org_or_current_for(org_id, OrgAction::ViewTeam).await?;
+    let db = ctx.db();
     let page = crate::domain::paging::PageNumber::parse(page)?.get();
     let query = repo::team::TeamQuery {
         search: search.chars().take(100).collect(),
@@ -29,33 +27,22 @@ pub async fn load_team_page(org_id: Option<i64>, search: String, role: String, s
     Ok(page)
 }
 
-/// Load the organization a membership belongs to, as the caller sees it.
-#[cfg(feature = "ssr")]
-async fn member_org(member_id: i64) -> crate::error::AppResult<crate::server::guard::OrgCtx> {
-    use crate::api::prelude::*;
-    use crate::server::entities::membership;
-    use sea_orm::EntityTrait;
-    let user = require_user()?;
-    let db = &state().db;
-    let m = membership::Entity::find_by_id(member_id).one(db).await?.ok_or_else(|| AppError::NotFound("Member".into()))?;
-    guard::org(db, &user, crate::domain::OrgId(m.org_id)).await.map_err(|_| AppError::NotFound("Member".into()))
-}
 
 #[server(endpoint = "team/role")]
 pub async fn change_member_role(member_id: i64, role: String) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let ctx = member_org(member_id).await?;
-    ctx.require(crate::domain::policy::OrgAction::ChangeRoles)?;
+    let org = repo::team::org_of_member(&state().db, member_id).await?;
+    let ctx = guard::org_owning("Member", org, OrgAction::ChangeRoles).await?;
     let role = crate::domain::OrgRole::parse(&role).ok_or_else(|| AppError::invalid("Choose a role: owner, admin, member, viewer or guest."))?;
-    repo::team::change_role(&state().db, &ctx, crate::domain::MemberId(member_id), role).await
+    repo::team::change_role(ctx.db(), &ctx, crate::domain::MemberId(member_id), role).await
 }
 
 #[server(endpoint = "team/remove")]
 pub async fn remove_member(member_id: i64) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let ctx = member_org(member_id).await?;
-    ctx.require(crate::domain::policy::OrgAction::RemoveMembers)?;
-    repo::team::remove(&state().db, &ctx, crate::domain::MemberId(member_id)).await
+    let org = repo::team::org_of_member(&state().db, member_id).await?;
+    let ctx = guard::org_owning("Member", org, OrgAction::RemoveMembers).await?;
+    repo::team::remove(ctx.db(), &ctx, crate::domain::MemberId(member_id)).await
 }
 
 /// One invitation as the inviter sees it after sending: the link is only
@@ -73,10 +60,8 @@ pub async fn invite(org_id: i64, emails: String, role: String, projects: String)
     use crate::api::prelude::*;
     use crate::domain::team::ProjectGrant;
     use crate::domain::{Email, OrgRole, ProjectId, ProjectRole};
-    let user = require_user()?;
-    let st = state();
-    let ctx = guard::org(&st.db, &user, crate::domain::OrgId(org_id)).await?;
-    ctx.require(crate::domain::policy::OrgAction::InviteMembers)?;
+    let ctx = guard::org_for(crate::domain::OrgId(org_id), OrgAction::InviteMembers).await?;
+    let st = &ctx.app;
     let mut parsed = Vec::new();
     for raw in emails.split([',', ';', ' ', '\n', '\r', '\t']).filter(|s| !s.trim().is_empty()) {
         let email = Email::parse(raw).map_err(|_| AppError::invalid(format!("{raw:?} is not a valid email address.")))?;
@@ -142,25 +127,13 @@ async fn send_invitation(
     link
 }
 
-#[cfg(feature = "ssr")]
-async fn invitation_org(invitation_id: i64) -> crate::error::AppResult<crate::server::guard::OrgCtx> {
-    use crate::api::prelude::*;
-    use crate::server::entities::invitation;
-    use sea_orm::EntityTrait;
-    let user = require_user()?;
-    let db = &state().db;
-    let inv = invitation::Entity::find_by_id(invitation_id).one(db).await?.ok_or_else(|| AppError::NotFound("Invitation".into()))?;
-    let ctx = guard::org(db, &user, crate::domain::OrgId(inv.org_id)).await.map_err(|_| AppError::NotFound("Invitation".into()))?;
-    ctx.require(crate::domain::policy::OrgAction::InviteMembers)?;
-    Ok(ctx)
-}
-
 /// Send the invitation again with a fresh 7-day link.
 #[server(endpoint = "team/resend")]
 pub async fn resend_invitation(invitation_id: i64) -> Result<Invited, AppError> {
     use crate::api::prelude::*;
-    let ctx = invitation_org(invitation_id).await?;
-    let st = state();
+    let org = repo::invitations::org_of(&state().db, invitation_id).await?;
+    let ctx = guard::org_owning("Invitation", org, OrgAction::InviteMembers).await?;
+    let st = &ctx.app;
     let slot = take_invitation_slots(&st, &ctx, 1)?;
     let (inv, token) = match repo::invitations::renew(&st.db, &ctx, crate::domain::InvitationId(invitation_id)).await {
         Ok(renewed) => renewed,
@@ -177,8 +150,9 @@ pub async fn resend_invitation(invitation_id: i64) -> Result<Invited, AppError> 
 #[server(endpoint = "team/invite-link")]
 pub async fn invite_link(invitation_id: i64) -> Result<String, AppError> {
     use crate::api::prelude::*;
-    let ctx = invitation_org(invitation_id).await?;
-    let st = state();
+    let org = repo::invitations::org_of(&state().db, invitation_id).await?;
+    let ctx = guard::org_owning("Invitation", org, OrgAction::InviteMembers).await?;
+    let st = &ctx.app;
     let (_, token) = repo::invitations::renew(&st.db, &ctx, crate::domain::InvitationId(invitation_id)).await?;
     Ok(format!("{}/invite/{token}", st.config.public_url.as_str().trim_end_matches('/')))
 }
@@ -186,7 +160,8 @@ pub async fn invite_link(invitation_id: i64) -> Result<String, AppError> {
 #[server(endpoint = "team/revoke")]
 pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let ctx = invitation_org(invitation_id).await?;
-    repo::invitations::revoke(&state().db, &ctx, crate::domain::InvitationId(invitation_id)).await
+    let org = repo::invitations::org_of(&state().db, invitation_id).await?;
+    let ctx = guard::org_owning("Invitation", org, OrgAction::InviteMembers).await?;
+    repo::invitations::revoke(ctx.db(), &ctx, crate::domain::InvitationId(invitation_id)).await
 }
 

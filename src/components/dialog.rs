@@ -16,28 +16,35 @@ pub fn ConfirmButton(
     #[prop(optional, into)] aria_label: Option<String>,
 ) -> impl IntoView {
     let dialog = NodeRef::<Dialog>::new();
-    let open = move |_| {
-        if let Some(d) = dialog.get() {
-            let _ = d.show_modal();
-        }
-    };
-    let close = move || {
-        if let Some(d) = dialog.get() {
-            d.close();
-        }
-    };
     view! {
-        <button type="button" class=class on:click=open aria-label=aria_label>{label}</button>
-        <dialog node_ref=dialog class="dialog">
+        <button type="button" class=class on:click=move |_| show(dialog) aria-label=aria_label>{label}</button>
+        <ConfirmDialog dialog title message confirm_label on_confirm />
+    }
+}
+
+/// The confirmation dialog alone, for a trigger that lives elsewhere. Render
+/// it outside anything that can be hidden (a menu panel, say): a modal dialog
+/// inside a hidden element is invisible yet still makes the page inert.
+#[component]
+pub fn ConfirmDialog(
+    dialog: NodeRef<Dialog>,
+    #[prop(into)] title: String,
+    #[prop(into)] message: String,
+    #[prop(into)] confirm_label: String,
+    #[prop(into)] on_confirm: Callback<()>,
+) -> impl IntoView {
+    let name = title.clone();
+    view! {
+        <dialog node_ref=dialog class="dialog" aria-label=name>
             <h2>{title}</h2>
             <div class="dialog-body"><p>{message}</p></div>
             <div class="dialog-actions">
-                <button type="button" class="btn btn-secondary" on:click=move |_| close()>"Cancel"</button>
+                <button type="button" class="btn btn-secondary" on:click=move |_| hide(dialog)>"Cancel"</button>
                 <button
                     type="button"
                     class="btn btn-danger"
                     on:click=move |_| {
-                        close();
+                        hide(dialog);
                         on_confirm.run(());
                     }
                 >

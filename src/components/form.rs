@@ -1,4 +1,5 @@
 //! Labelled form fields with hints wired up for screen readers.
+use crate::domain::OrgKind;
 use leptos::prelude::*;
 
 #[component]
@@ -43,5 +44,21 @@ pub fn Submit(label: &'static str, pending: Memo<bool>, #[prop(default = "btn bt
         <button type="submit" class=class disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
             {label}
         </button>
+    }
+}
+
+/// The organization type, as a select.
+#[component]
+pub fn KindSelect(selected: OrgKind) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="field-kind">"Type"</label>
+            <select id="field-kind" name="kind">
+                {OrgKind::ALL
+                    .into_iter()
+                    .map(|k| view! { <option value=k.as_str() selected=k == selected>{k.label()}</option> })
+                    .collect_view()}
+            </select>
+        </div>
     }
 }

@@ -3,10 +3,11 @@
 use crate::components::auth::use_auth;
 use crate::components::feedback::{ActionError, Loading, PageError};
 use crate::api::orgs::{LeaveOrg, SwitchOrg};
-use crate::components::dialog::ConfirmButton;
+use crate::components::dialog::{ConfirmDialog, show};
 use crate::components::org::use_orgs;
 use crate::domain::{OrgSummary, User};
 use crate::domain::policy::{OrgAction, can};
+use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::{use_location, use_navigate};
@@ -87,7 +88,7 @@ fn SignedOut() -> impl IntoView {
     let location = use_location();
     Effect::new(move || {
         let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-        let next = crate::app::url_encode(&here);
+        let next = crate::urls::query_value(&here);
         navigate(&format!("/login?next={next}"), Default::default());
     });
     view! { <Loading label="Signing you in again…" /> }
@@ -133,7 +134,11 @@ fn Menu(
 #[component]
 fn UserMenu(user: User, org: Option<OrgSummary>) -> impl IntoView {
     let logout = use_auth().logout;
+    let orgs = use_orgs();
     let initials = user.initials();
+    // The confirmation lives outside the menu, which hides itself on click.
+    let leave = NodeRef::<Dialog>::new();
+    let in_org = org.is_some();
     view! {
         <Menu
             label="Account menu".to_string()
@@ -144,30 +149,27 @@ fn UserMenu(user: User, org: Option<OrgSummary>) -> impl IntoView {
             <p class="menu-item muted">{user.email.clone()}</p>
             <hr />
             <a class="menu-item" href="/profile">"Profile"</a>
-            {org.clone().map(|org| view! { <LeaveOrgItem org /> })}
+            {in_org.then(|| view! {
+                <button type="button" class="menu-item" on:click=move |_| show(leave)>"Leave organization"</button>
+            })}
             <ActionForm action=logout>
                 <button type="submit" class="menu-item">"Sign out"</button>
             </ActionForm>
         </Menu>
-    }
-}
-
-/// "Leave organization" in the account menu, with a confirmation.
-#[component]
-fn LeaveOrgItem(org: OrgSummary) -> impl IntoView {
-    let orgs = use_orgs();
-    let id = org.id.0;
-    view! {
-        <ConfirmButton
-            label="Leave organization"
-            class="menu-item"
-            title=format!("Leave {}?", org.name)
-            message="You will lose access to its projects and data until someone invites you again."
-            confirm_label="Leave"
-            on_confirm=move |_| {
-                orgs.leave.dispatch(LeaveOrg { org_id: id });
+        {org.map(|org| {
+            let id = org.id.0;
+            view! {
+                <ConfirmDialog
+                    dialog=leave
+                    title=format!("Leave {}?", org.name)
+                    message="You will lose access to its projects and data until someone invites you again."
+                    confirm_label="Leave"
+                    on_confirm=move |_| {
+                        orgs.leave.dispatch(LeaveOrg { org_id: id });
+                    }
+                />
             }
-        />
+        })}
     }
 }
 

@@ -6,3 +6,4 @@ pub mod form;
 pub mod layout;
 pub mod org;
 pub mod pagination;
+pub mod table;

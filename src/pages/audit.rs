@@ -4,6 +4,7 @@ use crate::api::audit::{load_audit_page, verify_audit_chain};
 use crate::components::feedback::{Loading, PageError};
 use crate::components::org::use_orgs;
 use crate::components::pagination::Pagination;
+use crate::components::table::TableFrame;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -47,7 +48,7 @@ pub fn AuditPage() -> impl IntoView {
                     Ok(p) => {
                         let has_next = (p.page + 1) * p.page_size < p.total;
                         view! {
-                            <div class="table-wrap">
+                            <TableFrame label="Audit log">
                                 <table class="table">
                                     <thead>
                                         <tr>
@@ -72,7 +73,7 @@ pub fn AuditPage() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
-                            </div>
+                            </TableFrame>
                             <Pagination label="Audit log pages" summary=format!("{} entries", p.total) page has_next previous="Newer" next="Older" />
                         }.into_any()
                     }

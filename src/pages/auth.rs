@@ -34,7 +34,7 @@ pub fn LoginPage() -> impl IntoView {
     let next = next_param();
     let signup_href = move || match next.get() {
         n if n.is_empty() => "/signup".to_string(),
-        n => format!("/signup?next={}", crate::app::url_encode(&n)),
+        n => format!("/signup?next={}", crate::urls::query_value(&n)),
     };
     view! {
         <AuthCard title="Sign in">
@@ -60,7 +60,7 @@ pub fn SignupPage() -> impl IntoView {
     let email = move || query.read().get("email").unwrap_or_default();
     let login_href = move || match next.get() {
         n if n.is_empty() => "/login".to_string(),
-        n => format!("/login?next={}", crate::app::url_encode(&n)),
+        n => format!("/login?next={}", crate::urls::query_value(&n)),
     };
     view! {
         <AuthCard title="Create your account">

@@ -4,7 +4,7 @@ use crate::components::auth::use_auth;
 use crate::components::feedback::{ActionError, Loading, PageError};
 use crate::components::org::use_orgs;
 use crate::domain::team::InvitationView;
-use crate::app::url_encode;
+use crate::urls::query_value;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -41,8 +41,8 @@ pub fn InvitePage() -> impl IntoView {
                                 } else {
                                     view! {
                                         <div class="row">
-                                            <a class="btn btn-primary" href=format!("/signup?email={}&next={}", url_encode(&email), url_encode(&here))>"Create account"</a>
-                                            <a class="btn btn-secondary" href=format!("/login?next={}", url_encode(&here))>"Sign in"</a>
+                                            <a class="btn btn-primary" href=format!("/signup?email={}&next={}", query_value(&email), query_value(&here))>"Create account"</a>
+                                            <a class="btn btn-secondary" href=format!("/login?next={}", query_value(&here))>"Sign in"</a>
                                         </div>
                                     }.into_any()
                                 }}

@@ -1,6 +1,6 @@
 //! Creating an organization.
 use crate::components::feedback::ActionError;
-use crate::components::form::{Field, Submit};
+use crate::components::form::{Field, KindSelect, Submit};
 use crate::components::org::use_orgs;
 use crate::domain::OrgKind;
 use leptos::prelude::*;
@@ -28,20 +28,5 @@ pub fn NewOrgPage() -> impl IntoView {
                 </div>
             </ActionForm>
         </section>
-    }
-}
-
-#[component]
-pub fn KindSelect(selected: OrgKind) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for="field-kind">"Type"</label>
-            <select id="field-kind" name="kind">
-                {OrgKind::ALL
-                    .into_iter()
-                    .map(|k| view! { <option value=k.as_str() selected=k == selected>{k.label()}</option> })
-                    .collect_view()}
-            </select>
-        </div>
     }
 }

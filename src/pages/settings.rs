@@ -7,7 +7,7 @@ use crate::components::org::use_orgs;
 use crate::domain::OrgSummary;
 use crate::domain::policy::{OrgAction, can};
 use crate::error::AppError;
-use crate::pages::orgs::KindSelect;
+use crate::components::form::KindSelect;
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,14 +1,15 @@
 //! The axum application: Leptos pages and server functions, probes, and the
 //! middleware stack. Tests build this same router.
 use crate::app::{App, shell};
-use crate::server::{AppState, http};
+use crate::server::{AppState, assets, http};
 use axum::Router;
 use axum::middleware;
 use axum::routing::get;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
 use std::time::Duration;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -38,15 +39,16 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(http::error_status))
         .layer(middleware::from_fn_with_state(state.clone(), http::load_user))
         .layer(sessions)
-        .layer(middleware::from_fn_with_state(state.clone(), http::reject_cross_site));
+        .layer(middleware::from_fn_with_state(state.clone(), http::reject_cross_site))
+        // Pages and server-function JSON; assets come precompressed instead.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)));
     // Assets and probes skip the session layers: with rolling idle expiry a
     // session would otherwise be read and written for every file fetched.
-    let site = std::path::Path::new(state.config.site_root.as_str());
+    let assets = assets::routes(&state.config.site_root, &state.leptos.site_pkg_dir, state.leptos.hash_files);
     Router::new()
         .route("/healthz", get(http::healthz))
         .route("/readyz", get(http::readyz))
-        .nest_service("/pkg", ServeDir::new(site.join(state.leptos.site_pkg_dir.as_ref())))
-        .route_service("/favicon.svg", ServeFile::new(site.join("favicon.svg")))
+        .merge(assets)
         .merge(pages)
         .layer(middleware::from_fn(http::security_headers))
         .layer(PropagateRequestIdLayer::x_request_id())

@@ -15,7 +15,7 @@ pub struct Config {
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub smtp: Option<SmtpConfig>,
-    /// The directory cargo-leptos builds the site into (`/pkg`, assets).
+    /// The built site (`/pkg`, favicon); by default the one next to the binary.
     pub site_root: String,
     pub log_format: LogFormat,
     /// Reverse proxies whose `X-Forwarded-For` names the real client.
@@ -66,7 +66,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("PLINTH_SESSION_ABSOLUTE_HOURS", "sign out this long after sign-in, active or not (default 12)"),
     ("PLINTH_SMTP_URL", "SMTP server for email; unset writes emails to the log"),
     ("PLINTH_SMTP_FROM", "sender address, required with PLINTH_SMTP_URL"),
-    ("PLINTH_SITE_ROOT", "directory of the built site assets (default target/site)"),
+    ("PLINTH_SITE_ROOT", "directory of the built site assets (default: site/ next to the binary)"),
     ("PLINTH_LOG", "log filter, e.g. info or plinth=debug (default info)"),
     ("PLINTH_LOG_FORMAT", "text | json (default text)"),
     ("PLINTH_TRUSTED_PROXIES", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default none)"),
@@ -174,7 +174,7 @@ impl Config {
             session_idle,
             session_absolute,
             smtp,
-            site_root: get("PLINTH_SITE_ROOT").unwrap_or("target/site").to_string(),
+            site_root: get("PLINTH_SITE_ROOT").map(str::to_string).unwrap_or_else(crate::server::assets::default_site_root),
             log_format,
         })
     }

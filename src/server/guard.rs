@@ -3,22 +3,135 @@
 //!
 //! A caller who is not a member gets `NotFound`, never `Forbidden`, so ids
 //! from another organization reveal nothing, not even that they exist.
+//!
+//! Server functions start with one line that says who may call them:
+//! `let ctx = guard::org_for(org_id, OrgAction::ChangeRoles).await?;`. Those
+//! `*_for` functions read the caller and the database from the request's
+//! context. The functions below them take both explicitly, for the CLI and
+//! the seed.
 use crate::domain::policy::{self, OrgAction, ProjectAction};
 use crate::domain::{OrgId, OrgKind, OrgRole, OrgSummary, ProjectId, ProjectRole, User, role::effective_project_role};
 use crate::error::{AppError, AppResult};
+use crate::server::auth::CurrentUser;
 use crate::server::entities::{membership, organization, project, project_member, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use crate::server::AppState;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
 
-/// The caller inside one organization.
+/// Memberships loaded during one page request, shared by every resource the
+/// page runs (the layout's navigation and the page's own data load the same
+/// organization). It lives in the request's extensions and dies with the
+/// request, so a role change still applies on the very next one. Only safe
+/// (GET) requests get one: a request that writes reads everything afresh.
+#[derive(Clone, Default)]
+pub struct RequestScope(Arc<Scope>);
+
+#[derive(Default)]
+struct Scope {
+    current: OnceCell<Option<OrgCtx>>,
+    orgs: Mutex<HashMap<i64, Arc<OnceCell<OrgCtx>>>>,
+}
+
+impl RequestScope {
+    fn org_cell(&self, org_id: OrgId) -> Arc<OnceCell<OrgCtx>> {
+        let mut orgs = self.0.orgs.lock().unwrap_or_else(|e| e.into_inner());
+        orgs.entry(org_id.0).or_default().clone()
+    }
+}
+
+/// The caller, the app, and this request's scope (if it has one). Read
+/// before the first await: what follows uses the returned context instead.
+fn caller() -> AppResult<(CurrentUser, AppState, Option<RequestScope>)> {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>().ok_or(AppError::Unauthenticated)?;
+    let caller = parts.extensions.get::<CurrentUser>().cloned().ok_or(AppError::Unauthenticated)?;
+    let scope = parts.extensions.get::<RequestScope>().cloned();
+    Ok((caller, leptos::prelude::expect_context::<AppState>(), scope))
+}
+
+/// The caller in `org_id`, if they may do `action` there.
+pub async fn org_for(org_id: OrgId, action: OrgAction) -> AppResult<OrgCtx> {
+    let (caller, app, scope) = caller()?;
+    let ctx = match scope {
+        Some(scope) => scope.org_cell(org_id).get_or_try_init(|| org(&app, &caller.user, org_id)).await?.clone(),
+        None => org(&app, &caller.user, org_id).await?,
+    };
+    ctx.require(action)?;
+    Ok(ctx)
+}
+
+/// The caller's current organization, or none when they belong to none.
+pub async fn maybe_current_org() -> AppResult<Option<OrgCtx>> {
+    let (caller, app, scope) = caller()?;
+    match scope {
+        Some(scope) => Ok(scope.0.current.get_or_try_init(|| current_org_of(&app, &caller)).await?.clone()),
+        None => current_org_of(&app, &caller).await,
+    }
+}
+
+/// The caller in their current organization (404 without one), if they may do `action`.
+pub async fn current_org_for(action: OrgAction) -> AppResult<OrgCtx> {
+    let ctx = maybe_current_org().await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
+    ctx.require(action)?;
+    Ok(ctx)
+}
+
+/// `org_for` with an explicit id, else `current_org_for`: pages that always
+/// show the current organization pass no id.
+pub async fn org_or_current_for(org_id: Option<i64>, action: OrgAction) -> AppResult<OrgCtx> {
+    match org_id {
+        Some(id) => org_for(OrgId(id), action).await,
+        None => current_org_for(action).await,
+    }
+}
+
+/// The organization that owns a row (a membership, an invitation), as the
+/// caller sees it: `NotFound(what)` when the row is missing or belongs to an
+/// organization the caller is not in, so ids reveal nothing.
+pub async fn org_owning(what: &str, org_id: Option<i64>, action: OrgAction) -> AppResult<OrgCtx> {
+    let not_found = || AppError::NotFound(what.into());
+    let org_id = org_id.ok_or_else(not_found)?;
+    match org_for(OrgId(org_id), action).await {
+        Err(AppError::NotFound(_)) => Err(not_found()),
+        other => other,
+    }
+}
+
+/// The caller in a project, if they may do `action` there.
+pub async fn project_for(project_id: ProjectId, action: ProjectAction) -> AppResult<ProjectCtx> {
+    let not_found = || AppError::NotFound("Project".into());
+    let (_, app, _) = caller()?;
+    let p = project::Entity::find_by_id(project_id.0).one(&app.db).await?.ok_or_else(not_found)?;
+    let org = org_for(OrgId(p.org_id), OrgAction::ViewDashboard).await.map_err(|_| not_found())?;
+    let ctx = project_in(org, p).await?;
+    ctx.require(action)?;
+    Ok(ctx)
+}
+
+/// A project of the caller's current organization, by slug, if they may do `action` there.
+pub async fn project_by_slug_for(slug: &str, action: ProjectAction) -> AppResult<ProjectCtx> {
+    let org = current_org_for(OrgAction::ViewDashboard).await?;
+    let ctx = project_by_slug_in(org, slug).await?;
+    ctx.require(action)?;
+    Ok(ctx)
+}
+
+/// The caller inside one organization, and the app to act with.
 #[derive(Debug, Clone)]
 pub struct OrgCtx {
     pub user: User,
     pub org: organization::Model,
     pub role: OrgRole,
     pub membership_id: i64,
+    pub app: AppState,
 }
 
 impl OrgCtx {
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.app.db
+    }
+
     pub fn id(&self) -> OrgId {
         OrgId(self.org.id)
     }
@@ -43,7 +156,8 @@ fn role_of(m: &membership::Model) -> AppResult<OrgRole> {
 
 /// The caller's membership of `org_id`, read fresh on every request so role
 /// changes and removals apply at once.
-pub async fn org(db: &impl ConnectionTrait, user: &User, org_id: OrgId) -> AppResult<OrgCtx> {
+pub async fn org(app: &AppState, user: &User, org_id: OrgId) -> AppResult<OrgCtx> {
+    let db = &app.db;
     let not_found = || AppError::NotFound("Organization".into());
     let m = membership::Entity::find()
         .filter(membership::Column::OrgId.eq(org_id.0))
@@ -52,15 +166,15 @@ pub async fn org(db: &impl ConnectionTrait, user: &User, org_id: OrgId) -> AppRe
         .await?
         .ok_or_else(not_found)?;
     let org = organization::Entity::find_by_id(org_id.0).one(db).await?.ok_or_else(not_found)?;
-    Ok(OrgCtx { role: role_of(&m)?, user: user.clone(), org, membership_id: m.id })
+    Ok(OrgCtx { role: role_of(&m)?, user: user.clone(), org, membership_id: m.id, app: app.clone() })
 }
 
 /// The organization the caller works in now: the one they last switched to
 /// if they still belong to it, else their first by name, else none.
-pub async fn current_org(db: &impl ConnectionTrait, user: &User) -> AppResult<Option<OrgCtx>> {
-    let row = user::Entity::find_by_id(user.id.0).one(db).await?.ok_or(AppError::Unauthenticated)?;
-    if let Some(id) = row.current_org_id {
-        match org(db, user, OrgId(id)).await {
+async fn current_org_of(app: &AppState, caller: &CurrentUser) -> AppResult<Option<OrgCtx>> {
+    let (db, user) = (&app.db, &caller.user);
+    if let Some(id) = caller.current_org_id {
+        match org(app, user, OrgId(id)).await {
             Ok(ctx) => return Ok(Some(ctx)),
             Err(AppError::NotFound(_)) => {}
             Err(e) => return Err(e),
@@ -81,25 +195,12 @@ pub async fn current_org(db: &impl ConnectionTrait, user: &User) -> AppResult<Op
     match first {
         Some(o) => {
             user::ActiveModel { id: Set(user.id.0), current_org_id: Set(Some(o.id)), ..Default::default() }.update(db).await?;
-            org(db, user, OrgId(o.id)).await.map(Some)
+            org(app, user, OrgId(o.id)).await.map(Some)
         }
         None => Ok(None),
     }
 }
 
-/// `current_org`, or 404 when the caller has no organization.
-pub async fn require_current_org(db: &impl ConnectionTrait, user: &User) -> AppResult<OrgCtx> {
-    current_org(db, user).await?.ok_or_else(|| AppError::NotFound("Organization".into()))
-}
-
-/// `org` for an explicit id, else the current organization (pages that
-/// always show the current one pass no id).
-pub async fn org_or_current(db: &impl ConnectionTrait, user: &User, org_id: Option<i64>) -> AppResult<OrgCtx> {
-    match org_id {
-        Some(id) => org(db, user, OrgId(id)).await,
-        None => require_current_org(db, user).await,
-    }
-}
 
 /// The caller inside one project.
 #[derive(Debug, Clone)]
@@ -110,6 +211,9 @@ pub struct ProjectCtx {
 }
 
 impl ProjectCtx {
+    pub fn db(&self) -> &DatabaseConnection {
+        self.org.db()
+    }
     pub fn id(&self) -> ProjectId {
         ProjectId(self.project.id)
     }
@@ -130,27 +234,19 @@ pub async fn direct_project_role(db: &impl ConnectionTrait, user_id: i64, projec
 }
 
 /// Load a project the caller can see; `NotFound` when they have no role in it.
-pub async fn project_in(db: &impl ConnectionTrait, org: OrgCtx, project: project::Model) -> AppResult<ProjectCtx> {
-    let direct = direct_project_role(db, org.user.id.0, project.id).await?;
+pub async fn project_in(org: OrgCtx, project: project::Model) -> AppResult<ProjectCtx> {
+    let direct = direct_project_role(org.db(), org.user.id.0, project.id).await?;
     let role = effective_project_role(org.role, direct).ok_or_else(|| AppError::NotFound("Project".into()))?;
     Ok(ProjectCtx { org, project, role })
 }
 
-pub async fn project(db: &impl ConnectionTrait, user: &User, project_id: ProjectId) -> AppResult<ProjectCtx> {
-    let not_found = || AppError::NotFound("Project".into());
-    let p = project::Entity::find_by_id(project_id.0).one(db).await?.ok_or_else(not_found)?;
-    let org = org(db, user, OrgId(p.org_id)).await.map_err(|_| not_found())?;
-    project_in(db, org, p).await
-}
-
-/// A project of the caller's current organization, by slug.
-pub async fn project_by_slug(db: &impl ConnectionTrait, user: &User, slug: &str) -> AppResult<ProjectCtx> {
-    let org = require_current_org(db, user).await?;
+/// A project of `org`, by slug.
+async fn project_by_slug_in(org: OrgCtx, slug: &str) -> AppResult<ProjectCtx> {
     let p = project::Entity::find()
         .filter(project::Column::OrgId.eq(org.org.id))
         .filter(project::Column::Slug.eq(slug))
-        .one(db)
+        .one(org.db())
         .await?
         .ok_or_else(|| AppError::NotFound("Project".into()))?;
-    project_in(db, org, p).await
+    project_in(org, p).await
 }

@@ -2,7 +2,7 @@
 //! request check, the sign-in gate, and error statuses for server functions.
 use crate::error::AppError;
 use crate::server::{AppState, redirect};
-use crate::server::auth::{self, CurrentUser};
+use crate::server::auth;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -143,7 +143,10 @@ pub async fn load_user(State(state): State<AppState>, session: Session, mut req:
         }
     }
     if let Some(user) = user {
-        req.extensions_mut().insert(CurrentUser(user));
+        req.extensions_mut().insert(user);
+        if is_get {
+            req.extensions_mut().insert(crate::server::guard::RequestScope::default());
+        }
     }
     next.run(req).await
 }

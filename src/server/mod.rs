@@ -1,5 +1,6 @@
 //! Server-only code: configuration, database, sessions, HTTP plumbing.
 pub mod app;
+pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod db;

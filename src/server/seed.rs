@@ -30,7 +30,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Option<String>, AppError> {
     let db = &state.db;
     let owner = create_user(state, "Olivia Owner", DEMO_OWNER_EMAIL, DEMO_PASSWORD.into()).await?;
     let acme = repo::orgs::create(db, &owner, "Acme AI".into(), OrgKind::Company).await?;
-    let ctx = guard::org(db, &owner, acme).await?;
+    let ctx = guard::org(state, &owner, acme).await?;
 
     let projects = [
         ("Checkout Assistant", Environment::Production, "Engineering"),
@@ -73,7 +73,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Option<String>, AppError> {
 
     // A second organization, so the switcher has somewhere to go.
     let lab = repo::orgs::create(db, &owner, "Olivia's Lab".into(), OrgKind::Personal).await?;
-    let lab_ctx = guard::org(db, &owner, lab).await?;
+    let lab_ctx = guard::org(state, &owner, lab).await?;
     let input = repo::projects::ProjectInput {
         name: "Prompt Experiments".into(),
         slug: Slug::parse("prompt-experiments")?,

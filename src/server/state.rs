@@ -31,18 +31,23 @@ impl AppState {
     }
 
     pub fn with_db(config: Config, db: DatabaseConnection) -> Result<Self, String> {
-        // cargo-leptos sets LEPTOS_ENV=DEV under `cargo leptos watch`; anything else is production.
+        // `cargo leptos watch` sets LEPTOS_ENV=DEV; anything else is production.
         let env = match std::env::var("LEPTOS_ENV") {
             Ok(v) if v.eq_ignore_ascii_case("dev") || v.eq_ignore_ascii_case("development") => Env::DEV,
             _ => Env::PROD,
         };
-        let leptos = LeptosOptions::builder()
+        let mut leptos = LeptosOptions::builder()
             .output_name("plinth")
             .site_root(config.site_root.as_str())
             .site_pkg_dir("pkg")
             .site_addr(config.bind)
             .env(env)
             .build();
+        let hash_file = crate::server::assets::hash_file(&config.site_root);
+        if let Some(file) = hash_file {
+            leptos.hash_files = true;
+            leptos.hash_file = file.to_string_lossy().into();
+        }
         let throttle = Arc::new(Throttles::new(&config.limits));
         Ok(Self {
             mailer: Mailer::new(config.smtp.as_ref())?,

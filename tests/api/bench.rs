@@ -65,3 +65,131 @@ async fn bench_team_page_sqlite() {
 async fn bench_team_page_postgres() {
     team_page_with_10000_members(Engine::Postgres).await;
 }
+
+/// Requests per second that `clients` concurrent clients get from `request` in `secs` seconds.
+async fn rate<F, Fut>(clients: usize, secs: f64, request: F) -> f64
+where
+    F: Fn(reqwest::Client) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = reqwest::StatusCode> + Send,
+{
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let deadline = Instant::now() + std::time::Duration::from_secs_f64(secs);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (http, request) = (http.clone(), request.clone());
+            tokio::spawn(async move {
+                let mut done = 0u64;
+                while Instant::now() < deadline {
+                    let status = request(http.clone()).await;
+                    assert_eq!(status, reqwest::StatusCode::OK);
+                    done += 1;
+                }
+                done
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap();
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The compressed bytes a first visit to `path` transfers: the page and every
+/// asset it names under /pkg, plus the favicon, as a browser asks for them.
+async fn first_visit_bytes(base: &str, path: &str, cookie: Option<&str>) -> Vec<(String, usize)> {
+    let http = reqwest::Client::new();
+    let get = |url: String| {
+        let req = http.get(url).header("accept-encoding", "br, gzip");
+        match cookie {
+            Some(c) => req.header("cookie", format!("{}={c}", plinth::server::app::SESSION_COOKIE)),
+            None => req,
+        }
+    };
+    let page = get(format!("{base}{path}")).send().await.unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    let encoding = page.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string());
+    let html_bytes = page.bytes().await.unwrap();
+    assert!(encoding.is_some(), "pages are compressed");
+    let html = {
+        let res = reqwest::Client::new().get(format!("{base}{path}"));
+        let res = match cookie {
+            Some(c) => res.header("cookie", format!("{}={c}", plinth::server::app::SESSION_COOKIE)),
+            None => res,
+        };
+        res.send().await.unwrap().text().await.unwrap()
+    };
+    let mut assets: Vec<String> = html.split("\"/pkg/").skip(1).filter_map(|s| s.split('"').next()).map(|s| format!("/pkg/{s}")).collect();
+    assets.sort();
+    assets.dedup();
+    assets.push("/favicon.svg".into());
+    let mut out = vec![(format!("{path} ({})", encoding.unwrap_or_default()), html_bytes.len())];
+    for asset in assets {
+        let res = get(format!("{base}{asset}")).send().await.unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "{asset} is served");
+        let encoding = res.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string()).unwrap_or("identity".into());
+        out.push((format!("{asset} ({encoding})"), res.bytes().await.unwrap().len()));
+    }
+    out
+}
+
+/// The console's pages against their own data: a signed-in page should render
+/// at no less than 0.7× the rate of the server function that loads its data.
+/// Uses the release site when `PLINTH_BENCH_SITE` names it (`make bench` does).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark: run with make bench"]
+async fn bench_pages() {
+    let site = std::env::var("PLINTH_BENCH_SITE").ok();
+    let app = spawn_app_with(Engine::Sqlite, |c| {
+        if let Some(site) = site.clone() {
+            c.site_root = site;
+        }
+    })
+    .await
+    .unwrap();
+    plinth::server::seed::seed_demo(&app.state).await.unwrap();
+    let mut owner = Client::new(&app);
+    let res = owner.log_in(plinth::server::seed::DEMO_OWNER_EMAIL, plinth::server::seed::DEMO_PASSWORD).await;
+    assert_eq!(res.status, reqwest::StatusCode::OK, "{}", res.body);
+    let cookie = format!("{}={}", plinth::server::app::SESSION_COOKIE, owner.cookie.clone().unwrap());
+    let base = app.base.clone();
+    let (clients, secs) = (16, 4.0);
+
+    let (b, c) = (base.clone(), cookie.clone());
+    let page = rate(clients, secs, move |http| {
+        let (b, c) = (b.clone(), c.clone());
+        async move { http.get(format!("{b}/team")).header("cookie", c).send().await.unwrap().status() }
+    })
+    .await;
+    let (b, c) = (base.clone(), cookie.clone());
+    let server_fn = rate(clients, secs, move |http| {
+        let (b, c) = (b.clone(), c.clone());
+        let form = [("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")];
+        async move { http.post(format!("{b}/api/team/page")).header("cookie", c).form(&form).send().await.unwrap().status() }
+    })
+    .await;
+    let b = base.clone();
+    let login = rate(clients, secs, move |http| {
+        let b = b.clone();
+        async move { http.get(format!("{b}/login")).send().await.unwrap().status() }
+    })
+    .await;
+    println!("bench pages ({clients} clients, {secs} s each, one process):");
+    println!("  signed-in /team         {page:>8.0} req/s");
+    println!("  team/page server fn     {server_fn:>8.0} req/s");
+    println!("  /login, signed out      {login:>8.0} req/s");
+    println!("  /team ÷ team/page       {:>8.2}  (goal ≥ 0.70)", page / server_fn);
+
+    for (path, cookie) in [("/login", None), ("/team", owner.cookie.as_deref())] {
+        let files = first_visit_bytes(&base, path, cookie).await;
+        let total: usize = files.iter().map(|(_, n)| n).sum();
+        println!("bench first visit to {path}: {:.1} KB over the wire (goal ≤ 400 KB)", total as f64 / 1024.0);
+        for (name, n) in files {
+            println!("    {:>8.1} KB  {name}", n as f64 / 1024.0);
+        }
+    }
+    if let Some(rss) = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| s.lines().find(|l| l.starts_with("VmRSS")).map(str::to_string)) {
+        println!("bench memory after the load (server and load generator in one process): {rss}");
+    }
+}

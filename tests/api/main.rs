@@ -12,3 +12,4 @@ mod operations;
 mod permissions;
 mod rules;
 mod security;
+mod shape;

@@ -6,6 +6,7 @@ use crate::components::dialog::ConfirmButton;
 use crate::components::feedback::{ActionError, ErrorAlert, Loading};
 use crate::components::form::Submit;
 use crate::domain::ProjectRole;
+use crate::components::table::TableFrame;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -37,7 +38,7 @@ pub fn ProjectMembersPage() -> impl IntoView {
                             view! { <p class="empty-state muted">"Nobody has a role granted directly in this project."</p> }.into_any()
                         } else {
                             view! {
-                                <div class="table-wrap"><table class="table">
+                                <TableFrame label="Project members"><table class="table">
                                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Project role"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                                     <tbody>
                                         {m.members.into_iter().map(|pm| {
@@ -62,7 +63,7 @@ pub fn ProjectMembersPage() -> impl IntoView {
                                             }
                                         }).collect_view()}
                                     </tbody>
-                                </table></div>
+                                </table></TableFrame>
                             }.into_any()
                         }}
                         {m.can_manage.then(|| view! { <AddMember project_id candidates=m.candidates pick_from_team=m.pick_from_team set add /> })}

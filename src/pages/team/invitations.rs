@@ -8,6 +8,7 @@ use crate::domain::team::{InvitationRow, InvitationStatus};
 use crate::domain::{OrgRole, OrgSummary, ProjectRole};
 use crate::error::AppError;
 use leptos::html::Dialog;
+use crate::components::table::TableFrame;
 use leptos::prelude::*;
 
 #[component]
@@ -19,7 +20,7 @@ pub(super) fn Invitations(rows: Vec<InvitationRow>, revoke: ServerAction<RevokeI
                 view! { <p class="muted">"No pending invitations."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <TableFrame label="Pending invitations">
                         <table class="table">
                             <thead>
                                 <tr>
@@ -33,7 +34,7 @@ pub(super) fn Invitations(rows: Vec<InvitationRow>, revoke: ServerAction<RevokeI
                             </thead>
                             <tbody>{rows.into_iter().map(|r| view! { <InvitationTr r revoke resend /> }).collect_view()}</tbody>
                         </table>
-                    </div>
+                    </TableFrame>
                 }
                     .into_any()
             }}

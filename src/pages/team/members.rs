@@ -7,6 +7,7 @@ use crate::components::pagination::Pagination;
 use crate::domain::OrgRole;
 use crate::domain::team::{MemberRow, TeamPage as Page};
 use crate::error::AppError;
+use crate::components::table::TableFrame;
 use leptos::prelude::*;
 
 #[component]
@@ -27,7 +28,7 @@ pub(super) fn MembersTable(
             view! { <p class="empty-state muted">"No members match your search."</p> }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
+                <TableFrame label="Members">
                     <table class="table">
                         <thead>
                             <tr>
@@ -44,7 +45,7 @@ pub(super) fn MembersTable(
                             {members.into_iter().map(|m| view! { <MemberTr m changed remove /> }).collect_view()}
                         </tbody>
                     </table>
-                </div>
+                </TableFrame>
             }
                 .into_any()
         }}

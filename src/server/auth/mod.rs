@@ -17,16 +17,20 @@ const AUTH_AT_KEY: &str = "auth_at";
 /// Unix time the idle deadline last moved; see `session_user`.
 const SEEN_AT_KEY: &str = "seen_at";
 
-/// The signed-in user, placed in request extensions by `http::load_user`.
+/// The signed-in user, placed in request extensions by `http::load_user`,
+/// with the organization they last switched to (read from the same row).
 #[derive(Debug, Clone)]
-pub struct CurrentUser(pub User);
+pub struct CurrentUser {
+    pub user: User,
+    pub current_org_id: Option<i64>,
+}
 
 /// The user of the current request, for server functions and pages.
 pub fn current_user() -> Option<User> {
     leptos::prelude::use_context::<axum::http::request::Parts>()?
         .extensions
         .get::<CurrentUser>()
-        .map(|c| c.0.clone())
+        .map(|c| c.user.clone())
 }
 
 /// As `current_user`, but an error (HTTP 401) when nobody is signed in.
@@ -100,7 +104,7 @@ pub async fn end_session(session: &Session) -> AppResult<()> {
 
 /// The user this session belongs to, if it is signed in and within the
 /// absolute timeout. The idle timeout is the store's expiry.
-pub async fn session_user(state: &AppState, session: &Session) -> AppResult<Option<User>> {
+pub async fn session_user(state: &AppState, session: &Session) -> AppResult<Option<CurrentUser>> {
     let Some(user_id) = session.get::<i64>(USER_ID_KEY).await? else {
         return Ok(None);
     };
@@ -121,7 +125,7 @@ pub async fn session_user(state: &AppState, session: &Session) -> AppResult<Opti
             if now.saturating_sub(seen_at) >= state.config.session_touch.as_secs() as i64 {
                 session.insert(SEEN_AT_KEY, now).await?;
             }
-            Ok(Some(u.into()))
+            Ok(Some(CurrentUser { current_org_id: u.current_org_id, user: u.into() }))
         }
         None => {
             session.flush().await?;

@@ -322,3 +322,8 @@ pub async fn accept(db: &DatabaseConnection, token: &str, user: &User) -> AppRes
     Ok(OrgId(org.id))
 }
 
+
+/// The organization an invitation belongs to, for the guard; none when the id is unknown.
+pub async fn org_of(db: &impl ConnectionTrait, invitation_id: i64) -> AppResult<Option<i64>> {
+    Ok(invitation::Entity::find_by_id(invitation_id).one(db).await?.map(|i| i.org_id))
+}

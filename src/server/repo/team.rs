@@ -239,3 +239,8 @@ pub async fn all_members(db: &impl ConnectionTrait, org_id: i64) -> AppResult<Ve
         .filter_map(|(m, u)| Some((User::from(u?), OrgRole::parse(&m.role)?)))
         .collect())
 }
+
+/// The organization a membership belongs to, for the guard; none when the id is unknown.
+pub async fn org_of_member(db: &impl ConnectionTrait, member_id: i64) -> AppResult<Option<i64>> {
+    Ok(membership::Entity::find_by_id(member_id).one(db).await?.map(|m| m.org_id))
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Builds Plinth without cargo-leptos: the server binary, the WASM bundle and
+// the site beside the binary, from the settings in [package.metadata.leptos].
+//
+//   node scripts/build.mjs             dev profile   -> <target>/debug/plinth and <target>/debug/site/
+//   node scripts/build.mjs --release   release       -> <target>/release/plinth and <target>/release/site/
+//
+// Each profile has its own site directory next to its own binary, so a test
+// build never replaces the bundle a running release server serves. Asset names
+// carry a content hash (Leptos reads them back from site/hash.txt), and every asset is
+// stored with .br and .gz siblings for ServeDir's precompressed serving.
+// Builds run one after another: never two cargo builds at once.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const release = process.argv.includes('--release');
+const only = process.argv.includes('--site-only');
+
+const run = (cmd, args, env = {}) => {
+  console.log(`build: ${cmd} ${args.join(' ')}`);
+  execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+};
+
+// The settings cargo-leptos would read, from cargo itself (no TOML parser needed).
+const meta = JSON.parse(execFileSync('cargo', ['metadata', '--no-deps', '--format-version', '1'], { cwd: root, maxBuffer: 64 << 20 }));
+const pkg = meta.packages.find((p) => p.name === 'plinth');
+const leptos = pkg.metadata.leptos;
+const name = leptos['output-name'];
+const target = meta.target_directory;
+const serverDir = join(target, release ? 'release' : 'debug');
+const wasmProfile = release ? leptos['lib-profile-release'] : 'dev';
+const wasmDir = join(target, 'wasm32-unknown-unknown', wasmProfile === 'dev' ? 'debug' : wasmProfile);
+
+// Same environment for both builds as `make test` gives cargo test, so the
+// dev server shares the test build's compiled dependencies.
+const env = { LEPTOS_OUTPUT_NAME: name };
+if (!release) env.RUSTFLAGS = '--cfg erase_components';
+const features = (list) => ['--no-default-features', '--features', list.join(',')];
+
+if (!only) {
+  run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', wasmProfile, ...features(leptos['lib-features'])], env);
+  run('cargo', ['build', '--bin', name, ...(release ? ['--release'] : []), ...features(leptos['bin-features'])], env);
+}
+
+// Assemble the site in a fresh directory, then swap it in.
+const site = join(serverDir, 'site');
+const staging = `${site}.new`;
+const pkgDir = join(staging, leptos['site-pkg-dir']);
+rmSync(staging, { recursive: true, force: true });
+mkdirSync(pkgDir, { recursive: true });
+
+const bindgenOut = join(staging, '.bindgen');
+run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', bindgenOut, '--out-name', name, join(wasmDir, `${name}.wasm`)]);
+const wasm = join(bindgenOut, `${name}_bg.wasm`);
+if (release) {
+  // The features rustc's wasm32 target enables by default.
+  const enable = ['bulk-memory', 'mutable-globals', 'nontrapping-float-to-int', 'sign-ext', 'reference-types', 'multivalue'];
+  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...enable.map((f) => `--enable-${f}`), wasm, '-o', wasm]);
+}
+
+const hash = (file) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+const hashes = { js: hash(join(bindgenOut, `${name}.js`)), wasm: hash(wasm), css: hash(join(root, leptos['style-file'])) };
+renameSync(join(bindgenOut, `${name}.js`), join(pkgDir, `${name}.${hashes.js}.js`));
+renameSync(wasm, join(pkgDir, `${name}.${hashes.wasm}.wasm`));
+if (existsSync(join(bindgenOut, 'snippets'))) renameSync(join(bindgenOut, 'snippets'), join(pkgDir, 'snippets'));
+cpSync(join(root, leptos['style-file']), join(pkgDir, `${name}.${hashes.css}.css`));
+rmSync(bindgenOut, { recursive: true, force: true });
+cpSync(join(root, leptos['assets-dir']), staging, { recursive: true });
+
+// Precompress everything worth it: brotli at its best quality for releases
+// (quicker for dev builds, whose bundle is ten times larger), gzip at 9.
+const compressible = new Set(['.js', '.wasm', '.css', '.svg', '.json', '.html', '.txt', '.map']);
+const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
+let raw = 0, br = 0;
+for (const file of walk(staging)) {
+  if (!compressible.has(extname(file))) continue;
+  const data = readFileSync(file);
+  const b = brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: release ? 11 : 5, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } });
+  const g = gzipSync(data, { level: 9 });
+  if (b.length < data.length) writeFileSync(`${file}.br`, b);
+  if (g.length < data.length) writeFileSync(`${file}.gz`, g);
+  raw += data.length;
+  br += Math.min(b.length, data.length);
+}
+
+writeFileSync(join(staging, 'hash.txt'), Object.entries(hashes).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n');
+rmSync(site, { recursive: true, force: true });
+renameSync(staging, site);
+const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
+console.log(`build: site in ${site} (${kb(raw)}, ${kb(br)} with brotli)`);

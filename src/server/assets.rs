@@ -1,0 +1,64 @@
+//! The built site: where it is, and how its files are served.
+//!
+//! `scripts/build.mjs` puts each profile's site next to its binary
+//! (`target/release/site`, `target/debug/site`) with a `hash.txt` that names
+//! the content-hashed bundle files, and stores `.br`/`.gz` copies of each
+//! file. A binary therefore serves the bundle it was built with, and a hashed
+//! file can be cached for a year: a new build gets new names. The site
+//! directory is self-contained: copy it anywhere and name it in
+//! `PLINTH_SITE_ROOT`. Only `/pkg` and the favicon are served from it, so
+//! `hash.txt` itself is not.
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::middleware;
+use axum::response::Response;
+use std::path::{Path, PathBuf};
+use tower_http::services::ServeDir;
+
+/// Hashed names never change content, so browsers may keep them for a year.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Unhashed files (the favicon, or a build without hashes) are revalidated.
+const REVALIDATE: &str = "public, max-age=0, must-revalidate";
+
+/// The directory of the running binary, where the build script writes its site.
+fn exe_dir() -> PathBuf {
+    std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or_default()
+}
+
+/// The site built for this binary's profile, or the one `cargo leptos watch`
+/// names when it runs the server (it sets `LEPTOS_SITE_ROOT`).
+pub fn default_site_root() -> String {
+    match std::env::var("LEPTOS_SITE_ROOT") {
+        Ok(root) => root,
+        Err(_) => exe_dir().join("site").to_string_lossy().into_owned(),
+    }
+}
+
+/// The site's `hash.txt`, if it was built with hashed asset names. Leptos
+/// reads the names from it (it joins this absolute path to its own default
+/// directory, which leaves the path as it is). cargo-leptos builds without
+/// hashes here.
+pub fn hash_file(site_root: &str) -> Option<PathBuf> {
+    let file = std::path::absolute(Path::new(site_root).join("hash.txt")).ok()?;
+    (std::env::var_os("LEPTOS_SITE_ROOT").is_none() && file.is_file()).then_some(file)
+}
+
+/// `/pkg` (the bundle and stylesheet) and the other files of the site root.
+pub fn routes<S: Clone + Send + Sync + 'static>(site_root: &str, pkg_dir: &str, hashed: bool) -> Router<S> {
+    let site = Path::new(site_root);
+    let files = |dir: PathBuf| ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    let pkg = if hashed { IMMUTABLE } else { REVALIDATE };
+    Router::new()
+        .nest_service(&format!("/{pkg_dir}"), files(site.join(pkg_dir)))
+        .layer(middleware::map_response(move |res| cache_for(res, pkg)))
+        .route_service("/favicon.svg", files(site.to_path_buf()))
+        .layer(middleware::map_response(|res| cache_for(res, REVALIDATE)))
+}
+
+/// Only a file that was found may be cached; a 404 must not outlive the next build.
+async fn cache_for(mut res: Response, policy: &'static str) -> Response {
+    if res.status().is_success() && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    res
+}
