@@ -34,7 +34,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                     aria-expanded=move || sidebar_open.get().to_string()
                     on:click=move |_| sidebar_open.update(|o| *o = !*o)
                 >
-                    "☰"
+                    <span aria-hidden="true">"☰"</span>
                 </button>
                 <a class="brand" href="/">
                     <span class="brand-mark" aria-hidden="true"></span>
@@ -97,13 +97,14 @@ fn SignedOut() -> impl IntoView {
 /// A dropdown menu: a trigger button and a panel that Escape or a second click closes.
 #[component]
 fn Menu(
+    id: &'static str,
     label: String,
     #[prop(into)] trigger_class: String,
     trigger: AnyView,
     children: ChildrenFn,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
-    let menu_id = format!("menu-{}", label.to_lowercase().replace(' ', "-"));
+    let menu_id = format!("menu-{id}");
     view! {
         <div
             class="menu-anchor"
@@ -141,6 +142,7 @@ fn UserMenu(user: User, org: Option<OrgSummary>) -> impl IntoView {
     let in_org = org.is_some();
     view! {
         <Menu
+            id="account"
             label="Account menu".to_string()
             trigger_class="btn btn-ghost user-menu"
             trigger=view! { <span class="avatar" aria-hidden="true">{initials}</span> }.into_any()
@@ -184,10 +186,13 @@ fn OrgSwitcher() -> impl IntoView {
                 let current = nav.as_ref().and_then(|n| n.current.clone());
                 let list = nav.map(|n| n.orgs).unwrap_or_default();
                 let label = current.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "No organization".into());
+                // The accessible name holds the visible text (WCAG 2.5.3).
+                let name = format!("Switch organization, current: {label}");
                 let current_id = current.map(|c| c.id);
                 view! {
                     <Menu
-                        label="Switch organization".to_string()
+                        id="orgs"
+                        label=name
                         trigger_class="btn btn-ghost org-switcher"
                         trigger=view! { <span class="org-name">{label}</span> }.into_any()
                     >
@@ -286,7 +291,7 @@ fn ThemeToggle() -> impl IntoView {
             aria-pressed=move || dark.get().to_string()
             on:click=toggle
         >
-            {move || if dark.get() { "☀" } else { "☾" }}
+            <span aria-hidden="true">{move || if dark.get() { "☀" } else { "☾" }}</span>
         </button>
     }
 }

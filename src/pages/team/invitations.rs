@@ -70,7 +70,7 @@ fn InvitationTr(r: InvitationRow, revoke: ServerAction<RevokeInvitation>, resend
             <td>
                 <div class="row">
                     <button type="button" class="btn btn-secondary btn-sm" aria-label=format!("Resend invitation to {email}") on:click=move |_| { resend.dispatch(ResendInvitation { invitation_id: id }); }>"Resend"</button>
-                    <button type="button" class="btn btn-secondary btn-sm" aria-label=format!("Copy invite link for {}", r.email) on:click=copy>"Copy link"</button>
+                    <button type="button" class="btn btn-secondary btn-sm" aria-label=format!("Copy link for the invitation to {}", r.email) on:click=copy>"Copy link"</button>
                     <ConfirmButton
                         label="Revoke"
                         aria_label=format!("Revoke invitation to {}", r.email)

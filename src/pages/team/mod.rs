@@ -126,8 +126,14 @@ pub fn TeamPage() -> impl IntoView {
                 <option value="role">"Sort by role"</option>
                 <option value="joined">"Sort by date joined"</option>
             </select>
-            <button type="button" class="btn btn-ghost btn-sm" aria-label="Reverse sort order" aria-pressed=move || desc.get().to_string() on:click=move |_| desc.update(|d| *d = !*d)>
-                {move || if desc.get() { "↓ Descending" } else { "↑ Ascending" }}
+            <button
+                type="button"
+                class="btn btn-ghost btn-sm"
+                aria-label=move || format!("Sort order: {}", if desc.get() { "Descending" } else { "Ascending" })
+                on:click=move |_| desc.update(|d| *d = !*d)
+            >
+                <span aria-hidden="true">{move || if desc.get() { "↓ " } else { "↑ " }}</span>
+                {move || if desc.get() { "Descending" } else { "Ascending" }}
             </button>
         </div>
         <Suspense fallback=|| view! { <Loading label="Loading members…" /> }>
