@@ -1,5 +1,5 @@
 //! Labelled form fields with hints wired up for screen readers.
-use crate::domain::OrgKind;
+use crate::domain::{OrgKind, ProjectRole};
 use leptos::prelude::*;
 
 #[component]
@@ -61,4 +61,13 @@ pub fn KindSelect(selected: OrgKind) -> impl IntoView {
             </select>
         </div>
     }
+}
+
+/// `<option>`s for every project role, from the one list `ProjectRole::ALL`.
+#[component]
+pub fn ProjectRoleOptions(selected: ProjectRole) -> impl IntoView {
+    ProjectRole::ALL
+        .into_iter()
+        .map(|r| view! { <option value=r.as_str() selected=r == selected>{r.label()}</option> })
+        .collect_view()
 }

@@ -3,6 +3,7 @@ pub mod auth;
 pub mod dialog;
 pub mod feedback;
 pub mod form;
+pub mod format;
 pub mod layout;
 pub mod org;
 pub mod pagination;

@@ -7,12 +7,22 @@ use crate::components::pagination::Pagination;
 use crate::components::table::TableFrame;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query;
+use leptos_router::params::Params;
+
+/// `/audit?page=3`: the page lives in the URL (from 1, as people count).
+#[derive(Params, Clone, Debug, Default, PartialEq)]
+struct AuditQuery {
+    page: Option<u64>,
+}
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let orgs = use_orgs();
-    let page = RwSignal::new(0u64);
+    let query = use_query::<AuditQuery>();
+    let page = Memo::new(move |_| query.get().ok().and_then(|q| q.page).unwrap_or(1).saturating_sub(1));
     let entries = Resource::new(move || (orgs.epoch.get(), page.get()), |(_, page)| load_audit_page(None, page));
+    let href = Callback::new(|index: u64| if index == 0 { "/audit".to_string() } else { format!("/audit?page={}", index + 1) });
     let chain = Resource::new(move || orgs.epoch.get(), |_| verify_audit_chain(None));
     view! {
         <Title text="Audit log" />
@@ -63,7 +73,7 @@ pub fn AuditPage() -> impl IntoView {
                                     <tbody>
                                         {p.entries.into_iter().map(|e| view! {
                                             <tr>
-                                                <td>{e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</td>
+                                                <td>{crate::components::format::date_time(&e.at)}</td>
                                                 <td>{e.actor}</td>
                                                 <td><code>{e.action}</code></td>
                                                 <td>{e.target}</td>
@@ -74,7 +84,7 @@ pub fn AuditPage() -> impl IntoView {
                                     </tbody>
                                 </table>
                             </TableFrame>
-                            <Pagination label="Audit log pages" summary=format!("{} entries", p.total) page has_next previous="Newer" next="Older" />
+                            <Pagination label="Audit log pages" summary=format!("{} entries", p.total) page=p.page has_next href previous="Newer" next="Older" />
                         }.into_any()
                     }
                 }

@@ -101,7 +101,7 @@ pub fn ProjectCard(p: Project) -> impl IntoView {
             </div>
             <p class="card-meta muted">
                 {p.group.map(|g| format!("{} · ", g.name))}
-                "Created " {p.created_at.format("%b %-d, %Y").to_string()}
+                "Created " {crate::components::format::date(&p.created_at)}
             </p>
         </a>
     }

@@ -7,6 +7,7 @@ use crate::components::feedback::{ActionError, ErrorAlert, Loading};
 use crate::components::form::Submit;
 use crate::domain::ProjectRole;
 use crate::components::table::TableFrame;
+use crate::components::form::ProjectRoleOptions;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -51,7 +52,7 @@ pub fn ProjectMembersPage() -> impl IntoView {
                                                     <td>{if m.can_manage {
                                                         view! {
                                                             <select aria-label=format!("Project role of {name}") on:change=move |ev| { set.dispatch(SetProjectMember { project_id, user_id: uid, role: event_target_value(&ev) }); }>
-                                                                {ProjectRole::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=r == pm.role>{r.label()}</option> }).collect_view()}
+                                                                <ProjectRoleOptions selected=pm.role />
                                                             </select>
                                                         }.into_any()
                                                     } else { view! { {pm.role.label()} }.into_any() }}</td>
@@ -80,9 +81,7 @@ fn RoleSelect() -> impl IntoView {
         <div class="field">
             <label for="pm-role">"Project role"</label>
             <select id="pm-role" name="role">
-                <option value="member">"Project Member"</option>
-                <option value="admin">"Project Admin"</option>
-                <option value="viewer">"Project Viewer"</option>
+                <ProjectRoleOptions selected=ProjectRole::Member />
             </select>
         </div>
     }

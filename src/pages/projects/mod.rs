@@ -144,7 +144,7 @@ pub fn ProjectOverview() -> impl IntoView {
                             <dl class="stats">
                                 <div class="stat"><dt class="stat-label">"Slug"</dt><dd class="stat-value"><code>{p.slug.clone()}</code></dd></div>
                                 <div class="stat"><dt class="stat-label">"Group"</dt><dd class="stat-value">{p.group.map(|g| g.name).unwrap_or_else(|| "—".into())}</dd></div>
-                                <div class="stat"><dt class="stat-label">"Created"</dt><dd class="stat-value">{p.created_at.format("%b %-d, %Y").to_string()}</dd></div>
+                                <div class="stat"><dt class="stat-label">"Created"</dt><dd class="stat-value">{crate::components::format::date(&p.created_at)}</dd></div>
                             </dl>
                         </section>
                     }

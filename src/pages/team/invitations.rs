@@ -1,5 +1,5 @@
 //! Pending invitations and the invite dialog.
-use super::date;
+use crate::components::format::date;
 use crate::api::team::{Invite, ResendInvitation, RevokeInvitation, invite_link};
 use crate::components::dialog::{ConfirmButton, hide};
 use crate::components::feedback::{ActionError, ErrorAlert, Loading};
@@ -9,6 +9,7 @@ use crate::domain::{OrgRole, OrgSummary, ProjectRole};
 use crate::error::AppError;
 use leptos::html::Dialog;
 use crate::components::table::TableFrame;
+use crate::components::form::ProjectRoleOptions;
 use leptos::prelude::*;
 
 #[component]
@@ -173,9 +174,7 @@ pub(super) fn InviteDialog(
                         </Suspense>
                         <label for="invite-project-role">"Project role"</label>
                         <select id="invite-project-role" on:change=move |ev| if let Some(r) = ProjectRole::parse(&event_target_value(&ev)) { project_role.set(r) }>
-                            <option value="member">"Project Member"</option>
-                            <option value="admin">"Project Admin"</option>
-                            <option value="viewer">"Project Viewer"</option>
+                            <ProjectRoleOptions selected=ProjectRole::Member />
                         </select>
                     </fieldset>
                 </div>

@@ -1,5 +1,5 @@
 //! The members table: inline role changes and removal.
-use super::date;
+use crate::components::format::date;
 use super::invitations::Invitations;
 use crate::api::team::{ChangeMemberRole, RemoveMember, ResendInvitation, RevokeInvitation};
 use crate::components::dialog::ConfirmButton;
@@ -13,7 +13,7 @@ use leptos::prelude::*;
 #[component]
 pub(super) fn MembersTable(
     t: Page,
-    page: RwSignal<u64>,
+    page_href: Callback<u64, String>,
     changed: RwSignal<u32>,
     remove: ServerAction<RemoveMember>,
     revoke: ServerAction<RevokeInvitation>,
@@ -52,8 +52,9 @@ pub(super) fn MembersTable(
         <Pagination
             label="Team pages"
             summary=if total == 0 { "No members".to_string() } else { format!("Showing {first}–{last} of {total}") }
-            page
+            page=current
             has_next
+            href=page_href
         />
         {can_invite.then(|| view! { <Invitations rows=invitations revoke resend /> })}
     }

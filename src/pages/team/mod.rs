@@ -1,7 +1,9 @@
 //! The team table: search, filter, sort and page through members, edit roles
 //! inline, remove members, and manage invitations.
+mod filters;
 mod invitations;
 mod members;
+use filters::TeamFilters;
 use invitations::InviteDialog;
 use members::MembersTable;
 
@@ -11,26 +13,25 @@ use crate::components::dialog::show;
 use crate::components::feedback::{ActionError, ErrorAlert, Loading, PageError};
 use crate::components::org::use_orgs;
 use crate::domain::policy::{OrgAction, can};
-use crate::domain::team::TeamSort;
 use crate::domain::OrgRole;
+use crate::domain::team::TeamSort;
 use crate::error::AppError;
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
-
-pub(crate) fn date(d: &chrono::DateTime<chrono::Utc>) -> String {
-    d.format("%b %-d, %Y").to_string()
-}
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query, use_query_map};
 
 #[component]
 pub fn TeamPage() -> impl IntoView {
     let orgs = use_orgs();
-    let search = RwSignal::new(String::new());
-    let role = RwSignal::new(String::new());
-    let sort = RwSignal::new(TeamSort::Name);
-    let desc = RwSignal::new(false);
-    let page = RwSignal::new(0u64);
+    // Search, filter, sort and page live in the URL; a change navigates.
+    let query = use_query::<TeamFilters>();
+    let filters = Memo::new(move |_| query.get().unwrap_or_default());
+    let navigate = use_navigate();
+    // Typing replaces the history entry; the other controls add one, for Back.
+    let go = move |f: TeamFilters, replace: bool| navigate(&f.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
+    let page_href = Callback::new(move |index: u64| filters.with_untracked(|f| f.on_page(index).href()));
     // Any change that alters the table bumps this, so the page reloads.
     let changed = RwSignal::new(0u32);
     let remove = ServerAction::<RemoveMember>::new();
@@ -43,9 +44,9 @@ pub fn TeamPage() -> impl IntoView {
     let table = Resource::new(
         move || {
             let versions = (remove.version().get(), revoke.version().get(), resend.version().get(), invite.version().get(), changed.get());
-            (orgs.epoch.get(), search.get(), role.get(), sort.get(), desc.get(), page.get(), versions)
+            (orgs.epoch.get(), filters.get(), versions)
         },
-        |(_, search, role, sort, desc, page, _)| load_team_page(None, search, role, sort.as_str().to_string(), desc, page),
+        |(_, f, _)| load_team_page(None, f.search(), f.role(), f.sort().as_str().to_string(), f.descending(), f.page_index()),
     );
     let invite_dialog = NodeRef::<Dialog>::new();
     let dialog_opened = RwSignal::new(0u32);
@@ -102,44 +103,55 @@ pub fn TeamPage() -> impl IntoView {
                 id="team-search"
                 type="search"
                 placeholder="Search by name or email"
-                prop:value=move || search.get()
-                on:input=move |ev| {
-                    search.set(event_target_value(&ev));
-                    page.set(0);
+                // `value` for the server-rendered page, `prop:value` once hydrated.
+                value=move || filters.with(|f| f.search())
+                prop:value=move || filters.with(|f| f.search())
+                on:input={
+                    let go = go.clone();
+                    move |ev| go(TeamFilters { q: Some(event_target_value(&ev)), page: None, ..filters.get_untracked() }, true)
                 }
             />
             <label class="visually-hidden" for="team-role">"Filter by role"</label>
             <select
                 id="team-role"
-                on:change=move |ev| {
-                    role.set(event_target_value(&ev));
-                    page.set(0);
+                on:change={
+                    let go = go.clone();
+                    move |ev| go(TeamFilters { role: Some(event_target_value(&ev)), page: None, ..filters.get_untracked() }, false)
                 }
             >
                 <option value="">"All roles"</option>
-                {OrgRole::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                {OrgRole::ALL
+                    .into_iter()
+                    .map(|r| view! { <option value=r.as_str() selected=move || filters.with(|f| f.role() == r.as_str())>{r.label()}</option> })
+                    .collect_view()}
             </select>
             <label class="visually-hidden" for="team-sort">"Sort by"</label>
-            <select id="team-sort" on:change=move |ev| sort.set(TeamSort::parse(&event_target_value(&ev)))>
-                <option value="name">"Sort by name"</option>
-                <option value="email">"Sort by email"</option>
-                <option value="role">"Sort by role"</option>
-                <option value="joined">"Sort by date joined"</option>
+            <select
+                id="team-sort"
+                on:change={
+                    let go = go.clone();
+                    move |ev| go(TeamFilters { sort: Some(event_target_value(&ev)), page: None, ..filters.get_untracked() }, false)
+                }
+            >
+                {[(TeamSort::Name, "Sort by name"), (TeamSort::Email, "Sort by email"), (TeamSort::Role, "Sort by role"), (TeamSort::Joined, "Sort by date joined")]
+                    .into_iter()
+                    .map(|(s, label)| view! { <option value=s.as_str() selected=move || filters.with(|f| f.sort() == s)>{label}</option> })
+                    .collect_view()}
             </select>
             <button
                 type="button"
                 class="btn btn-ghost btn-sm"
-                aria-label=move || format!("Sort order: {}", if desc.get() { "Descending" } else { "Ascending" })
-                on:click=move |_| desc.update(|d| *d = !*d)
+                aria-label=move || format!("Sort order: {}", if filters.with(|f| f.descending()) { "Descending" } else { "Ascending" })
+                on:click=move |_| go(TeamFilters { desc: Some(!filters.with_untracked(|f| f.descending())), page: None, ..filters.get_untracked() }, false)
             >
-                <span aria-hidden="true">{move || if desc.get() { "↓ " } else { "↑ " }}</span>
-                {move || if desc.get() { "Descending" } else { "Ascending" }}
+                <span aria-hidden="true">{move || if filters.with(|f| f.descending()) { "↓ " } else { "↑ " }}</span>
+                {move || if filters.with(|f| f.descending()) { "Descending" } else { "Ascending" }}
             </button>
         </div>
         <Suspense fallback=|| view! { <Loading label="Loading members…" /> }>
             {move || Suspend::new(async move {
                 match table.await {
-                    Ok(t) => view! { <MembersTable t page changed remove revoke resend /> }.into_any(),
+                    Ok(t) => view! { <MembersTable t page_href changed remove revoke resend /> }.into_any(),
                     Err(error) => view! { <ErrorAlert error /> }.into_any(),
                 }
             })}
