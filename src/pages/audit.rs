@@ -8,6 +8,7 @@ use crate::components::table::TableFrame;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query;
+use leptos::Params;
 use leptos_router::params::Params;
 
 /// `/audit?page=3`: the page lives in the URL (from 1, as people count).

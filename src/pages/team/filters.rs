@@ -3,6 +3,7 @@
 //! and a shared link keep them.
 use crate::domain::team::TeamSort;
 use crate::urls::query_value;
+use leptos::Params;
 use leptos_router::params::Params;
 
 #[derive(Params, Clone, Debug, Default, PartialEq)]

@@ -112,8 +112,11 @@ pub fn TeamPage() -> impl IntoView {
                 }
             />
             <label class="visually-hidden" for="team-role">"Filter by role"</label>
+            // `selected` on the options for the server-rendered page; `prop:value`
+            // once hydrated, when Back changes the URL under a touched select.
             <select
                 id="team-role"
+                prop:value=move || filters.with(|f| f.role())
                 on:change={
                     let go = go.clone();
                     move |ev| go(TeamFilters { role: Some(event_target_value(&ev)), page: None, ..filters.get_untracked() }, false)
@@ -128,6 +131,7 @@ pub fn TeamPage() -> impl IntoView {
             <label class="visually-hidden" for="team-sort">"Sort by"</label>
             <select
                 id="team-sort"
+                prop:value=move || filters.with(|f| f.sort().as_str())
                 on:change={
                     let go = go.clone();
                     move |ev| go(TeamFilters { sort: Some(event_target_value(&ev)), page: None, ..filters.get_untracked() }, false)
