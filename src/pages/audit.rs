@@ -4,7 +4,7 @@ use crate::api::audit::{load_audit_page, verify_audit_chain};
 use crate::components::feedback::{Loading, PageError};
 use crate::components::org::use_orgs;
 use crate::components::pagination::Pagination;
-use crate::components::table::TableFrame;
+use crate::components::table::DataTable;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query;
@@ -59,19 +59,7 @@ pub fn AuditPage() -> impl IntoView {
                     Ok(p) => {
                         let has_next = (p.page + 1) * p.page_size < p.total;
                         view! {
-                            <TableFrame label="Audit log">
-                                <table class="table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"When"</th>
-                                            <th scope="col">"Who"</th>
-                                            <th scope="col">"What"</th>
-                                            <th scope="col">"Target"</th>
-                                            <th scope="col">"Before"</th>
-                                            <th scope="col">"After"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
+                            <DataTable label="Audit log" columns={&["When", "Who", "What", "Target", "Before", "After"]}>
                                         {p.entries.into_iter().map(|e| view! {
                                             <tr>
                                                 <td>{crate::components::format::date_time(&e.at)}</td>
@@ -82,9 +70,7 @@ pub fn AuditPage() -> impl IntoView {
                                                 <td><code>{e.after.unwrap_or_default()}</code></td>
                                             </tr>
                                         }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </TableFrame>
+                                    </DataTable>
                             <Pagination label="Audit log pages" summary=format!("{} entries", p.total) page=p.page has_next href previous="Newer" next="Older" />
                         }.into_any()
                     }

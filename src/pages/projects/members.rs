@@ -6,7 +6,7 @@ use crate::components::dialog::ConfirmButton;
 use crate::components::feedback::{ActionError, ErrorAlert, Loading};
 use crate::components::form::Submit;
 use crate::domain::ProjectRole;
-use crate::components::table::TableFrame;
+use crate::components::table::DataTable;
 use crate::components::form::ProjectRoleOptions;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -39,9 +39,7 @@ pub fn ProjectMembersPage() -> impl IntoView {
                             view! { <p class="empty-state muted">"Nobody has a role granted directly in this project."</p> }.into_any()
                         } else {
                             view! {
-                                <TableFrame label="Project members"><table class="table">
-                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Project role"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
-                                    <tbody>
+                                <DataTable label="Project members" columns={&["Name", "Email", "Project role", "Actions"]}>
                                         {m.members.into_iter().map(|pm| {
                                             let uid = pm.user_id.0;
                                             let name = pm.name.clone();
@@ -63,8 +61,7 @@ pub fn ProjectMembersPage() -> impl IntoView {
                                                 </tr>
                                             }
                                         }).collect_view()}
-                                    </tbody>
-                                </table></TableFrame>
+                                    </DataTable>
                             }.into_any()
                         }}
                         {m.can_manage.then(|| view! { <AddMember project_id candidates=m.candidates pick_from_team=m.pick_from_team set add /> })}

@@ -8,7 +8,7 @@ use crate::domain::team::{InvitationRow, InvitationStatus};
 use crate::domain::{OrgRole, OrgSummary, ProjectRole};
 use crate::error::AppError;
 use leptos::html::Dialog;
-use crate::components::table::TableFrame;
+use crate::components::table::DataTable;
 use crate::components::form::ProjectRoleOptions;
 use leptos::prelude::*;
 
@@ -21,21 +21,7 @@ pub(super) fn Invitations(rows: Vec<InvitationRow>, revoke: ServerAction<RevokeI
                 view! { <p class="muted">"No pending invitations."</p> }.into_any()
             } else {
                 view! {
-                    <TableFrame label="Pending invitations">
-                        <table class="table">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Email"</th>
-                                    <th scope="col">"Role"</th>
-                                    <th scope="col">"Status"</th>
-                                    <th scope="col">"Invited on"</th>
-                                    <th scope="col">"Invited by"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>{rows.into_iter().map(|r| view! { <InvitationTr r revoke resend /> }).collect_view()}</tbody>
-                        </table>
-                    </TableFrame>
+                    <DataTable label="Pending invitations" columns={&["Email", "Role", "Status", "Invited on", "Invited by", "Actions"]}>{rows.into_iter().map(|r| view! { <InvitationTr r revoke resend /> }).collect_view()}</DataTable>
                 }
                     .into_any()
             }}

@@ -7,7 +7,7 @@ use crate::components::pagination::Pagination;
 use crate::domain::OrgRole;
 use crate::domain::team::{MemberRow, TeamPage as Page};
 use crate::error::AppError;
-use crate::components::table::TableFrame;
+use crate::components::table::DataTable;
 use leptos::prelude::*;
 
 #[component]
@@ -28,24 +28,9 @@ pub(super) fn MembersTable(
             view! { <p class="empty-state muted">"No members match your search."</p> }.into_any()
         } else {
             view! {
-                <TableFrame label="Members">
-                    <table class="table">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Name"</th>
-                                <th scope="col">"Email"</th>
-                                <th scope="col">"Role"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">"Invited on"</th>
-                                <th scope="col">"Invited by"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr>
-                        </thead>
-                        <tbody>
+                <DataTable label="Members" columns={&["Name", "Email", "Role", "Status", "Invited on", "Invited by", "Actions"]}>
                             {members.into_iter().map(|m| view! { <MemberTr m changed remove /> }).collect_view()}
-                        </tbody>
-                    </table>
-                </TableFrame>
+                        </DataTable>
             }
                 .into_any()
         }}
