@@ -33,9 +33,16 @@ pub fn router(state: AppState) -> Router {
         tracing::info_span!("request", id = %id, method = %req.method(), path = %http::loggable_path(req.uri().path()))
     });
     let leptos = state.leptos.clone();
+    // Unknown paths render the console's "not found" page. Unlike
+    // `file_and_error_handler`, this serves no file: the site's files are
+    // mounted by `assets::routes`, and the rest of its directory stays private.
+    let not_found = {
+        let (state, leptos) = (state.clone(), leptos.clone());
+        leptos_axum::render_app_async_with_context(move || leptos::prelude::provide_context(state.clone()), move || shell(leptos.clone()))
+    };
     let pages = Router::new()
         .leptos_routes_with_context(&state, generate_route_list(App), || {}, move || shell(leptos.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(not_found)
         .layer(middleware::from_fn(http::error_status))
         .layer(middleware::from_fn_with_state(state.clone(), http::load_user))
         .layer(sessions)

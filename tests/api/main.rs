@@ -5,6 +5,7 @@ mod helpers;
 mod mail;
 
 mod accounts;
+mod assets;
 mod audit_chain;
 mod bench;
 mod hardening;
