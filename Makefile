@@ -4,11 +4,12 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR),$(CURDIR)/target)
-# scripts/build.mjs builds the dev server with this flag and sets
-# LEPTOS_OUTPUT_NAME (leptos reads it with option_env!, so cargo tracks it);
-# giving `cargo test` the same lets the tests and end2end share one build.
-DEV_RUSTFLAGS := --cfg erase_components
-DEV_ENV := LEPTOS_OUTPUT_NAME=plinth RUSTFLAGS="$(DEV_RUSTFLAGS)"
+# scripts/build.mjs builds with this flag (server and WASM must agree on it)
+# and sets LEPTOS_OUTPUT_NAME (leptos reads it with option_env!, so cargo
+# tracks it); giving `cargo test` the same lets the tests and end2end share
+# one build, and `make bench` share `make run`'s release build.
+BUILD_RUSTFLAGS := --cfg erase_components
+BUILD_ENV := LEPTOS_OUTPUT_NAME=plinth RUSTFLAGS="$(BUILD_RUSTFLAGS)"
 
 .PHONY: run test bench unit-and-integration end2end cargo-leptos watch
 
@@ -25,7 +26,7 @@ test:
 	$(MAKE) --no-print-directory end2end
 
 unit-and-integration:
-	$(DEV_ENV) cargo test --no-default-features --features ssr
+	$(BUILD_ENV) cargo test --no-default-features --features ssr
 
 end2end:
 	node scripts/build.mjs
@@ -38,7 +39,7 @@ end2end:
 bench:
 	scripts/setup.sh
 	node scripts/build.mjs --release
-	PLINTH_BENCH_SITE=$(TARGET_DIR)/release/site LEPTOS_OUTPUT_NAME=plinth cargo test --release --no-default-features --features ssr --test api bench_ -- --ignored --nocapture --test-threads=1
+	PLINTH_BENCH_SITE=$(TARGET_DIR)/release/site $(BUILD_ENV) cargo test --release --no-default-features --features ssr --test api bench_ -- --ignored --nocapture --test-threads=1
 
 # Optional, for development only: live reload with cargo-leptos (about 20
 # minutes to install, once). `make run` and `make test` do not need it.

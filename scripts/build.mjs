@@ -36,10 +36,12 @@ const serverDir = join(target, release ? 'release' : 'debug');
 const wasmProfile = release ? leptos['lib-profile-release'] : 'dev';
 const wasmDir = join(target, 'wasm32-unknown-unknown', wasmProfile === 'dev' ? 'debug' : wasmProfile);
 
-// Same environment for both builds as `make test` gives cargo test, so the
-// dev server shares the test build's compiled dependencies.
-const env = { LEPTOS_OUTPUT_NAME: name };
-if (!release) env.RUSTFLAGS = '--cfg erase_components';
+// Same environment for both builds as `make test` (and `make bench`) give
+// cargo test, so the server shares the tests' compiled dependencies.
+// `erase_components` type-erases views: far less code in the WASM bundle.
+// Server and bundle must agree on it, since erased views render hydration
+// markers that the others do not.
+const env = { LEPTOS_OUTPUT_NAME: name, RUSTFLAGS: '--cfg erase_components' };
 const features = (list) => ['--no-default-features', '--features', list.join(',')];
 
 if (!only) {

@@ -16,7 +16,7 @@ fi
 # wasm-bindgen's CLI must match the wasm-bindgen crate in Cargo.lock exactly.
 wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg\$"; then
-  step "installing wasm-bindgen-cli $wbg (about 2 minutes, once per machine)"
+  step "installing wasm-bindgen-cli $wbg (about 3 minutes, once per machine)"
   # Its own lock file can name a crate version the registry no longer serves
   # (0.2.130 locks webpki-roots 1.0.11); then resolve its dependencies afresh.
   cargo install wasm-bindgen-cli --version "$wbg" --locked || cargo install wasm-bindgen-cli --version "$wbg"

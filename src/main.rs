@@ -1,14 +1,16 @@
 //! The `plinth` binary: serve the console, migrate, seed demo data, create users.
-use clap::{Parser, Subcommand};
-use plinth::server::config::{Config, LogFormat, VARIABLES};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use plinth::server::config::{Config, LogFormat, Settings};
 use plinth::server::{AppState, app, db, seed};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "plinth", version, about = "Plinth: a self-hostable console for LLM workloads.", after_help = settings_help())]
+#[command(name = "plinth", version, about = "Plinth: a self-hostable console for LLM workloads.")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    settings: Settings,
 }
 
 #[derive(Subcommand)]
@@ -58,25 +60,23 @@ enum AuditAction {
     },
 }
 
-fn settings_help() -> String {
-    let mut s = String::from("Settings (environment variables):\n");
-    for (k, v) in VARIABLES {
-        s.push_str(&format!("  {k:<32} {v}\n"));
-    }
-    s
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let config = match Config::from_env() {
+    // Exits with status 2 and clap's message on an invalid value.
+    let matches = Settings::ignore_empty_variables(Cli::command()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let names = std::env::vars_os().map(|(k, _)| k.to_string_lossy().into_owned());
+    let config = match Settings::check_unknown(names).and_then(|()| Config::from_settings(cli.settings)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("plinth: invalid settings: {e}");
             return ExitCode::from(2);
         }
     };
-    init_logs(config.log_format);
+    if let Err(e) = init_logs(&config.log_filter, config.log_format) {
+        eprintln!("plinth: invalid settings: PLINTH_LOG: {e}");
+        return ExitCode::from(2);
+    }
     match run(cli.command.unwrap_or(Command::Serve), config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -172,12 +172,12 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
     }
 }
 
-fn init_logs(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("PLINTH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+fn init_logs(filter: &str, format: LogFormat) -> Result<(), String> {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).map_err(|e| e.to_string())?;
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
     }
+    Ok(())
 }

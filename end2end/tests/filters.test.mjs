@@ -46,3 +46,29 @@ test('team filters survive a reload, Back and a shared link', async () => {
   await shared.getByRole('cell', { name: 'Fran Filter' }).waitFor();
   assert.deepEqual([...page.errors, ...shared.errors], []);
 });
+
+test('the audit log filters by action, kept in the URL', async () => {
+  const page = await newPage(browser);
+  await signUp(page, { name: 'Ada Audit', email: uniqueEmail('audit-filter') });
+  const res = await page.request.post('/api/orgs/create', { form: { name: 'Audit Filter Co', kind: 'team' }, headers: { origin: BASE } });
+  assert.equal(res.status(), 200);
+  await page.goto('/audit');
+  await hydrated(page);
+  await page.getByRole('cell', { name: 'Organization created' }).waitFor();
+
+  await page.getByLabel('Action').selectOption('member.removed');
+  await page.waitForURL((url) => url.searchParams.get('action') === 'member.removed');
+  await page.getByText('No entries for this action.').waitFor();
+  await page.reload();
+  await hydrated(page);
+  assert.equal(await page.getByLabel('Action').inputValue(), 'member.removed');
+  await page.getByText('No entries for this action.').waitFor();
+
+  await page.getByLabel('Action').selectOption('organization.created');
+  await page.getByRole('cell', { name: 'Organization created' }).waitFor();
+  await page.goBack();
+  await page.waitForURL((url) => url.searchParams.get('action') === 'member.removed');
+  await page.getByText('No entries for this action.').waitFor();
+  assert.equal(await page.getByLabel('Action').inputValue(), 'member.removed');
+  assert.deepEqual(page.errors, []);
+});

@@ -1,17 +1,21 @@
 //! The audit log, for Owners and Admins.
-use crate::domain::team::{AuditChain, AuditPage};
+use crate::domain::audit::{AuditAction, AuditChain, AuditPage};
 use crate::error::AppError;
 use leptos::prelude::*;
 
 pub const AUDIT_PAGE_SIZE: u64 = 50;
 
 #[server(endpoint = "audit/page")]
-pub async fn load_audit_page(org_id: Option<i64>, page: u64) -> Result<AuditPage, AppError> {
+pub async fn load_audit_page(org_id: Option<i64>, action: Option<String>, page: u64) -> Result<AuditPage, AppError> {
     use crate::api::prelude::*;
     let ctx = guard::org_or_current_for(org_id, OrgAction::ViewAuditLog).await?;
     let db = ctx.db();
     let page = crate::domain::paging::PageNumber::parse(page)?.get();
-    let (entries, total) = repo::audit::page(db, ctx.org.id, page, AUDIT_PAGE_SIZE).await?;
+    let action = match action.as_deref() {
+        None | Some("") => None,
+        Some(name) => Some(AuditAction::parse(name).ok_or_else(|| AppError::invalid("Choose an action from the list."))?),
+    };
+    let (entries, total) = repo::audit::page(db, ctx.org.id, action, page, AUDIT_PAGE_SIZE).await?;
     Ok(AuditPage { entries, total, page, page_size: AUDIT_PAGE_SIZE })
 }
 

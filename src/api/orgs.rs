@@ -1,6 +1,7 @@
 //! Organizations: the switcher, the dashboard, settings and deletion.
 use crate::domain::org::DeletionPreview;
 use crate::domain::project::Project;
+use crate::domain::policy::{OrgAction, can};
 use crate::domain::{OrgId, OrgSummary};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -11,6 +12,15 @@ use serde::{Deserialize, Serialize};
 pub struct OrgNav {
     pub current: Option<OrgSummary>,
     pub orgs: Vec<OrgSummary>,
+}
+
+impl OrgNav {
+    /// The current organization, if the caller may take `action` in it: the
+    /// same policy the server enforces decides what a page shows.
+    pub fn current_for(self, action: OrgAction) -> Result<OrgSummary, AppError> {
+        let org = self.current.ok_or_else(|| AppError::NotFound("Organization".into()))?;
+        if can(org.role, action) { Ok(org) } else { Err(AppError::Forbidden) }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,6 +25,7 @@ pub struct Candidate {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectMembers {
+    pub project_id: i64,
     pub members: Vec<ProjectMember>,
     /// Organization members without a direct role here yet; only for
     /// callers who may see the team table.
@@ -124,7 +125,7 @@ pub async fn load_project_members(slug: String) -> Result<ProjectMembers, AppErr
     } else {
         Vec::new()
     };
-    Ok(ProjectMembers { members, candidates, pick_from_team, can_manage })
+    Ok(ProjectMembers { project_id: ctx.project.id, members, candidates, pick_from_team, can_manage })
 }
 
 #[server(endpoint = "projects/members/set")]

@@ -122,7 +122,7 @@ async fn send_invitation(
     token: &str,
 ) -> String {
     let link = format!("{}/invite/{token}", st.config.public_url.as_str().trim_end_matches('/'));
-    let role = crate::domain::OrgRole::parse(&inv.role).map(|r| r.label()).unwrap_or("a member");
+    let role = inv.role.label();
     st.mailer.send(crate::server::mail::invitation(&inv.email, &ctx.user.name, &ctx.org.name, role, &link)).await;
     link
 }

@@ -2,6 +2,7 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
+use std::sync::Arc;
 
 #[component]
 pub fn Loading(#[prop(default = "Loading…")] label: &'static str) -> impl IntoView {
@@ -70,4 +71,40 @@ pub fn PageError(error: AppError) -> impl IntoView {
         _ => "Something went wrong",
     };
     view! { <ErrorPage status=error.status_code() title=title.to_string() message=error.to_string() /> }
+}
+
+/// A resource's part of a page: a loading indicator until it arrives, the
+/// error page if it failed, else what `then` makes of the value. `then` may
+/// refuse too (`Err(AppError::Forbidden)`), with the same error page. Create
+/// the resource at the top of the page (see "Page data and hydration" in the
+/// README); `quiet` shows nothing while loading, and `inline` shows an error
+/// as an alert in its place, for a part of a page rather than the page.
+#[component]
+pub fn Loaded<T, V, F>(
+    resource: Resource<Result<T, AppError>>,
+    then: F,
+    #[prop(default = "Loading…")] loading: &'static str,
+    #[prop(optional)] quiet: bool,
+    #[prop(optional)] inline: bool,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> Result<V, AppError> + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let then = Arc::new(then);
+    view! {
+        <Suspense fallback=move || (!quiet).then(|| view! { <Loading label=loading /> })>
+            {move || {
+                let then = then.clone();
+                Suspend::new(async move {
+                    match resource.await.and_then(|value| then(value)) {
+                        Ok(view) => view.into_any(),
+                        Err(error) if inline => view! { <ErrorAlert error /> }.into_any(),
+                        Err(error) => view! { <PageError error /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
 }

@@ -1,7 +1,7 @@
 //! The console frame: top navigation (organization switcher, theme, user
 //! menu), the sidebar, and the content area that pages render into.
 use crate::components::auth::use_auth;
-use crate::components::feedback::{ActionError, Loading, PageError};
+use crate::components::feedback::{ActionError, Loaded, Loading};
 use crate::api::orgs::{LeaveOrg, SwitchOrg};
 use crate::components::dialog::{ConfirmDialog, show};
 use crate::components::org::use_orgs;
@@ -67,15 +67,10 @@ pub fn ConsoleLayout() -> impl IntoView {
                     <ActionError action=orgs.leave />
                     <ActionError action=orgs.switch />
                 </div>
-                <Suspense fallback=|| view! { <Loading /> }>
-                    {move || Suspend::new(async move {
-                        match auth.user.await {
-                            Ok(Some(_)) => view! { <Outlet /> }.into_any(),
-                            Ok(None) => view! { <SignedOut /> }.into_any(),
-                            Err(error) => view! { <PageError error /> }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                <Loaded resource=auth.user then={|user: Option<User>| Ok(match user {
+                    Some(_) => view! { <Outlet /> }.into_any(),
+                    None => view! { <SignedOut /> }.into_any(),
+                })} />
             </main>
         </div>
     }

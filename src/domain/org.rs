@@ -4,11 +4,17 @@ use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
 #[serde(rename_all = "lowercase")]
 pub enum OrgKind {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "company"))]
     Company,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "team"))]
     Team,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "personal"))]
     Personal,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "agency"))]
     Agency,
 }
 

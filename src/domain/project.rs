@@ -5,10 +5,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "development"))]
     Development,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "staging"))]
     Staging,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "production"))]
     Production,
 }
 

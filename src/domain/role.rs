@@ -2,12 +2,19 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
 #[serde(rename_all = "lowercase")]
 pub enum OrgRole {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "guest"))]
     Guest,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "viewer"))]
     Viewer,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "member"))]
     Member,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "admin"))]
     Admin,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "owner"))]
     Owner,
 }
 
@@ -50,10 +57,15 @@ impl OrgRole {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
 #[serde(rename_all = "lowercase")]
 pub enum ProjectRole {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "viewer"))]
     Viewer,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "member"))]
     Member,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "admin"))]
     Admin,
 }
 

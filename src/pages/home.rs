@@ -1,6 +1,6 @@
 //! The organization dashboard: the landing page after sign-in.
 use crate::api::orgs::{Dashboard, load_dashboard};
-use crate::components::feedback::{Loading, PageError};
+use crate::components::feedback::Loaded;
 use crate::components::org::use_orgs;
 use crate::domain::project::Project;
 use leptos::prelude::*;
@@ -12,15 +12,10 @@ pub fn HomePage() -> impl IntoView {
     let dashboard = Resource::new(move || orgs.epoch.get(), |_| load_dashboard());
     view! {
         <Title text="Dashboard" />
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                match dashboard.await {
-                    Ok(Some(d)) => view! { <OrgDashboard d /> }.into_any(),
-                    Ok(None) => view! { <NoOrganization /> }.into_any(),
-                    Err(error) => view! { <PageError error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=dashboard then={|d: Option<Dashboard>| Ok(match d {
+            Some(d) => view! { <OrgDashboard d /> }.into_any(),
+            None => view! { <NoOrganization /> }.into_any(),
+        })} />
     }
 }
 

@@ -1,12 +1,11 @@
 //! Organization settings (Owners only): general details and the danger zone.
-use crate::api::orgs::{DeleteOrg, UpdateOrg, load_deletion_preview};
+use crate::api::orgs::{DeleteOrg, OrgNav, UpdateOrg, load_deletion_preview};
 use crate::components::dialog::{hide, show};
-use crate::components::feedback::{ActionError, ActionSuccess, ErrorAlert, Loading, PageError};
+use crate::components::feedback::{ActionError, ActionSuccess, ErrorAlert, Loaded, Loading};
 use crate::components::form::Submit;
 use crate::components::org::use_orgs;
 use crate::domain::OrgSummary;
-use crate::domain::policy::{OrgAction, can};
-use crate::error::AppError;
+use crate::domain::policy::OrgAction;
 use crate::components::form::KindSelect;
 use leptos::html::Dialog;
 use leptos::prelude::*;
@@ -17,16 +16,10 @@ pub fn SettingsPage() -> impl IntoView {
     let orgs = use_orgs();
     view! {
         <Title text="Settings" />
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                match orgs.nav.await.map(|n| n.current) {
-                    Ok(Some(org)) if can(org.role, OrgAction::ManageOrganization) => view! { <Settings org /> }.into_any(),
-                    Ok(Some(_)) => view! { <PageError error=AppError::Forbidden /> }.into_any(),
-                    Ok(None) => view! { <PageError error=AppError::NotFound("Organization".into()) /> }.into_any(),
-                    Err(error) => view! { <PageError error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=orgs.nav then=|nav: OrgNav| {
+            let org = nav.current_for(OrgAction::ManageOrganization)?;
+            Ok(view! { <Settings org /> })
+        } />
     }
 }
 

@@ -1,7 +1,7 @@
-//! Runtime settings. Environment variables are the one source of truth
-//! (`DATABASE_URL` and `PLINTH_*`); see the README's table. Anything unknown
-//! or unparsable stops start-up with a message naming the variable.
-use std::collections::BTreeMap;
+//! Runtime settings, declared once in `Settings` (clap, with its `env`
+//! feature): each is an environment variable (`DATABASE_URL`, `PLINTH_*`)
+//! or a flag; see the README's table. Anything unknown or unparsable stops
+//! start-up with a message naming the variable.
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -17,6 +17,8 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     /// The built site (`/pkg`, favicon); by default the one next to the binary.
     pub site_root: String,
+    /// `PLINTH_LOG`, a tracing filter.
+    pub log_filter: String,
     pub log_format: LogFormat,
     /// Reverse proxies whose `X-Forwarded-For` names the real client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -48,134 +50,169 @@ pub struct SmtpConfig {
     pub from: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Text,
     Json,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CookieSecure {
+    /// Secure when the public URL is https.
+    Auto,
+    True,
+    False,
+}
+
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/plinth.db?mode=rwc";
 
-/// Every variable Plinth reads, with its meaning (printed by `plinth --help`).
-pub const VARIABLES: &[(&str, &str)] = &[
-    ("DATABASE_URL", "sqlite://PATH?mode=rwc or postgres://… (default sqlite://data/plinth.db?mode=rwc)"),
-    ("PLINTH_BIND", "address to listen on (default 127.0.0.1:3000)"),
-    ("PLINTH_PUBLIC_URL", "URL users reach Plinth at (default http://<bind>)"),
-    ("PLINTH_COOKIE_SECURE", "auto | true | false; auto sets Secure when the public URL is https"),
-    ("PLINTH_SESSION_IDLE_MINUTES", "sign out after this much inactivity (default 30)"),
-    ("PLINTH_SESSION_ABSOLUTE_HOURS", "sign out this long after sign-in, active or not (default 12)"),
-    ("PLINTH_SMTP_URL", "SMTP server for email; unset writes emails to the log"),
-    ("PLINTH_SMTP_FROM", "sender address, required with PLINTH_SMTP_URL"),
-    ("PLINTH_SITE_ROOT", "directory of the built site assets (default: site/ next to the binary)"),
-    ("PLINTH_LOG", "log filter, e.g. info or plinth=debug (default info)"),
-    ("PLINTH_LOG_FORMAT", "text | json (default text)"),
-    ("PLINTH_TRUSTED_PROXIES", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default none)"),
-    ("PLINTH_SIGNUPS_PER_HOUR", "sign-ups allowed per client address per hour (default 20)"),
-    ("PLINTH_INVITATIONS_PER_HOUR", "invitation emails allowed per organization per hour (default 100)"),
-];
+/// Every setting, read from its environment variable or its flag (the flag
+/// wins). `plinth --help` lists them from here, and an unknown `PLINTH_*`
+/// variable is one not named here. Value names are the variables' names, so
+/// an error names the variable to fix.
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Settings (environment variables, or the flags)")]
+pub struct Settings {
+    /// sqlite://PATH?mode=rwc or postgres://…
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true, value_name = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, value_parser = database_url)]
+    pub database_url: String,
+    /// Address to listen on.
+    #[arg(long, global = true, env = "PLINTH_BIND", value_name = "PLINTH_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+    /// URL users reach Plinth at, for links and the Origin check [default: http://<bind>].
+    #[arg(long, global = true, env = "PLINTH_PUBLIC_URL", value_name = "PLINTH_PUBLIC_URL", value_parser = http_url)]
+    pub public_url: Option<url::Url>,
+    /// Secure cookies: auto sets them when the public URL is https.
+    #[arg(long, global = true, env = "PLINTH_COOKIE_SECURE", value_name = "PLINTH_COOKIE_SECURE", default_value = "auto")]
+    pub cookie_secure: CookieSecure,
+    /// Sign out after this many minutes of inactivity.
+    #[arg(long, global = true, env = "PLINTH_SESSION_IDLE_MINUTES", value_name = "PLINTH_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=525_600))]
+    pub session_idle_minutes: u64,
+    /// Sign out this many hours after sign-in, active or not.
+    #[arg(long, global = true, env = "PLINTH_SESSION_ABSOLUTE_HOURS", value_name = "PLINTH_SESSION_ABSOLUTE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=8_760))]
+    pub session_absolute_hours: u64,
+    /// SMTP server for email, smtp:// or smtps://; unset writes emails to the log.
+    #[arg(long, global = true, env = "PLINTH_SMTP_URL", hide_env_values = true, value_name = "PLINTH_SMTP_URL", value_parser = smtp_url, requires = "smtp_from")]
+    pub smtp_url: Option<String>,
+    /// Sender address, required with PLINTH_SMTP_URL.
+    #[arg(long, global = true, env = "PLINTH_SMTP_FROM", value_name = "PLINTH_SMTP_FROM", value_parser = mailbox, requires = "smtp_url")]
+    pub smtp_from: Option<String>,
+    /// Directory of the built site assets [default: site/ next to the binary].
+    #[arg(long, global = true, env = "PLINTH_SITE_ROOT", value_name = "PLINTH_SITE_ROOT")]
+    pub site_root: Option<String>,
+    /// Log filter, e.g. info or plinth=debug,info.
+    #[arg(long, global = true, env = "PLINTH_LOG", value_name = "PLINTH_LOG", default_value = "info")]
+    pub log: String,
+    /// Log format.
+    #[arg(long, global = true, env = "PLINTH_LOG_FORMAT", value_name = "PLINTH_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
+    /// Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed.
+    #[arg(long, global = true, env = "PLINTH_TRUSTED_PROXIES", value_name = "PLINTH_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Sign-ups allowed per client address per hour.
+    #[arg(long, global = true, env = "PLINTH_SIGNUPS_PER_HOUR", value_name = "PLINTH_SIGNUPS_PER_HOUR", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub signups_per_hour: u64,
+    /// Invitation emails allowed per organization per hour.
+    #[arg(long, global = true, env = "PLINTH_INVITATIONS_PER_HOUR", value_name = "PLINTH_INVITATIONS_PER_HOUR", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub invitations_per_hour: u64,
+}
 
-impl Config {
-    pub fn from_env() -> Result<Self, String> {
-        Self::from_vars(std::env::vars())
+/// Only the settings, for parsing them on their own.
+#[derive(clap::Parser)]
+#[command(name = "plinth")]
+struct SettingsOnly {
+    #[command(flatten)]
+    settings: Settings,
+}
+
+impl Settings {
+    /// `command` without the variables that are set but empty: an empty
+    /// variable counts as unset, as it did before settings went through clap.
+    pub fn ignore_empty_variables(command: clap::Command) -> clap::Command {
+        command.mut_args(|arg| match arg.get_env() {
+            Some(name) if std::env::var_os(name).is_some_and(|v| v.is_empty()) => arg.env(None),
+            _ => arg,
+        })
     }
 
-    /// Parse from any set of variables, so tests need not touch the process env.
-    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, String> {
-        let vars: BTreeMap<String, String> = vars
-            .into_iter()
-            .filter(|(k, _)| k == "DATABASE_URL" || k.starts_with("PLINTH_"))
-            .collect();
-        for key in vars.keys() {
-            if !VARIABLES.iter().any(|(known, _)| known == key) {
-                return Err(format!(
-                    "unknown setting {key}; known settings are: {}",
-                    VARIABLES.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
-                ));
+    /// The environment variables the settings are read from.
+    pub fn variables() -> Vec<String> {
+        use clap::CommandFactory;
+        SettingsOnly::command().get_arguments().filter_map(|a| a.get_env()).map(|e| e.to_string_lossy().into_owned()).collect()
+    }
+
+    /// Refuse a `PLINTH_*` variable that names no setting: a typo would
+    /// otherwise leave a default in place without a word.
+    pub fn check_unknown(names: impl IntoIterator<Item = String>) -> Result<(), String> {
+        let known = Self::variables();
+        for name in names {
+            if name.starts_with("PLINTH_") && !known.contains(&name) && !name.starts_with("PLINTH_TEST_") && !name.starts_with("PLINTH_BENCH_") {
+                return Err(format!("unknown setting {name}; known settings are: {}", known.join(", ")));
             }
         }
-        let get = |k: &str| vars.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        Ok(())
+    }
+}
 
-        let database_url = get("DATABASE_URL").unwrap_or(DEFAULT_DATABASE_URL).to_string();
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err("DATABASE_URL must start with sqlite: or postgres://".into());
+impl Config {
+    /// Parse from any set of variables, so tests need not touch the process
+    /// env: each becomes its flag, through the same parser `plinth` uses.
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, String> {
+        use clap::{CommandFactory, FromArgMatches};
+        let vars: Vec<(String, String)> = vars.into_iter().filter(|(k, _)| k == "DATABASE_URL" || k.starts_with("PLINTH_")).collect();
+        Settings::check_unknown(vars.iter().map(|(k, _)| k.clone()))?;
+        // Without env fallbacks, so this process's own variables stay out.
+        let command = SettingsOnly::command().mut_args(|a| a.env(None));
+        let mut args = vec!["plinth".to_string()];
+        for (key, value) in vars.iter().filter(|(_, v)| !v.trim().is_empty()) {
+            let arg = command.get_arguments().find(|a| a.get_value_names().is_some_and(|n| n.iter().any(|n| n == key.as_str())));
+            if let Some(long) = arg.and_then(|a| a.get_long()) {
+                args.push(format!("--{long}={}", value.trim()));
+            }
         }
-        let bind: SocketAddr = get("PLINTH_BIND")
-            .unwrap_or("127.0.0.1:3000")
-            .parse()
-            .map_err(|e| format!("PLINTH_BIND must be an address like 127.0.0.1:3000 ({e})"))?;
-        let public_url = match get("PLINTH_PUBLIC_URL") {
-            Some(raw) => url::Url::parse(raw).map_err(|e| format!("PLINTH_PUBLIC_URL is not a URL ({e})"))?,
-            None => url::Url::parse(&format!("http://{bind}")).expect("socket address makes a URL"),
+        let matches = command.try_get_matches_from(args).map_err(|e| e.to_string())?;
+        let settings = SettingsOnly::from_arg_matches(&matches).map_err(|e| e.to_string())?.settings;
+        Self::from_settings(settings)
+    }
+
+    /// The checks that span settings, and the defaults that depend on others.
+    pub fn from_settings(s: Settings) -> Result<Self, String> {
+        let public_url = match s.public_url {
+            Some(url) => url,
+            None => url::Url::parse(&format!("http://{}", s.bind)).map_err(|e| format!("PLINTH_BIND makes no URL ({e})"))?,
         };
-        if !matches!(public_url.scheme(), "http" | "https") {
-            return Err("PLINTH_PUBLIC_URL must be an http:// or https:// URL".into());
-        }
-        let cookie_secure = match get("PLINTH_COOKIE_SECURE").unwrap_or("auto") {
-            "auto" => public_url.scheme() == "https",
-            "true" => true,
-            "false" => false,
-            other => return Err(format!("PLINTH_COOKIE_SECURE must be auto, true or false, not {other:?}")),
+        let cookie_secure = match s.cookie_secure {
+            CookieSecure::Auto => public_url.scheme() == "https",
+            CookieSecure::True => true,
+            CookieSecure::False => false,
         };
-        let minutes = |k: &str, default: u64, unit: u64| -> Result<Duration, String> {
-            let n = match get(k) {
-                Some(v) => v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| format!("{k} must be a whole number above 0, not {v:?}"))?,
-                None => default,
-            };
-            Ok(Duration::from_secs(n * unit))
-        };
-        let session_idle = minutes("PLINTH_SESSION_IDLE_MINUTES", 30, 60)?;
-        let session_absolute = minutes("PLINTH_SESSION_ABSOLUTE_HOURS", 12, 3600)?;
-        if session_absolute < session_idle {
+        if s.session_absolute_hours * 60 < s.session_idle_minutes {
             return Err("PLINTH_SESSION_ABSOLUTE_HOURS must not be shorter than PLINTH_SESSION_IDLE_MINUTES".into());
         }
-        let smtp = match (get("PLINTH_SMTP_URL"), get("PLINTH_SMTP_FROM")) {
+        let smtp = match (s.smtp_url, s.smtp_from) {
+            (Some(url), Some(from)) => Some(SmtpConfig { url, from }),
             (None, None) => None,
-            (Some(url), Some(from)) => {
-                if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                    return Err("PLINTH_SMTP_URL must start with smtp:// or smtps://".into());
-                }
-                if from.parse::<lettre::message::Mailbox>().is_err() {
-                    return Err(format!("PLINTH_SMTP_FROM is not an email address: {from:?}"));
-                }
-                Some(SmtpConfig { url: url.into(), from: from.into() })
-            }
-            (Some(_), None) => return Err("PLINTH_SMTP_FROM is required when PLINTH_SMTP_URL is set".into()),
-            (None, Some(_)) => return Err("PLINTH_SMTP_FROM is set but PLINTH_SMTP_URL is not".into()),
-        };
-        let log_format = match get("PLINTH_LOG_FORMAT").unwrap_or("text") {
-            "text" => LogFormat::Text,
-            "json" => LogFormat::Json,
-            other => return Err(format!("PLINTH_LOG_FORMAT must be text or json, not {other:?}")),
-        };
-        let trusted_proxies = get("PLINTH_TRUSTED_PROXIES")
-            .map(|v| v.split(',').map(str::trim).filter(|c| !c.is_empty()).map(parse_cidr).collect::<Result<Vec<_>, _>>())
-            .transpose()?
-            .unwrap_or_default();
-        let count = |k: &str, default: usize| -> Result<usize, String> {
-            match get(k) {
-                Some(v) => v.parse::<usize>().ok().filter(|n| (1..=1_000_000).contains(n)).ok_or_else(|| format!("{k} must be a whole number from 1 to 1000000, not {v:?}")),
-                None => Ok(default),
-            }
+            _ => return Err("PLINTH_SMTP_URL and PLINTH_SMTP_FROM go together: set both or neither".into()),
         };
         let defaults = Limits::default();
-        let limits = Limits {
-            sign_ups_per_address_hour: count("PLINTH_SIGNUPS_PER_HOUR", defaults.sign_ups_per_address_hour)?,
-            invitations_per_org_hour: count("PLINTH_INVITATIONS_PER_HOUR", defaults.invitations_per_org_hour)?,
-            ..defaults
-        };
         Ok(Self {
-            trusted_proxies,
-            limits,
-            session_touch: Duration::from_secs(60),
-            database_url,
-            bind,
+            database_url: s.database_url,
+            bind: s.bind,
             public_url,
             cookie_secure,
-            session_idle,
-            session_absolute,
+            session_idle: Duration::from_secs(s.session_idle_minutes * 60),
+            session_absolute: Duration::from_secs(s.session_absolute_hours * 3600),
             smtp,
-            site_root: get("PLINTH_SITE_ROOT").map(str::to_string).unwrap_or_else(crate::server::assets::default_site_root),
-            log_format,
+            site_root: s.site_root.filter(|r| !r.trim().is_empty()).unwrap_or_else(crate::server::assets::default_site_root),
+            log_filter: s.log,
+            log_format: s.log_format,
+            trusted_proxies: s.trusted_proxies,
+            limits: Limits {
+                sign_ups_per_address_hour: s.signups_per_hour as usize,
+                invitations_per_org_hour: s.invitations_per_hour as usize,
+                ..defaults
+            },
+            session_touch: Duration::from_secs(60),
         })
     }
 
@@ -192,10 +229,32 @@ impl Config {
 
 /// `10.0.0.0/8`, `fd00::/8`, or a single address (`192.0.2.7`).
 fn parse_cidr(raw: &str) -> Result<ipnet::IpNet, String> {
+    let raw = raw.trim();
     raw.parse::<ipnet::IpNet>()
         .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
         .map(|n| n.trunc())
-        .map_err(|_| format!("PLINTH_TRUSTED_PROXIES: {raw:?} is not an address or CIDR like 10.0.0.0/8"))
+        .map_err(|_| format!("{raw:?} is not an address or CIDR like 10.0.0.0/8"))
+}
+
+fn database_url(raw: &str) -> Result<String, String> {
+    if raw.starts_with("sqlite:") || raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+        Ok(raw.to_string())
+    } else {
+        Err("must start with sqlite: or postgres://".into())
+    }
+}
+
+fn http_url(raw: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("not a URL ({e})"))?;
+    if matches!(url.scheme(), "http" | "https") { Ok(url) } else { Err("must be an http:// or https:// URL".into()) }
+}
+
+fn smtp_url(raw: &str) -> Result<String, String> {
+    if raw.starts_with("smtp://") || raw.starts_with("smtps://") { Ok(raw.to_string()) } else { Err("must start with smtp:// or smtps://".into()) }
+}
+
+fn mailbox(raw: &str) -> Result<String, String> {
+    raw.parse::<lettre::message::Mailbox>().map(|_| raw.to_string()).map_err(|_| "not an email address".into())
 }
 
 #[cfg(test)]
@@ -233,8 +292,32 @@ mod tests {
         assert!(err.contains("PLINTH_SESSION_IDLE_MINUTES"), "{err}");
         let err = Config::from_vars(vars(&[("PLINTH_SMTP_URL", "smtp://localhost")])).unwrap_err();
         assert!(err.contains("PLINTH_SMTP_FROM"), "{err}");
+        let err = Config::from_vars(vars(&[("PLINTH_SMTP_FROM", "Plinth <noreply@example.com>")])).unwrap_err();
+        assert!(err.contains("PLINTH_SMTP_FROM"), "{err}");
         let err = Config::from_vars(vars(&[("DATABASE_URL", "mysql://x")])).unwrap_err();
         assert!(err.contains("DATABASE_URL"), "{err}");
+        let err = Config::from_vars(vars(&[("PLINTH_SESSION_IDLE_MINUTES", "120"), ("PLINTH_SESSION_ABSOLUTE_HOURS", "1")])).unwrap_err();
+        assert!(err.contains("PLINTH_SESSION_ABSOLUTE_HOURS"), "{err}");
+        let err = Config::from_vars(vars(&[("PLINTH_LOG_FORMAT", "xml")])).unwrap_err();
+        assert!(err.contains("PLINTH_LOG_FORMAT"), "{err}");
+        // Test-only variables are not settings, and not typos either.
+        assert!(Config::from_vars(vars(&[("PLINTH_TEST_POSTGRES_URL", "postgres://x")])).is_ok());
+    }
+
+    /// Each setting is one clap argument: its flag, its variable, its help.
+    #[test]
+    fn every_setting_has_a_variable_a_flag_and_help() {
+        use clap::CommandFactory;
+        let command = SettingsOnly::command();
+        let names = Settings::variables();
+        assert_eq!(names.len(), 14, "{names:?}");
+        for arg in command.get_arguments().filter(|a| a.get_id() != "help") {
+            assert!(arg.get_env().is_some() && arg.get_long().is_some() && arg.get_help().is_some(), "{:?}", arg.get_id());
+        }
+        let flags = Config::from_vars(vars(&[("PLINTH_BIND", "0.0.0.0:8080"), ("PLINTH_LOG_FORMAT", "json"), ("PLINTH_COOKIE_SECURE", "true")])).unwrap();
+        assert_eq!(flags.bind.to_string(), "0.0.0.0:8080");
+        assert_eq!(flags.log_format, LogFormat::Json);
+        assert!(flags.cookie_secure);
     }
 
     #[test]

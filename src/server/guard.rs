@@ -10,7 +10,7 @@
 //! context. The functions below them take both explicitly, for the CLI and
 //! the seed.
 use crate::domain::policy::{self, OrgAction, ProjectAction};
-use crate::domain::{OrgId, OrgKind, OrgRole, OrgSummary, ProjectId, ProjectRole, User, role::effective_project_role};
+use crate::domain::{OrgId, OrgRole, OrgSummary, ProjectId, ProjectRole, User, role::effective_project_role};
 use crate::error::{AppError, AppResult};
 use crate::server::auth::CurrentUser;
 use crate::server::entities::{membership, organization, project, project_member, user};
@@ -144,14 +144,10 @@ impl OrgCtx {
         OrgSummary {
             id: self.id(),
             name: self.org.name.clone(),
-            kind: OrgKind::parse(&self.org.kind).unwrap_or(OrgKind::Company),
+            kind: self.org.kind,
             role: self.role,
         }
     }
-}
-
-fn role_of(m: &membership::Model) -> AppResult<OrgRole> {
-    OrgRole::parse(&m.role).ok_or_else(|| AppError::internal(format!("unknown role {:?} in membership {}", m.role, m.id)))
 }
 
 /// The caller's membership of `org_id`, read fresh on every request so role
@@ -166,7 +162,7 @@ pub async fn org(app: &AppState, user: &User, org_id: OrgId) -> AppResult<OrgCtx
         .await?
         .ok_or_else(not_found)?;
     let org = organization::Entity::find_by_id(org_id.0).one(db).await?.ok_or_else(not_found)?;
-    Ok(OrgCtx { role: role_of(&m)?, user: user.clone(), org, membership_id: m.id, app: app.clone() })
+    Ok(OrgCtx { role: m.role, user: user.clone(), org, membership_id: m.id, app: app.clone() })
 }
 
 /// The organization the caller works in now: the one they last switched to
@@ -230,7 +226,7 @@ pub async fn direct_project_role(db: &impl ConnectionTrait, user_id: i64, projec
         .filter(project_member::Column::UserId.eq(user_id))
         .one(db)
         .await?
-        .and_then(|pm| ProjectRole::parse(&pm.role)))
+        .map(|pm| pm.role))
 }
 
 /// Load a project the caller can see; `NotFound` when they have no role in it.

@@ -7,7 +7,7 @@ use crate::on_both_engines;
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 
-async fn verify(app: &TestApp, org_id: i64) -> plinth::domain::team::AuditChain {
+async fn verify(app: &TestApp, org_id: i64) -> plinth::domain::audit::AuditChain {
     plinth::server::repo::audit::verify(&app.state.db, org_id).await.unwrap()
 }
 
@@ -177,3 +177,37 @@ async fn the_verify_command_names_the_entry() {
     let out = String::from_utf8_lossy(&broken.stdout);
     assert!(out.contains(&format!("(id {}) was changed", ids[3])), "{out}");
 }
+
+// The audit page filters by action: only that action's entries, counted
+// alone, in the caller's organization only; an unknown action is a 400.
+on_both_engines!(the_audit_log_filters_by_action, |app: TestApp| async move {
+    use plinth::api::audit::LoadAuditPage;
+    use plinth::domain::audit::AuditAction;
+    let (mut fx, _) = org_with_history(&app).await;
+    let mut other = org(&app, "Elsewhere").await;
+    join(&app, &mut other, "member", "").await;
+    let page = |action: Option<&str>| LoadAuditPage { org_id: Some(fx.id), action: action.map(str::to_string), page: 0 };
+
+    let all = fx.owner.client.call_fn(&page(None)).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    let accepted = fx.owner.client.call_fn(&page(Some(AuditAction::InvitationAccepted.as_str()))).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    let entries = accepted.json()["entries"].as_array().unwrap().clone();
+    assert_eq!(entries.len(), 2, "two invitations were accepted here (not the other organization's): {entries:?}");
+    assert!(entries.iter().all(|e| e["action"] == "invitation.accepted"), "{entries:?}");
+    assert_eq!(accepted.json()["total"], 2);
+    assert!(all.json()["total"].as_u64().unwrap() > 2);
+    // "All" is the empty choice of the page's select.
+    assert_eq!(fx.owner.client.call_fn(&page(Some(""))).await.json()["total"], all.json()["total"]);
+
+    let none = fx.owner.client.call_fn(&page(Some(AuditAction::ProjectDeleted.as_str()))).await;
+    assert_eq!(none.json()["total"], 0);
+    for bad in ["member.promoted", "' OR 1=1 --", &"x".repeat(10_000)] {
+        let res = fx.owner.client.call_fn(&page(Some(bad))).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+        assert!(res.error_message().contains("Choose an action"), "{}", res.body);
+    }
+    // Members of the other organization cannot read this one's, filtered or not.
+    let res = other.owner.client.call_fn(&page(Some("invitation.accepted"))).await;
+    assert!(res.status == StatusCode::FORBIDDEN || res.status == StatusCode::NOT_FOUND, "{}", res.body);
+});

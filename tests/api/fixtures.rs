@@ -1,6 +1,10 @@
 //! Organizations built through the real endpoints: sign up, create, invite,
 //! accept. Every email is unique so fixtures never collide.
 use crate::helpers::*;
+use plinth::api::invitations::AcceptInvitation;
+use plinth::api::orgs::CreateOrg;
+use plinth::api::projects::CreateProject;
+use plinth::api::team::Invite;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,17 +35,21 @@ pub async fn person(app: &TestApp, prefix: &str) -> Person {
 }
 
 pub async fn create_org(p: &mut Person, name: &str) -> i64 {
-    let res = p.client.call("orgs/create", &[("name", name), ("kind", "company")]).await;
+    let res = p.client.call_fn(&CreateOrg { name: name.into(), kind: "company".into() }).await;
     assert_eq!(res.status, StatusCode::OK, "create org: {}", res.body);
     res.json().as_i64().expect("org id")
 }
 
 pub async fn create_project(p: &mut Person, org_id: i64, name: &str) -> Result<(i64, String), Res> {
-    let org = org_id.to_string();
-    let res = p
-        .client
-        .call("projects/create", &[("org_id", &org), ("name", name), ("slug", ""), ("description", ""), ("environment", "production"), ("group", "Engineering")])
-        .await;
+    let create = CreateProject {
+        org_id,
+        name: name.into(),
+        slug: String::new(),
+        description: String::new(),
+        environment: "production".into(),
+        group: "Engineering".into(),
+    };
+    let res = p.client.call_fn(&create).await;
     if res.status != StatusCode::OK {
         return Err(res);
     }
@@ -66,7 +74,7 @@ pub fn token_of(link: &str) -> String {
 
 /// Invite `email` as `role` (with optional `project_id:role` grants); returns the response.
 pub async fn invite(by: &mut Person, org_id: i64, email: &str, role: &str, grants: &str) -> Res {
-    by.client.call("team/invite", &[("org_id", &org_id.to_string()), ("emails", email), ("role", role), ("projects", grants)]).await
+    by.client.call_fn(&Invite { org_id, emails: email.into(), role: role.into(), projects: grants.into() }).await
 }
 
 /// A new user who joins `fx` as `role` through an accepted invitation.
@@ -75,7 +83,7 @@ pub async fn join(app: &TestApp, fx: &mut OrgFx, role: &str, grants: &str) -> Pe
     let res = invite(&mut fx.owner, fx.id, &p.email, role, grants).await;
     assert_eq!(res.status, StatusCode::OK, "invite: {}", res.body);
     let link = res.json()[0]["link"].as_str().expect("link without SMTP").to_string();
-    let accepted = p.client.call("invitations/accept", &[("token", &token_of(&link))]).await;
+    let accepted = p.client.call_fn(&AcceptInvitation { token: token_of(&link) }).await;
     assert_eq!(accepted.status, StatusCode::OK, "accept: {}", accepted.body);
     p
 }

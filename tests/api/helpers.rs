@@ -234,6 +234,22 @@ impl Client {
         self.send(req).await
     }
 
+    /// Call a server function by its type: the path and the argument names
+    /// come from the function itself, so renaming either breaks the build,
+    /// not the test. `call` stays for requests built to be malformed.
+    pub async fn call_fn<F>(&mut self, args: &F) -> Res
+    where
+        F: leptos::server_fn::ServerFn + serde::Serialize,
+    {
+        let body = serde_qs::to_string(args).expect("server function arguments serialize");
+        let req = self
+            .http
+            .post(format!("{}{}", self.base, F::PATH))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(req).await
+    }
+
     pub async fn call_with_headers(&mut self, endpoint: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Res {
         let mut req = self.http.post(format!("{}/api/{endpoint}", self.base)).form(form);
         for (k, v) in headers {

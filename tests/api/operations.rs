@@ -110,9 +110,26 @@ async fn cli_explains_itself_and_refuses_bad_settings() {
     for word in ["serve", "migrate", "seed-demo", "create-user", "DATABASE_URL", "PLINTH_SESSION_IDLE_MINUTES"] {
         assert!(help.contains(word), "--help should mention {word}:\n{help}");
     }
+    // Variables that may hold passwords are not echoed by --help.
+    let out = plinth_cmd("postgres://plinth:s3cret@db/plinth").env("PLINTH_SMTP_URL", "smtps://u:hunter2@mail").arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(!help.contains("s3cret") && !help.contains("hunter2"), "{help}");
     let out = plinth_cmd("sqlite::memory:").env("PLINTH_TYPO", "1").arg("migrate").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown setting PLINTH_TYPO"));
+    // An invalid value names its variable; an empty one counts as unset.
+    let out = plinth_cmd("sqlite::memory:").env("PLINTH_SESSION_IDLE_MINUTES", "soon").arg("migrate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PLINTH_SESSION_IDLE_MINUTES"), "{}", String::from_utf8_lossy(&out.stderr));
+    let db = TestDb::new(Engine::Sqlite).await.unwrap();
+    let out = plinth_cmd(&db.url).env("PLINTH_PUBLIC_URL", "").arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Every setting is also a flag.
+    let out = plinth_cmd("sqlite::memory:").args(["migrate", "--log-format", "yaml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = plinth_cmd("sqlite::memory:").args(["--log", "plinth=loud", "migrate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "an invalid log filter stops start-up");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PLINTH_LOG"));
 }
 
 #[tokio::test]

@@ -284,3 +284,27 @@ on_both_engines!(team_table_searches_filters_sorts_and_pages, |app: TestApp| asy
 async fn page(c: &mut Client, org_id: &str, search: &str, role: &str, sort: &str, desc: &str, n: &str) -> serde_json::Value {
     c.call("team/page", &[("org_id", org_id), ("search", search), ("role", role), ("sort", sort), ("desc", desc), ("page", n)]).await.json()
 }
+
+// Roles, kinds and environments are typed columns: a stored value Plinth
+// does not know fails loudly (a 500, logged once where it is read) instead
+// of being dropped from a list or read as some default.
+on_both_engines!(an_unknown_stored_role_fails_instead_of_vanishing, |app: TestApp| async move {
+    use plinth::api::team::LoadTeamPage;
+    use sea_orm::ConnectionTrait;
+    let mut fx = org(&app, "Typed").await;
+    let member = join(&app, &mut fx, "member", "").await;
+    let page = LoadTeamPage { org_id: Some(fx.id), search: String::new(), role: String::new(), sort: "name".into(), desc: false, page: 0 };
+    let before = fx.owner.client.call_fn(&page).await;
+    assert_eq!(before.json()["total"], 2, "{}", before.body);
+
+    let id = member_id(&app, fx.id, &member.email).await;
+    app.state.db.execute_unprepared(&format!("UPDATE memberships SET role = 'superuser' WHERE id = {id}")).await.unwrap();
+    let after = fx.owner.client.call_fn(&page).await;
+    assert_eq!(after.status, StatusCode::INTERNAL_SERVER_ERROR, "the team page must not hide a member it cannot read: {}", after.body);
+    assert!(!after.body.contains("superuser"), "the stored value is logged, not shown: {}", after.body);
+
+    app.state.db.execute_unprepared(&format!("UPDATE organizations SET kind = 'guild' WHERE id = {}", fx.id)).await.unwrap();
+    app.state.db.execute_unprepared(&format!("UPDATE memberships SET role = 'member' WHERE id = {id}")).await.unwrap();
+    let res = fx.owner.client.call_fn(&plinth::api::orgs::LoadOrgNav {}).await;
+    assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR, "an unknown kind is not read as Company: {}", res.body);
+});

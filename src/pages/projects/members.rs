@@ -1,9 +1,8 @@
 //! Project members: who has a role granted directly in a project, and
 //! adding people to it.
-use super::use_project;
-use crate::api::projects::{AddProjectMember, Candidate, RemoveProjectMember, SetProjectMember, load_project_members};
+use crate::api::projects::{AddProjectMember, Candidate, ProjectMembers, RemoveProjectMember, SetProjectMember, load_project_members};
 use crate::components::dialog::ConfirmButton;
-use crate::components::feedback::{ActionError, ErrorAlert, Loading};
+use crate::components::feedback::{ActionError, Loaded};
 use crate::components::form::Submit;
 use crate::domain::ProjectRole;
 use crate::components::table::DataTable;
@@ -13,7 +12,6 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ProjectMembersPage() -> impl IntoView {
-    let project = use_project();
     let set = ServerAction::<SetProjectMember>::new();
     let add = ServerAction::<AddProjectMember>::new();
     let remove = ServerAction::<RemoveProjectMember>::new();
@@ -28,12 +26,9 @@ pub fn ProjectMembersPage() -> impl IntoView {
         <ActionError action=set />
         <ActionError action=add />
         <ActionError action=remove />
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                let project_id = project.await.map(|v| v.project.id.0).unwrap_or_default();
-                match members.await {
-                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                    Ok(m) => view! {
+        <Loaded resource=members inline=true then=move |m: ProjectMembers| {
+            let project_id = m.project_id;
+            Ok(view! {
                         <p class="muted">"Organization Owners and Admins are Project Admins everywhere, Members are Project Members and Viewers are Project Viewers. Add people here to give them more, or to let a Guest into this project only."</p>
                         {if m.members.is_empty() {
                             view! { <p class="empty-state muted">"Nobody has a role granted directly in this project."</p> }.into_any()
@@ -65,10 +60,8 @@ pub fn ProjectMembersPage() -> impl IntoView {
                             }.into_any()
                         }}
                         {m.can_manage.then(|| view! { <AddMember project_id candidates=m.candidates pick_from_team=m.pick_from_team set add /> })}
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+            })
+        } />
     }
 }
 

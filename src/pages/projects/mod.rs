@@ -3,8 +3,8 @@
 mod members;
 pub use members::ProjectMembersPage;
 
-use crate::api::projects::{CreateProject, DeleteProject, ProjectView, UpdateProject, load_project, load_project_form};
-use crate::components::feedback::{ActionError, ActionSuccess, ErrorAlert, Loading, PageError};
+use crate::api::projects::{CreateProject, DeleteProject, ProjectForm, ProjectView, UpdateProject, load_project, load_project_form};
+use crate::components::feedback::{ActionError, ActionSuccess, Loaded, Loading};
 use crate::components::form::{Field, Submit};
 use crate::components::org::use_orgs;
 use crate::domain::project::{Environment, Group};
@@ -54,14 +54,12 @@ pub fn NewProjectPage() -> impl IntoView {
                 <p class="page-subtitle muted">"A project holds API keys, usage and its own members."</p>
             </div>
         </header>
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                let (org, groups) = match form.await {
-                    Ok(f) if f.can_create => (f.org, f.groups),
-                    Ok(_) => return view! { <PageError error=AppError::Forbidden /> }.into_any(),
-                    Err(error) => return view! { <PageError error /> }.into_any(),
-                };
-                view! {
+        <Loaded resource=form then=move |f: ProjectForm| {
+            if !f.can_create {
+                return Err(AppError::Forbidden);
+            }
+            let (org, groups) = (f.org, f.groups);
+            Ok(view! {
                     <section class="card">
                         <ActionForm action=create attr:class="form">
                             <ActionError action=create />
@@ -81,9 +79,8 @@ pub fn NewProjectPage() -> impl IntoView {
                             </div>
                         </ActionForm>
                     </section>
-                }.into_any()
-            })}
-        </Suspense>
+            })
+        } />
     }
 }
 
@@ -96,15 +93,11 @@ pub fn ProjectLayout() -> impl IntoView {
     let project = Resource::new(move || (slug(), orgs.epoch.get()), |(slug, _)| load_project(slug));
     provide_context(project);
     view! {
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                match project.await {
-                    Err(error) => view! { <PageError error /> }.into_any(),
-                    Ok(v) => {
+        <Loaded resource=project then=|v: ProjectView| {
                         let base = format!("/projects/{}", v.project.slug);
                         let env = v.project.environment;
                         let sections = [("", "Overview"), ("/dashboard", "Dashboard"), ("/requests", "Requests"), ("/users", "Users"), ("/tokens", "Tokens"), ("/keys", "API keys"), ("/members", "Members"), ("/settings", "Settings")];
-                        view! {
+                        Ok(view! {
                             <Title text=v.project.name.clone() />
                             <header class="page-header">
                                 <div>
@@ -115,11 +108,8 @@ pub fn ProjectLayout() -> impl IntoView {
                             <nav class="tabs" aria-label="Project sections">
                                 {sections.into_iter().map(|(path, label)| view! { <A href=format!("{base}{path}") exact=true>{label}</A> }).collect_view()}
                             </nav>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+                        })
+        } />
         // Outside the boundary above: sections create their own resources,
         // which must not be made inside another boundary's async body.
         <Outlet />
@@ -133,6 +123,7 @@ pub(crate) fn use_project() -> Resource<Result<ProjectView, AppError>> {
 #[component]
 pub fn ProjectOverview() -> impl IntoView {
     let project = use_project();
+    // Not `Loaded`: the layout above already shows this resource's error.
     view! {
         <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
@@ -171,19 +162,14 @@ pub fn ProjectSettingsPage() -> impl IntoView {
     let update = ServerAction::<UpdateProject>::new();
     let delete = ServerAction::<DeleteProject>::new();
     view! {
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                let v = match project.await {
-                    Ok(v) => v,
-                    Err(error) => return view! { <ErrorAlert error /> }.into_any(),
-                };
+        <Loaded resource=project inline=true then=move |v: ProjectView| {
                 if !v.can_edit {
-                    return view! { <p class="alert alert-info">"Only Project Admins can change this project's settings."</p> }.into_any();
+                    return Ok(view! { <p class="alert alert-info">"Only Project Admins can change this project's settings."</p> }.into_any());
                 }
                 let p = v.project.clone();
                 let typed = RwSignal::new(String::new());
                 let name = p.name.clone();
-                view! {
+                Ok(view! {
                     <div class="stack">
                         <section class="card">
                             <h2 class="card-title">"General"</h2>
@@ -217,8 +203,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                             </section>
                         })}
                     </div>
-                }.into_any()
-            })}
-        </Suspense>
+                }.into_any())
+        } />
     }
 }

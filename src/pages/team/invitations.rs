@@ -2,7 +2,8 @@
 use crate::components::format::date;
 use crate::api::team::{Invite, ResendInvitation, RevokeInvitation, invite_link};
 use crate::components::dialog::{ConfirmButton, hide};
-use crate::components::feedback::{ActionError, ErrorAlert, Loading};
+use crate::components::feedback::{ActionError, ErrorAlert, Loaded};
+use crate::api::orgs::Dashboard;
 use crate::domain::policy::invitable_roles;
 use crate::domain::team::{InvitationRow, InvitationStatus};
 use crate::domain::{OrgRole, OrgSummary, ProjectRole};
@@ -137,10 +138,9 @@ pub(super) fn InviteDialog(
                     </div>
                     <fieldset class="field">
                         <legend>"Projects (optional)"</legend>
-                        <Suspense fallback=|| view! { <Loading /> }>
-                            {move || Suspend::new(async move {
-                                let list = projects.await.ok().flatten().map(|d| d.projects).unwrap_or_default();
-                                if list.is_empty() {
+                        <Loaded resource=projects inline=true then={move |d: Option<Dashboard>| {
+                                let list = d.map(|d| d.projects).unwrap_or_default();
+                                Ok(if list.is_empty() {
                                     view! { <p class="hint">"This organization has no projects yet."</p> }.into_any()
                                 } else {
                                     list.into_iter().map(|p| {
@@ -155,9 +155,8 @@ pub(super) fn InviteDialog(
                                             </label>
                                         }
                                     }).collect_view().into_any()
-                                }
-                            })}
-                        </Suspense>
+                                })
+                            }} />
                         <label for="invite-project-role">"Project role"</label>
                         <select id="invite-project-role" on:change=move |ev| if let Some(r) = ProjectRole::parse(&event_target_value(&ev)) { project_role.set(r) }>
                             <ProjectRoleOptions selected=ProjectRole::Member />

@@ -8,9 +8,9 @@ use invitations::InviteDialog;
 use members::MembersTable;
 
 use crate::api::team::{Invite, RemoveMember, ResendInvitation, RevokeInvitation, load_team_page};
-use crate::api::orgs::load_dashboard;
+use crate::api::orgs::{OrgNav, load_dashboard};
 use crate::components::dialog::show;
-use crate::components::feedback::{ActionError, ErrorAlert, Loading, PageError};
+use crate::components::feedback::{ActionError, Loaded};
 use crate::components::org::use_orgs;
 use crate::domain::policy::{OrgAction, can};
 use crate::domain::OrgRole;
@@ -66,32 +66,25 @@ pub fn TeamPage() -> impl IntoView {
     });
     view! {
         <Title text="Team" />
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                match orgs.nav.await.map(|n| n.current) {
-                    Ok(Some(org)) => {
-                        // The same policy the server enforces decides what to show.
-                        let can_invite = can(org.role, OrgAction::InviteMembers);
-                        view! {
-                            <header class="page-header">
-                                <div>
-                                    <h1>"Team"</h1>
-                                    <p class="page-subtitle muted">"Everyone in " {org.name.clone()} " and the role they have."</p>
-                                </div>
-                                <div class="page-actions">
-                                    {can_invite.then(|| view! {
-                                        <button type="button" class="btn btn-primary" on:click=move |_| open_invite()>"Invite members"</button>
-                                    })}
-                                </div>
-                            </header>
-                            {can_invite.then(|| view! { <InviteDialog dialog=invite_dialog projects invite org=org.clone() /> })}
-                        }.into_any()
-                    }
-                    Ok(None) => view! { <PageError error=AppError::NotFound("Organization".into()) /> }.into_any(),
-                    Err(error) => view! { <PageError error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=orgs.nav then=move |nav: OrgNav| {
+            let org = nav.current.ok_or_else(|| AppError::NotFound("Organization".into()))?;
+            // The same policy the server enforces decides what to show.
+            let can_invite = can(org.role, OrgAction::InviteMembers);
+            Ok(view! {
+                <header class="page-header">
+                    <div>
+                        <h1>"Team"</h1>
+                        <p class="page-subtitle muted">"Everyone in " {org.name.clone()} " and the role they have."</p>
+                    </div>
+                    <div class="page-actions">
+                        {can_invite.then(|| view! {
+                            <button type="button" class="btn btn-primary" on:click=move |_| open_invite()>"Invite members"</button>
+                        })}
+                    </div>
+                </header>
+                {can_invite.then(|| view! { <InviteDialog dialog=invite_dialog projects invite org=org.clone() /> })}
+            })
+        } />
         <div class="toast-region" aria-live="polite">
             <ActionError action=remove />
             <ActionError action=revoke />
@@ -152,13 +145,8 @@ pub fn TeamPage() -> impl IntoView {
                 {move || if filters.with(|f| f.descending()) { "Descending" } else { "Ascending" }}
             </button>
         </div>
-        <Suspense fallback=|| view! { <Loading label="Loading members…" /> }>
-            {move || Suspend::new(async move {
-                match table.await {
-                    Ok(t) => view! { <MembersTable t page_href changed remove revoke resend /> }.into_any(),
-                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=table loading="Loading members…" inline=true then=move |t: crate::domain::team::TeamPage| {
+            Ok(view! { <MembersTable t page_href changed remove revoke resend /> })
+        } />
     }
 }

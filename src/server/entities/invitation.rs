@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use crate::domain::OrgRole;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invitations")]
@@ -7,7 +8,7 @@ pub struct Model {
     pub id: i64,
     pub org_id: i64,
     pub email: String,
-    pub role: String,
+    pub role: OrgRole,
     pub project_grants: String,
     pub token_hash: String,
     pub invited_by: Option<i64>,

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use crate::domain::OrgRole;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "memberships")]
@@ -7,7 +8,7 @@ pub struct Model {
     pub id: i64,
     pub org_id: i64,
     pub user_id: i64,
-    pub role: String,
+    pub role: OrgRole,
     pub invited_by: Option<i64>,
     pub created_at: DateTimeUtc,
 }

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use crate::domain::OrgKind;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organizations")]
@@ -6,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: OrgKind,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     /// Number of the newest audit entry (0: none yet).

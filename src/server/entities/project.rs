@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use crate::domain::project::Environment;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "projects")]
@@ -9,7 +10,7 @@ pub struct Model {
     pub name: String,
     pub slug: String,
     pub description: String,
-    pub environment: String,
+    pub environment: Environment,
     pub group_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

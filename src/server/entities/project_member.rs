@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use crate::domain::ProjectRole;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "project_members")]
@@ -7,7 +8,7 @@ pub struct Model {
     pub id: i64,
     pub project_id: i64,
     pub user_id: i64,
-    pub role: String,
+    pub role: ProjectRole,
     pub created_at: DateTimeUtc,
 }
 

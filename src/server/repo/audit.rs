@@ -7,7 +7,7 @@
 //! the numbers, an inserted one breaks the numbering or the link, and a cut
 //! end no longer meets the organization's head. `verify` names the first.
 use crate::domain::User;
-use crate::domain::team::{AuditChain, AuditEntry as Entry};
+use crate::domain::audit::{AuditAction, AuditChain, AuditEntry as Entry};
 use crate::error::{AppError, AppResult};
 use crate::server::entities::{audit_entry, organization};
 use chrono::{SubsecRound, Utc};
@@ -58,24 +58,42 @@ async fn lock_head(tx: &DatabaseTransaction, org_id: i64) -> AppResult<organizat
     q.one(tx).await?.ok_or_else(|| AppError::internal(format!("audit entry for missing organization {org_id}")))
 }
 
+/// One change to record: who did what to which target in an organization,
+/// with the state before and after where there is one.
+pub struct Change<'a> {
+    pub org_id: i64,
+    pub actor: &'a User,
+    pub action: AuditAction,
+    pub target: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl<'a> Change<'a> {
+    pub fn new(org_id: i64, actor: &'a User, action: AuditAction, target: impl Into<String>) -> Self {
+        Self { org_id, actor, action, target: target.into(), before: None, after: None }
+    }
+
+    pub fn before(self, before: Value) -> Self {
+        Self { before: Some(before), ..self }
+    }
+
+    pub fn after(self, after: Value) -> Self {
+        Self { after: Some(after), ..self }
+    }
+}
+
 /// Record one change; call it inside the transaction that makes the change.
-pub async fn record(
-    tx: &DatabaseTransaction,
-    org_id: i64,
-    actor: &User,
-    action: &str,
-    target: impl Into<String>,
-    before: Option<Value>,
-    after: Option<Value>,
-) -> AppResult<()> {
+pub async fn record(tx: &DatabaseTransaction, change: Change<'_>) -> AppResult<()> {
+    let Change { org_id, actor, action, target, before, after } = change;
     let org = lock_head(tx, org_id).await?;
     let mut entry = audit_entry::Model {
         id: 0,
         org_id,
         actor_id: Some(actor.id.0),
         actor_name: actor.name.chars().take(100).collect(),
-        action: action.to_string(),
-        target: target.into().chars().take(300).collect(),
+        action: action.as_str().to_string(),
+        target: target.chars().take(300).collect(),
         before: before.map(|v| v.to_string()),
         after: after.map(|v| v.to_string()),
         created_at: Utc::now().trunc_subsecs(3),
@@ -109,9 +127,13 @@ async fn append(tx: &DatabaseTransaction, e: audit_entry::Model) -> AppResult<()
     Ok(())
 }
 
-pub async fn page(db: &impl ConnectionTrait, org_id: i64, page: u64, per_page: u64) -> AppResult<(Vec<Entry>, u64)> {
-    let q = audit_entry::Entity::find()
-        .filter(audit_entry::Column::OrgId.eq(org_id))
+/// One page of an organization's entries, newest first, of one action or all.
+pub async fn page(db: &impl ConnectionTrait, org_id: i64, action: Option<AuditAction>, page: u64, per_page: u64) -> AppResult<(Vec<Entry>, u64)> {
+    let mut q = audit_entry::Entity::find().filter(audit_entry::Column::OrgId.eq(org_id));
+    if let Some(action) = action {
+        q = q.filter(audit_entry::Column::Action.eq(action.as_str()));
+    }
+    let q = q
         .order_by_desc(audit_entry::Column::Seq)
         .order_by_desc(audit_entry::Column::Id);
     let pages = q.paginate(db, per_page);

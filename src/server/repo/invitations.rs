@@ -7,6 +7,8 @@ use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::server::entities::{invitation, membership, organization, project, user};
 use crate::server::guard::OrgCtx;
+use crate::domain::audit::AuditAction;
+use crate::server::repo::audit::Change;
 use crate::server::repo::{audit, projects, team::lock_org};
 use chrono::{Duration, Utc};
 use rand::RngCore;
@@ -31,7 +33,7 @@ async fn begin_as_inviter(db: &DatabaseConnection, ctx: &OrgCtx) -> AppResult<(D
     let tx = begin_write(db).await?;
     lock_org(&tx, ctx.org.id).await?;
     let me = membership::Entity::find_by_id(ctx.membership_id).one(&tx).await?.ok_or(AppError::Forbidden)?;
-    Ok((tx, OrgRole::parse(&me.role).ok_or(AppError::Forbidden)?))
+    Ok((tx, me.role))
 }
 
 /// Invite each email with `role` and optional project grants. Returns each
@@ -72,7 +74,7 @@ pub async fn create(db: &DatabaseConnection, ctx: &OrgCtx, emails: Vec<Email>, r
             .all(&tx)
             .await?;
         for p in &pending {
-            let pending_role = OrgRole::parse(&p.role).ok_or(AppError::Internal)?;
+            let pending_role = p.role;
             if !policy::can_invite(actor_role, pending_role) {
                 return Err(AppError::Conflict(format!(
                     "{} already has a pending invitation as {}, which only an Owner can replace.",
@@ -94,7 +96,7 @@ pub async fn create(db: &DatabaseConnection, ctx: &OrgCtx, emails: Vec<Email>, r
         let inv = invitation::ActiveModel {
             org_id: Set(ctx.org.id),
             email: Set(email.as_str().into()),
-            role: Set(role.as_str().into()),
+            role: Set(role),
             project_grants: Set(grants_json.clone()),
             token_hash: Set(hash_token(&token)),
             invited_by: Set(Some(ctx.user.id.0)),
@@ -106,7 +108,7 @@ pub async fn create(db: &DatabaseConnection, ctx: &OrgCtx, emails: Vec<Email>, r
         }
         .insert(&tx)
         .await?;
-        audit::record(&tx, ctx.org.id, &ctx.user, "invitation.created", email.as_str(), None, Some(json!({"role": role.as_str(), "projects": grants}))).await?;
+        audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::InvitationCreated, email.as_str()).after(json!({"role": role.as_str(), "projects": grants}))).await?;
         created.push((inv, token));
     }
     tx.commit().await?;
@@ -155,7 +157,7 @@ pub async fn open(db: &impl ConnectionTrait, ctx: &OrgCtx) -> AppResult<Vec<Invi
             Some(InvitationRow {
                 id: InvitationId(r.id),
                 status: status(&r),
-                role: OrgRole::parse(&r.role)?,
+                role: r.role,
                 invited_by: r.invited_by.and_then(|id| inviters.get(&id).cloned()),
                 projects: grants.iter().filter_map(|g| project_names.get(&g.project_id.0).cloned()).collect(),
                 email: r.email,
@@ -173,7 +175,7 @@ async fn manageable(tx: &DatabaseTransaction, ctx: &OrgCtx, actor_role: OrgRole,
         .one(tx)
         .await?
         .ok_or_else(|| AppError::NotFound("Invitation".into()))?;
-    let role = OrgRole::parse(&inv.role).ok_or(AppError::Internal)?;
+    let role = inv.role;
     if !policy::can_invite(actor_role, role) {
         return Err(AppError::Forbidden);
     }
@@ -198,7 +200,7 @@ pub async fn renew(db: &DatabaseConnection, ctx: &OrgCtx, id: InvitationId) -> A
     }
     .update(&tx)
     .await?;
-    audit::record(&tx, ctx.org.id, &ctx.user, "invitation.renewed", inv.email.clone(), None, Some(json!({"expires_at": inv.expires_at}))).await?;
+    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::InvitationRenewed, inv.email.clone()).after(json!({"expires_at": inv.expires_at}))).await?;
     tx.commit().await?;
     Ok((inv, token))
 }
@@ -207,7 +209,7 @@ pub async fn revoke(db: &DatabaseConnection, ctx: &OrgCtx, id: InvitationId) -> 
     let (tx, actor_role) = begin_as_inviter(db, ctx).await?;
     let inv = manageable(&tx, ctx, actor_role, id).await?;
     invitation::ActiveModel { id: Set(inv.id), revoked_at: Set(Some(Utc::now())), ..Default::default() }.update(&tx).await?;
-    audit::record(&tx, ctx.org.id, &ctx.user, "invitation.revoked", inv.email.clone(), Some(json!({"role": inv.role})), None).await?;
+    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::InvitationRevoked, inv.email.clone()).before(json!({"role": inv.role}))).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -220,7 +222,7 @@ async fn inviter_may_still_grant(tx: &DatabaseTransaction, org_id: i64, inviter:
         .filter(membership::Column::UserId.eq(inviter))
         .one(tx)
         .await?;
-    Ok(m.and_then(|m| OrgRole::parse(&m.role)).is_some_and(|r| policy::can_invite(r, role)))
+    Ok(m.map(|m| m.role).is_some_and(|r| policy::can_invite(r, role)))
 }
 
 async fn find_by_token(db: &impl ConnectionTrait, token: &str) -> AppResult<Option<(invitation::Model, organization::Model)>> {
@@ -250,7 +252,7 @@ pub async fn view(db: &impl ConnectionTrait, token: &str, viewer: Option<&User>)
                 InvitationView::Open {
                     org_name: org.name,
                     email: inv.email,
-                    role: OrgRole::parse(&inv.role).unwrap_or(OrgRole::Viewer),
+                    role: inv.role,
                     invited_by,
                     signed_in: viewer.is_some(),
                 }
@@ -275,14 +277,14 @@ pub async fn accept(db: &DatabaseConnection, token: &str, user: &User) -> AppRes
     if inv.email != user.email {
         return Err(AppError::Forbidden);
     }
-    let role = OrgRole::parse(&inv.role).ok_or(AppError::Internal)?;
+    let role = inv.role;
     // The inviter's right to grant this role is checked now, not only when
     // they sent it: an invitation must not outlive a removal or demotion.
     if !inviter_may_still_grant(&tx, org.id, inv.invited_by, role).await? {
         // Revoked with the refusal: it can never become valid again, and a
         // retry must not write another audit entry.
         invitation::ActiveModel { id: Set(inv.id), revoked_at: Set(Some(Utc::now())), ..Default::default() }.update(&tx).await?;
-        audit::record(&tx, org.id, user, "invitation.refused", inv.email.clone(), None, Some(json!({"role": role.as_str(), "reason": "inviter may no longer grant this role"}))).await?;
+        audit::record(&tx, Change::new(org.id, user, AuditAction::InvitationRefused, inv.email.clone()).after(json!({"role": role.as_str(), "reason": "inviter may no longer grant this role"}))).await?;
         tx.commit().await?;
         return Err(AppError::Conflict(format!(
             "This invitation is no longer valid: whoever sent it can no longer invite people as {}. Ask an Owner or Admin of {} for a new one.",
@@ -299,7 +301,7 @@ pub async fn accept(db: &DatabaseConnection, token: &str, user: &User) -> AppRes
         membership::ActiveModel {
             org_id: Set(org.id),
             user_id: Set(user.id.0),
-            role: Set(role.as_str().into()),
+            role: Set(role),
             invited_by: Set(inv.invited_by),
             created_at: Set(Utc::now()),
             ..Default::default()
@@ -317,7 +319,7 @@ pub async fn accept(db: &DatabaseConnection, token: &str, user: &User) -> AppRes
     }
     invitation::ActiveModel { id: Set(inv.id), accepted_at: Set(Some(Utc::now())), ..Default::default() }.update(&tx).await?;
     crate::server::repo::orgs::set_current(&tx, user, org.id).await?;
-    audit::record(&tx, org.id, user, "invitation.accepted", inv.email.clone(), None, Some(json!({"role": role.as_str()}))).await?;
+    audit::record(&tx, Change::new(org.id, user, AuditAction::InvitationAccepted, inv.email.clone()).after(json!({"role": role.as_str()}))).await?;
     tx.commit().await?;
     Ok(OrgId(org.id))
 }

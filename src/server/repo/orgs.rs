@@ -4,7 +4,8 @@ use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::server::entities::{invitation, membership, organization, project, project_group, user};
 use crate::server::guard::OrgCtx;
-use crate::server::repo::audit;
+use crate::server::repo::audit::{self, Change};
+use crate::domain::audit::AuditAction;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -18,7 +19,7 @@ pub async fn create(db: &DatabaseConnection, creator: &User, name: String, kind:
     let now = Utc::now();
     let org = organization::ActiveModel {
         name: Set(name.clone()),
-        kind: Set(kind.as_str().into()),
+        kind: Set(kind),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -28,7 +29,7 @@ pub async fn create(db: &DatabaseConnection, creator: &User, name: String, kind:
     membership::ActiveModel {
         org_id: Set(org.id),
         user_id: Set(creator.id.0),
-        role: Set(OrgRole::Owner.as_str().into()),
+        role: Set(OrgRole::Owner),
         invited_by: Set(None),
         created_at: Set(now),
         ..Default::default()
@@ -36,7 +37,7 @@ pub async fn create(db: &DatabaseConnection, creator: &User, name: String, kind:
     .insert(&tx)
     .await?;
     set_current(&tx, creator, org.id).await?;
-    audit::record(&tx, org.id, creator, "organization.created", name.clone(), None, Some(json!({"name": name, "type": kind.as_str()}))).await?;
+    audit::record(&tx, Change::new(org.id, creator, AuditAction::OrganizationCreated, name.clone()).after(json!({"name": name, "type": kind.as_str()}))).await?;
     tx.commit().await?;
     Ok(OrgId(org.id))
 }
@@ -62,8 +63,8 @@ pub async fn list_for(db: &impl ConnectionTrait, user: &User) -> AppResult<Vec<O
     Ok(orgs
         .into_iter()
         .filter_map(|o| {
-            let role = memberships.iter().find(|m| m.org_id == o.id).and_then(|m| OrgRole::parse(&m.role))?;
-            Some(OrgSummary { id: OrgId(o.id), name: o.name, kind: OrgKind::parse(&o.kind).unwrap_or(OrgKind::Company), role })
+            let role = memberships.iter().find(|m| m.org_id == o.id).map(|m| m.role)?;
+            Some(OrgSummary { id: OrgId(o.id), name: o.name, kind: o.kind, role })
         })
         .collect())
 }
@@ -78,13 +79,13 @@ pub async fn update(db: &DatabaseConnection, ctx: &OrgCtx, name: String, kind: O
     organization::ActiveModel {
         id: Set(ctx.org.id),
         name: Set(name.clone()),
-        kind: Set(kind.as_str().into()),
+        kind: Set(kind),
         updated_at: Set(Utc::now()),
         ..Default::default()
     }
     .update(&tx)
     .await?;
-    audit::record(&tx, ctx.org.id, &ctx.user, "organization.updated", name.clone(), Some(before), Some(json!({"name": name, "type": kind.as_str()})))
+    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::OrganizationUpdated, name.clone()).before(before).after(json!({"name": name, "type": kind.as_str()})))
         .await?;
     tx.commit().await?;
     Ok(())

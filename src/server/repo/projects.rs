@@ -5,6 +5,8 @@ use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::server::entities::{membership, project, project_group, project_member, user};
 use crate::server::guard::{OrgCtx, ProjectCtx};
+use crate::domain::audit::AuditAction;
+use crate::server::repo::audit::Change;
 use crate::server::repo::{audit, conflict_on_unique};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -26,7 +28,7 @@ fn to_project(p: project::Model, group: Option<&project_group::Model>, role: Pro
         name: p.name,
         slug: p.slug,
         description: p.description,
-        environment: Environment::parse(&p.environment).unwrap_or(Environment::Development),
+        environment: p.environment,
         group: group.map(|g| Group { id: GroupId(g.id), name: g.name.clone() }),
         created_at: p.created_at,
         role,
@@ -47,7 +49,7 @@ pub async fn visible(db: &impl ConnectionTrait, ctx: &OrgCtx) -> AppResult<Vec<P
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|pm| Some((pm.project_id, ProjectRole::parse(&pm.role)?)))
+        .map(|pm| (pm.project_id, pm.role))
         .collect();
     let groups = groups_by_id(db, ctx.org.id).await?;
     Ok(projects
@@ -116,7 +118,7 @@ pub async fn create(db: &DatabaseConnection, ctx: &OrgCtx, input: ProjectInput) 
         name: Set(input.name.clone()),
         slug: Set(input.slug.as_str().into()),
         description: Set(input.description),
-        environment: Set(input.environment.as_str().into()),
+        environment: Set(input.environment),
         group_id: Set(group_id),
         created_at: Set(now),
         updated_at: Set(now),
@@ -125,15 +127,7 @@ pub async fn create(db: &DatabaseConnection, ctx: &OrgCtx, input: ProjectInput) 
     .insert(&tx)
     .await
     .map_err(|e| conflict_on_unique(e, NAME_TAKEN))?;
-    audit::record(
-        &tx,
-        ctx.org.id,
-        &ctx.user,
-        "project.created",
-        p.name.clone(),
-        None,
-        Some(json!({"name": p.name, "slug": p.slug, "environment": p.environment, "group": input.group.trim()})),
-    )
+    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::ProjectCreated, p.name.clone()).after(json!({"name": p.name, "slug": p.slug, "environment": p.environment, "group": input.group.trim()})))
     .await?;
     tx.commit().await?;
     let group = match group_id {
@@ -162,7 +156,7 @@ pub async fn update(db: &DatabaseConnection, ctx: &ProjectCtx, name: String, des
         id: Set(p.id),
         name: Set(name.clone()),
         description: Set(description.clone()),
-        environment: Set(environment.as_str().into()),
+        environment: Set(environment),
         group_id: Set(group_id),
         updated_at: Set(Utc::now()),
         ..Default::default()
@@ -171,7 +165,7 @@ pub async fn update(db: &DatabaseConnection, ctx: &ProjectCtx, name: String, des
     .await
     .map_err(|e| conflict_on_unique(e, NAME_TAKEN))?;
     let after = json!({"name": name, "description": description, "environment": environment.as_str(), "group_id": group_id});
-    audit::record(&tx, ctx.org.org.id, &ctx.org.user, "project.updated", name, Some(before), Some(after)).await?;
+    audit::record(&tx, Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectUpdated, name).before(before).after(after)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -182,7 +176,7 @@ pub async fn delete(db: &DatabaseConnection, ctx: &ProjectCtx, confirm_name: &st
     }
     let tx = begin_write(db).await?;
     project::Entity::delete_by_id(ctx.project.id).exec(&tx).await?;
-    audit::record(&tx, ctx.org.org.id, &ctx.org.user, "project.deleted", ctx.project.name.clone(), Some(json!({"slug": ctx.project.slug})), None).await?;
+    audit::record(&tx, Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectDeleted, ctx.project.name.clone()).before(json!({"slug": ctx.project.slug}))).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -197,7 +191,7 @@ pub async fn members(db: &impl ConnectionTrait, ctx: &ProjectCtx) -> AppResult<V
         .into_iter()
         .filter_map(|(pm, u)| {
             let u = u?;
-            Some(ProjectMember { user_id: UserId(u.id), name: u.name, email: u.email, role: ProjectRole::parse(&pm.role)? })
+            Some(ProjectMember { user_id: UserId(u.id), name: u.name, email: u.email, role: pm.role })
         })
         .collect())
 }
@@ -222,13 +216,13 @@ pub async fn set_member(db: &DatabaseConnection, ctx: &ProjectCtx, user_id: User
     match existing {
         Some(pm) => {
             let before = pm.role.clone();
-            project_member::ActiveModel { id: Set(pm.id), role: Set(role.as_str().into()), ..Default::default() }.update(&tx).await?;
-            audit::record(&tx, ctx.org.org.id, &ctx.org.user, "project_member.role_changed", target, Some(json!({"role": before})), Some(json!({"role": role.as_str()})))
+            project_member::ActiveModel { id: Set(pm.id), role: Set(role), ..Default::default() }.update(&tx).await?;
+            audit::record(&tx, Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectMemberRoleChanged, target).before(json!({"role": before})).after(json!({"role": role.as_str()})))
                 .await?;
         }
         None => {
             grant(&tx, ctx.project.id, user_id.0, role).await?;
-            audit::record(&tx, ctx.org.org.id, &ctx.org.user, "project_member.added", target, None, Some(json!({"role": role.as_str()}))).await?;
+            audit::record(&tx, Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectMemberAdded, target).after(json!({"role": role.as_str()}))).await?;
         }
     }
     tx.commit().await?;
@@ -240,7 +234,7 @@ pub async fn grant(db: &impl ConnectionTrait, project_id: i64, user_id: i64, rol
     project_member::ActiveModel {
         project_id: Set(project_id),
         user_id: Set(user_id),
-        role: Set(role.as_str().into()),
+        role: Set(role),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -259,7 +253,7 @@ pub async fn remove_member(db: &DatabaseConnection, ctx: &ProjectCtx, user_id: U
         .ok_or_else(|| AppError::NotFound("Project member".into()))?;
     project_member::Entity::delete_by_id(pm.id).exec(&tx).await?;
     let label = user::Entity::find_by_id(user_id.0).one(&tx).await?.map(|u| u.email).unwrap_or_default();
-    audit::record(&tx, ctx.org.org.id, &ctx.org.user, "project_member.removed", format!("{label} in {}", ctx.project.name), Some(json!({"role": pm.role})), None)
+    audit::record(&tx, Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectMemberRemoved, format!("{label} in {}", ctx.project.name)).before(json!({"role": pm.role})))
         .await?;
     tx.commit().await?;
     Ok(())

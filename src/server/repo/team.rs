@@ -11,6 +11,8 @@ use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::server::entities::{membership, organization, project, project_member, user};
 use crate::server::guard::OrgCtx;
+use crate::domain::audit::AuditAction;
+use crate::server::repo::audit::Change;
 use crate::server::repo::{audit, like_pattern};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
@@ -51,7 +53,7 @@ pub async fn page(db: &impl ConnectionTrait, ctx: &OrgCtx, q: &TeamQuery) -> App
         );
     }
     if let Some(role) = q.role {
-        query = query.filter(membership::Column::Role.eq(role.as_str()));
+        query = query.filter(membership::Column::Role.eq(role));
     }
     let order = if q.descending { Order::Desc } else { Order::Asc };
     query = match q.sort {
@@ -79,7 +81,7 @@ pub async fn page(db: &impl ConnectionTrait, ctx: &OrgCtx, q: &TeamQuery) -> App
         .into_iter()
         .filter_map(|(m, u)| {
             let u = u?;
-            let role = OrgRole::parse(&m.role)?;
+            let role = m.role;
             let is_you = u.id == ctx.user.id.0;
             let assignable = if is_you { Vec::new() } else { policy::assignable_roles(ctx.role, role) };
             Some(MemberRow {
@@ -112,7 +114,7 @@ async fn begin_change(db: &DatabaseConnection, ctx: &OrgCtx, member_id: MemberId
     let tx = begin_write(db).await?;
     lock_org(&tx, ctx.org.id).await?;
     let actor = membership::Entity::find_by_id(ctx.membership_id).one(&tx).await?.ok_or(AppError::Forbidden)?;
-    let actor_role = OrgRole::parse(&actor.role).ok_or(AppError::Forbidden)?;
+    let actor_role = actor.role;
     let target = membership::Entity::find_by_id(member_id.0)
         .filter(membership::Column::OrgId.eq(ctx.org.id))
         .one(&tx)
@@ -133,7 +135,7 @@ pub async fn lock_org(tx: &DatabaseTransaction, org_id: i64) -> AppResult<()> {
 async fn owner_count(tx: &DatabaseTransaction, org_id: i64) -> AppResult<u64> {
     Ok(membership::Entity::find()
         .filter(membership::Column::OrgId.eq(org_id))
-        .filter(membership::Column::Role.eq(OrgRole::Owner.as_str()))
+        .filter(membership::Column::Role.eq(OrgRole::Owner))
         .count(tx)
         .await?)
 }
@@ -146,7 +148,7 @@ async fn user_label(tx: &DatabaseTransaction, user_id: i64) -> AppResult<String>
 
 pub async fn change_role(db: &DatabaseConnection, ctx: &OrgCtx, member_id: MemberId, to: OrgRole) -> AppResult<()> {
     let (tx, actor_role, target) = begin_change(db, ctx, member_id).await?;
-    let from = OrgRole::parse(&target.role).ok_or(AppError::Internal)?;
+    let from = target.role;
     if target.user_id == ctx.user.id.0 && from != to && actor_role != OrgRole::Owner {
         return Err(AppError::Forbidden);
     }
@@ -160,8 +162,8 @@ pub async fn change_role(db: &DatabaseConnection, ctx: &OrgCtx, member_id: Membe
         return Err(AppError::Conflict(LAST_OWNER.into()));
     }
     let label = user_label(&tx, target.user_id).await?;
-    membership::ActiveModel { id: Set(target.id), role: Set(to.as_str().into()), ..Default::default() }.update(&tx).await?;
-    audit::record(&tx, ctx.org.id, &ctx.user, "member.role_changed", label, Some(json!({"role": from.as_str()})), Some(json!({"role": to.as_str()})))
+    membership::ActiveModel { id: Set(target.id), role: Set(to), ..Default::default() }.update(&tx).await?;
+    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::MemberRoleChanged, label).before(json!({"role": from.as_str()})).after(json!({"role": to.as_str()})))
         .await?;
     tx.commit().await?;
     Ok(())
@@ -190,7 +192,7 @@ pub async fn remove(db: &DatabaseConnection, ctx: &OrgCtx, member_id: MemberId) 
     if target.user_id == ctx.user.id.0 {
         return Err(AppError::invalid("To remove yourself, leave the organization from your account menu."));
     }
-    let role = OrgRole::parse(&target.role).ok_or(AppError::Internal)?;
+    let role = target.role;
     if !policy::can_remove(actor_role, role) {
         return Err(AppError::Forbidden);
     }
@@ -199,7 +201,7 @@ pub async fn remove(db: &DatabaseConnection, ctx: &OrgCtx, member_id: MemberId) 
     }
     let label = user_label(&tx, target.user_id).await?;
     delete_membership(&tx, ctx.org.id, &target).await?;
-    audit::record(&tx, ctx.org.id, &ctx.user, "member.removed", label, Some(json!({"role": role.as_str()})), None).await?;
+    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::MemberRemoved, label).before(json!({"role": role.as_str()}))).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -210,7 +212,7 @@ pub async fn leave(db: &DatabaseConnection, ctx: &OrgCtx) -> AppResult<()> {
         return Err(AppError::Conflict("You are the last Owner. Make someone else an Owner before you leave.".into()));
     }
     delete_membership(&tx, ctx.org.id, &me).await?;
-    audit::record(&tx, ctx.org.id, &ctx.user, "member.left", format!("{} <{}>", ctx.user.name, ctx.user.email), Some(json!({"role": actor_role.as_str()})), None)
+    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::MemberLeft, format!("{} <{}>", ctx.user.name, ctx.user.email)).before(json!({"role": actor_role.as_str()})))
         .await?;
     tx.commit().await?;
     Ok(())
@@ -236,7 +238,7 @@ pub async fn all_members(db: &impl ConnectionTrait, org_id: i64) -> AppResult<Ve
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|(m, u)| Some((User::from(u?), OrgRole::parse(&m.role)?)))
+        .filter_map(|(m, u)| Some((User::from(u?), m.role)))
         .collect())
 }
 

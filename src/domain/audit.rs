@@ -1,0 +1,157 @@
+//! The audit log as pages and tests see it: the actions it records, an
+//! entry, a page of entries, and the result of checking the hash chain.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Everything the audit log records. The stored name (`as_str`) is part of
+/// each entry's hash, so a name never changes once released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AuditAction {
+    OrganizationCreated,
+    OrganizationUpdated,
+    MemberRoleChanged,
+    MemberRemoved,
+    MemberLeft,
+    InvitationCreated,
+    InvitationRenewed,
+    InvitationRevoked,
+    InvitationAccepted,
+    InvitationRefused,
+    ProjectCreated,
+    ProjectUpdated,
+    ProjectDeleted,
+    ProjectMemberAdded,
+    ProjectMemberRoleChanged,
+    ProjectMemberRemoved,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 16] = [
+        Self::OrganizationCreated,
+        Self::OrganizationUpdated,
+        Self::MemberRoleChanged,
+        Self::MemberRemoved,
+        Self::MemberLeft,
+        Self::InvitationCreated,
+        Self::InvitationRenewed,
+        Self::InvitationRevoked,
+        Self::InvitationAccepted,
+        Self::InvitationRefused,
+        Self::ProjectCreated,
+        Self::ProjectUpdated,
+        Self::ProjectDeleted,
+        Self::ProjectMemberAdded,
+        Self::ProjectMemberRoleChanged,
+        Self::ProjectMemberRemoved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OrganizationCreated => "organization.created",
+            Self::OrganizationUpdated => "organization.updated",
+            Self::MemberRoleChanged => "member.role_changed",
+            Self::MemberRemoved => "member.removed",
+            Self::MemberLeft => "member.left",
+            Self::InvitationCreated => "invitation.created",
+            Self::InvitationRenewed => "invitation.renewed",
+            Self::InvitationRevoked => "invitation.revoked",
+            Self::InvitationAccepted => "invitation.accepted",
+            Self::InvitationRefused => "invitation.refused",
+            Self::ProjectCreated => "project.created",
+            Self::ProjectUpdated => "project.updated",
+            Self::ProjectDeleted => "project.deleted",
+            Self::ProjectMemberAdded => "project_member.added",
+            Self::ProjectMemberRoleChanged => "project_member.role_changed",
+            Self::ProjectMemberRemoved => "project_member.removed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OrganizationCreated => "Organization created",
+            Self::OrganizationUpdated => "Organization updated",
+            Self::MemberRoleChanged => "Member role changed",
+            Self::MemberRemoved => "Member removed",
+            Self::MemberLeft => "Member left",
+            Self::InvitationCreated => "Invitation sent",
+            Self::InvitationRenewed => "Invitation resent",
+            Self::InvitationRevoked => "Invitation revoked",
+            Self::InvitationAccepted => "Invitation accepted",
+            Self::InvitationRefused => "Invitation refused",
+            Self::ProjectCreated => "Project created",
+            Self::ProjectUpdated => "Project updated",
+            Self::ProjectDeleted => "Project deleted",
+            Self::ProjectMemberAdded => "Project member added",
+            Self::ProjectMemberRoleChanged => "Project member role changed",
+            Self::ProjectMemberRemoved => "Project member removed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// One change in an organization, as the audit log page shows it. `action`
+/// stays the stored text: the log shows whatever a row holds, and
+/// `plinth audit verify` reports a row that was tampered with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl AuditEntry {
+    /// The action's label, or its stored name when it is not one Plinth knows.
+    pub fn action_label(&self) -> String {
+        AuditAction::parse(&self.action).map(|a| a.label().to_string()).unwrap_or_else(|| self.action.clone())
+    }
+}
+
+/// The result of walking an organization's audit hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditChain {
+    pub entries: u64,
+    /// The newest entry's hash, to note down elsewhere as an anchor.
+    pub head: String,
+    /// The first entry found changed, out of place or inserted (`None` when
+    /// the break is a cut end, or when the chain verifies).
+    pub broken_at: Option<i64>,
+    pub problem: Option<String>,
+}
+
+impl AuditChain {
+    pub fn verifies(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_names_are_unique_and_parse_back() {
+        let mut names: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(a));
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), AuditAction::ALL.len());
+        assert_eq!(AuditAction::parse("member.promoted"), None);
+    }
+}
