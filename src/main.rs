@@ -62,10 +62,15 @@ enum AuditAction {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // Exits with status 2 and clap's message on an invalid value.
-    let matches = Settings::ignore_empty_variables(Cli::command()).get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    let names = std::env::vars_os().map(|(k, _)| k.to_string_lossy().into_owned());
+    // Settings come from their variables as flags (trimmed; blank counts as
+    // unset), then the real flags, which win. Exits with status 2 and clap's
+    // message on an invalid value.
+    let vars: Vec<(String, String)> = std::env::vars_os().map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned())).collect();
+    let mut argv = std::env::args_os();
+    let args = argv.next().into_iter().chain(Settings::flags_from(vars.clone()).into_iter().map(Into::into)).chain(argv);
+    let command = Settings::without_env_fallback(Cli::command()).args_override_self(true);
+    let cli = Cli::from_arg_matches(&command.get_matches_from(args)).unwrap_or_else(|e| e.exit());
+    let names = vars.into_iter().map(|(k, _)| k);
     let config = match Settings::check_unknown(names).and_then(|()| Config::from_settings(cli.settings)) {
         Ok(c) => c,
         Err(e) => {

@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Everything the audit log records. The stored name (`as_str`) is part of
-/// each entry's hash, so a name never changes once released.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// each entry's hash, so a name never changes once released; it is the
+/// only spelling (no serde derive to add another).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuditAction {
     OrganizationCreated,
     OrganizationUpdated,

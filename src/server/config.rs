@@ -73,8 +73,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/plinth.db?mode=rwc";
 #[derive(clap::Args, Debug, Clone)]
 #[command(next_help_heading = "Settings (environment variables, or the flags)")]
 pub struct Settings {
-    /// sqlite://PATH?mode=rwc or postgres://…
-    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true, value_name = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, value_parser = database_url)]
+    /// sqlite://PATH?mode=rwc or postgres://… (checked in `from_settings`,
+    /// whose messages never repeat a value that may hold a password).
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true, value_name = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
     /// Address to listen on.
     #[arg(long, global = true, env = "PLINTH_BIND", value_name = "PLINTH_BIND", default_value = "127.0.0.1:3000")]
@@ -92,7 +93,7 @@ pub struct Settings {
     #[arg(long, global = true, env = "PLINTH_SESSION_ABSOLUTE_HOURS", value_name = "PLINTH_SESSION_ABSOLUTE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=8_760))]
     pub session_absolute_hours: u64,
     /// SMTP server for email, smtp:// or smtps://; unset writes emails to the log.
-    #[arg(long, global = true, env = "PLINTH_SMTP_URL", hide_env_values = true, value_name = "PLINTH_SMTP_URL", value_parser = smtp_url, requires = "smtp_from")]
+    #[arg(long, global = true, env = "PLINTH_SMTP_URL", hide_env_values = true, value_name = "PLINTH_SMTP_URL", requires = "smtp_from")]
     pub smtp_url: Option<String>,
     /// Sender address, required with PLINTH_SMTP_URL.
     #[arg(long, global = true, env = "PLINTH_SMTP_FROM", value_name = "PLINTH_SMTP_FROM", value_parser = mailbox, requires = "smtp_url")]
@@ -107,8 +108,8 @@ pub struct Settings {
     #[arg(long, global = true, env = "PLINTH_LOG_FORMAT", value_name = "PLINTH_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
     /// Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed.
-    #[arg(long, global = true, env = "PLINTH_TRUSTED_PROXIES", value_name = "PLINTH_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
-    pub trusted_proxies: Vec<ipnet::IpNet>,
+    #[arg(long, global = true, env = "PLINTH_TRUSTED_PROXIES", value_name = "PLINTH_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
     /// Sign-ups allowed per client address per hour.
     #[arg(long, global = true, env = "PLINTH_SIGNUPS_PER_HOUR", value_name = "PLINTH_SIGNUPS_PER_HOUR", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub signups_per_hour: u64,
@@ -126,13 +127,27 @@ struct SettingsOnly {
 }
 
 impl Settings {
-    /// `command` without the variables that are set but empty: an empty
-    /// variable counts as unset, as it did before settings went through clap.
-    pub fn ignore_empty_variables(command: clap::Command) -> clap::Command {
-        command.mut_args(|arg| match arg.get_env() {
-            Some(name) if std::env::var_os(name).is_some_and(|v| v.is_empty()) => arg.env(None),
-            _ => arg,
-        })
+    /// The flags for the settings among `vars`, values trimmed, leaving out
+    /// blank ones, which count as unset. `plinth` and `Config::from_vars`
+    /// both read variables this way rather than through clap's `env`, which
+    /// keeps surrounding spaces and takes an empty value for a value.
+    pub fn flags_from(vars: impl IntoIterator<Item = (String, String)>) -> Vec<String> {
+        use clap::CommandFactory;
+        let command = SettingsOnly::command();
+        let mut flags = Vec::new();
+        for (key, value) in vars {
+            let arg = command.get_arguments().find(|a| a.get_env().is_some_and(|e| e == key.as_str()));
+            if let (Some(long), false) = (arg.and_then(|a| a.get_long()), value.trim().is_empty()) {
+                flags.push(format!("--{long}={}", value.trim()));
+            }
+        }
+        flags
+    }
+
+    /// `command` with the settings' variables read by `flags_from` instead
+    /// of by clap; `--help` still names each one.
+    pub fn without_env_fallback(command: clap::Command) -> clap::Command {
+        command.mut_args(|arg| if arg.get_env().is_some() { arg.env(None) } else { arg })
     }
 
     /// The environment variables the settings are read from.
@@ -161,15 +176,8 @@ impl Config {
         use clap::{CommandFactory, FromArgMatches};
         let vars: Vec<(String, String)> = vars.into_iter().filter(|(k, _)| k == "DATABASE_URL" || k.starts_with("PLINTH_")).collect();
         Settings::check_unknown(vars.iter().map(|(k, _)| k.clone()))?;
-        // Without env fallbacks, so this process's own variables stay out.
-        let command = SettingsOnly::command().mut_args(|a| a.env(None));
-        let mut args = vec!["plinth".to_string()];
-        for (key, value) in vars.iter().filter(|(_, v)| !v.trim().is_empty()) {
-            let arg = command.get_arguments().find(|a| a.get_value_names().is_some_and(|n| n.iter().any(|n| n == key.as_str())));
-            if let Some(long) = arg.and_then(|a| a.get_long()) {
-                args.push(format!("--{long}={}", value.trim()));
-            }
-        }
+        let command = Settings::without_env_fallback(SettingsOnly::command());
+        let args = std::iter::once("plinth".to_string()).chain(Settings::flags_from(vars));
         let matches = command.try_get_matches_from(args).map_err(|e| e.to_string())?;
         let settings = SettingsOnly::from_arg_matches(&matches).map_err(|e| e.to_string())?.settings;
         Self::from_settings(settings)
@@ -177,6 +185,17 @@ impl Config {
 
     /// The checks that span settings, and the defaults that depend on others.
     pub fn from_settings(s: Settings) -> Result<Self, String> {
+        let database_url = s.database_url;
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err("DATABASE_URL must start with sqlite: or postgres://".into());
+        }
+        if s.smtp_url.as_deref().is_some_and(|u| !(u.starts_with("smtp://") || u.starts_with("smtps://"))) {
+            return Err("PLINTH_SMTP_URL must start with smtp:// or smtps://".into());
+        }
+        let trusted_proxies = match s.trusted_proxies.as_deref() {
+            Some(list) => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(parse_cidr).collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
         let public_url = match s.public_url {
             Some(url) => url,
             None => url::Url::parse(&format!("http://{}", s.bind)).map_err(|e| format!("PLINTH_BIND makes no URL ({e})"))?,
@@ -196,7 +215,7 @@ impl Config {
         };
         let defaults = Limits::default();
         Ok(Self {
-            database_url: s.database_url,
+            database_url,
             bind: s.bind,
             public_url,
             cookie_secure,
@@ -206,7 +225,7 @@ impl Config {
             site_root: s.site_root.filter(|r| !r.trim().is_empty()).unwrap_or_else(crate::server::assets::default_site_root),
             log_filter: s.log,
             log_format: s.log_format,
-            trusted_proxies: s.trusted_proxies,
+            trusted_proxies,
             limits: Limits {
                 sign_ups_per_address_hour: s.signups_per_hour as usize,
                 invitations_per_org_hour: s.invitations_per_hour as usize,
@@ -233,24 +252,12 @@ fn parse_cidr(raw: &str) -> Result<ipnet::IpNet, String> {
     raw.parse::<ipnet::IpNet>()
         .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
         .map(|n| n.trunc())
-        .map_err(|_| format!("{raw:?} is not an address or CIDR like 10.0.0.0/8"))
-}
-
-fn database_url(raw: &str) -> Result<String, String> {
-    if raw.starts_with("sqlite:") || raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-        Ok(raw.to_string())
-    } else {
-        Err("must start with sqlite: or postgres://".into())
-    }
+        .map_err(|_| format!("PLINTH_TRUSTED_PROXIES: {raw:?} is not an address or CIDR like 10.0.0.0/8"))
 }
 
 fn http_url(raw: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(raw).map_err(|e| format!("not a URL ({e})"))?;
     if matches!(url.scheme(), "http" | "https") { Ok(url) } else { Err("must be an http:// or https:// URL".into()) }
-}
-
-fn smtp_url(raw: &str) -> Result<String, String> {
-    if raw.starts_with("smtp://") || raw.starts_with("smtps://") { Ok(raw.to_string()) } else { Err("must start with smtp:// or smtps://".into()) }
 }
 
 fn mailbox(raw: &str) -> Result<String, String> {
@@ -294,8 +301,15 @@ mod tests {
         assert!(err.contains("PLINTH_SMTP_FROM"), "{err}");
         let err = Config::from_vars(vars(&[("PLINTH_SMTP_FROM", "Plinth <noreply@example.com>")])).unwrap_err();
         assert!(err.contains("PLINTH_SMTP_FROM"), "{err}");
-        let err = Config::from_vars(vars(&[("DATABASE_URL", "mysql://x")])).unwrap_err();
-        assert!(err.contains("DATABASE_URL"), "{err}");
+        let err = Config::from_vars(vars(&[("DATABASE_URL", "mysql://root:s3cret@db/x")])).unwrap_err();
+        assert!(err.contains("DATABASE_URL") && !err.contains("s3cret"), "a refused URL is not repeated: {err}");
+        let err = Config::from_vars(vars(&[("PLINTH_SMTP_URL", "http://u:hunter2@mail"), ("PLINTH_SMTP_FROM", "a@example.com")])).unwrap_err();
+        assert!(err.contains("PLINTH_SMTP_URL") && !err.contains("hunter2"), "{err}");
+        // Spaces around a value and blank values are forgiven, as before.
+        let c = Config::from_vars(vars(&[("PLINTH_BIND", " 0.0.0.0:3000 "), ("PLINTH_COOKIE_SECURE", "true\n"), ("PLINTH_PUBLIC_URL", "  ")])).unwrap();
+        assert_eq!(c.bind.to_string(), "0.0.0.0:3000");
+        assert!(c.cookie_secure);
+        assert_eq!(c.public_origin(), "http://0.0.0.0:3000");
         let err = Config::from_vars(vars(&[("PLINTH_SESSION_IDLE_MINUTES", "120"), ("PLINTH_SESSION_ABSOLUTE_HOURS", "1")])).unwrap_err();
         assert!(err.contains("PLINTH_SESSION_ABSOLUTE_HOURS"), "{err}");
         let err = Config::from_vars(vars(&[("PLINTH_LOG_FORMAT", "xml")])).unwrap_err();
@@ -322,7 +336,7 @@ mod tests {
 
     #[test]
     fn trusted_proxies_and_limits() {
-        let c = Config::from_vars(vars(&[("PLINTH_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7 ,fd00::/8"), ("PLINTH_SIGNUPS_PER_HOUR", "5")])).unwrap();
+        let c = Config::from_vars(vars(&[("PLINTH_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7 ,fd00::/8,"), ("PLINTH_SIGNUPS_PER_HOUR", "5")])).unwrap();
         assert!(c.is_trusted_proxy("10.1.2.3".parse().unwrap()));
         assert!(c.is_trusted_proxy("192.0.2.7".parse().unwrap()));
         assert!(!c.is_trusted_proxy("192.0.2.8".parse().unwrap()));

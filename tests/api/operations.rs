@@ -124,6 +124,12 @@ async fn cli_explains_itself_and_refuses_bad_settings() {
     let db = TestDb::new(Engine::Sqlite).await.unwrap();
     let out = plinth_cmd(&db.url).env("PLINTH_PUBLIC_URL", "").arg("migrate").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A flag wins over its variable.
+    let logs = |out: std::process::Output| String::from_utf8_lossy(&out.stderr).trim().to_string();
+    let json = logs(plinth_cmd(&db.url).env("PLINTH_LOG_FORMAT", "json").arg("migrate").output().unwrap());
+    assert!(json.starts_with('{'), "{json}");
+    let text = logs(plinth_cmd(&db.url).env("PLINTH_LOG_FORMAT", "json").args(["migrate", "--log-format", "text"]).output().unwrap());
+    assert!(!text.is_empty() && !text.starts_with('{'), "{text}");
     // Every setting is also a flag.
     let out = plinth_cmd("sqlite::memory:").args(["migrate", "--log-format", "yaml"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
