@@ -73,6 +73,10 @@ const hash = (file) => createHash('sha256').update(readFileSync(file)).digest('h
 const css = join(bindgenOut, `${name}.css`);
 const source = readFileSync(join(root, leptos['style-file']), 'utf8');
 writeFileSync(css, release ? minifyCss(source) : source);
+if (release) {
+  const js = join(bindgenOut, `${name}.js`);
+  writeFileSync(js, slimJs(readFileSync(js, 'utf8')));
+}
 const hashes = { js: hash(join(bindgenOut, `${name}.js`)), wasm: hash(wasm), css: hash(css) };
 renameSync(join(bindgenOut, `${name}.js`), join(pkgDir, `${name}.${hashes.js}.js`));
 renameSync(wasm, join(pkgDir, `${name}.${hashes.wasm}.wasm`));
@@ -113,4 +117,14 @@ function minifyCss(text) {
     .replace(/:\s+/g, ':')
     .replace(/;}/g, '}')
     .trim();
+}
+
+// wasm-bindgen's glue without its whole-line comments and indentation
+// (0.8 KB less after brotli). Safe for this glue: its template literals
+// each sit on one line, and no line holds code after a comment opener.
+function slimJs(text) {
+  return text
+    .replace(/^[ \t]*\/\*\*[\s\S]*?\*\/[ \t]*\n/gm, '')
+    .replace(/^[ \t]*\/\/.*\n/gm, '')
+    .replace(/^[ \t]+/gm, '');
 }

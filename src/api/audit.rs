@@ -1,5 +1,5 @@
 //! The audit log, for Owners and Admins.
-use crate::domain::audit::{AuditAction, AuditChain, AuditPage};
+use crate::domain::audit::{AuditChain, AuditPage};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -8,6 +8,7 @@ pub const AUDIT_PAGE_SIZE: u64 = 50;
 #[server(endpoint = "audit/page")]
 pub async fn load_audit_page(org_id: Option<i64>, action: Option<String>, page: u64) -> Result<AuditPage, AppError> {
     use crate::api::prelude::*;
+    use crate::domain::audit::AuditAction;
     let ctx = guard::org_or_current_for(org_id, OrgAction::ViewAuditLog).await?;
     let db = ctx.db();
     let page = crate::domain::paging::PageNumber::parse(page)?.get();
