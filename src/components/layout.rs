@@ -67,10 +67,11 @@ pub fn ConsoleLayout() -> impl IntoView {
                     <ActionError action=orgs.leave />
                     <ActionError action=orgs.switch />
                 </div>
-                <Loaded resource=auth.user then={|user: Option<User>| Ok(match user {
-                    Some(_) => view! { <Outlet /> }.into_any(),
-                    None => view! { <SignedOut /> }.into_any(),
-                })} />
+                // The page stays outside this boundary: inside its async body
+                // the page (and each of its resources) was built again each
+                // time the boundary re-rendered, three loads per request.
+                <Loaded resource=auth.user quiet=true then={|user: Option<User>| Ok(user.is_none().then(|| view! { <SignedOut /> }))} />
+                <Outlet />
             </main>
         </div>
     }
