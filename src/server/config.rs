@@ -174,7 +174,7 @@ impl Config {
     /// env: each becomes its flag, through the same parser `plinth` uses.
     pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, String> {
         use clap::{CommandFactory, FromArgMatches};
-        let vars: Vec<(String, String)> = vars.into_iter().filter(|(k, _)| k == "DATABASE_URL" || k.starts_with("PLINTH_")).collect();
+        let vars: Vec<(String, String)> = vars.into_iter().collect();
         Settings::check_unknown(vars.iter().map(|(k, _)| k.clone()))?;
         let command = Settings::without_env_fallback(SettingsOnly::command());
         let args = std::iter::once("plinth".to_string()).chain(Settings::flags_from(vars));

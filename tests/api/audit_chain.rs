@@ -186,7 +186,8 @@ on_both_engines!(the_audit_log_filters_by_action, |app: TestApp| async move {
     let (mut fx, _) = org_with_history(&app).await;
     let mut other = org(&app, "Elsewhere").await;
     join(&app, &mut other, "member", "").await;
-    let page = |action: Option<&str>| LoadAuditPage { org_id: Some(fx.id), action: action.map(str::to_string), page: 0 };
+    let org_id = fx.id;
+    let page = move |action: Option<&str>| LoadAuditPage { org_id: Some(org_id), action: action.map(str::to_string), page: 0 };
 
     let all = fx.owner.client.call_fn(&page(None)).await;
     assert_eq!(all.status, StatusCode::OK, "{}", all.body);
@@ -210,4 +211,14 @@ on_both_engines!(the_audit_log_filters_by_action, |app: TestApp| async move {
     // Members of the other organization cannot read this one's, filtered or not.
     let res = other.owner.client.call_fn(&page(Some("invitation.accepted"))).await;
     assert!(res.status == StatusCode::FORBIDDEN || res.status == StatusCode::NOT_FOUND, "{}", res.body);
+    // Nor can a Member of this one, nor anyone signed out.
+    let mut member = join(&app, &mut fx, "member", "").await;
+    assert_eq!(member.client.call_fn(&page(Some("invitation.accepted"))).await.status, StatusCode::FORBIDDEN);
+    let res = Client::new(&app).call_fn(&page(Some("invitation.accepted"))).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
+    // A page number past the end is an empty page, not an error; a malformed one is a 4xx.
+    let far = fx.owner.client.call_fn(&LoadAuditPage { page: 1_000_000, ..page(Some("invitation.accepted")) }).await;
+    assert!(far.status == StatusCode::OK || far.status.is_client_error(), "{}", far.body);
+    let res = fx.owner.client.call("audit/page", &[("org_id", &fx.id.to_string()), ("action", "invitation.accepted"), ("page", "-1")]).await;
+    assert!(res.status.is_client_error(), "{}", res.body);
 });
