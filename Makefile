@@ -36,10 +36,13 @@ end2end:
 # and a first visit's bytes (on the release site), and the team table with
 # 10,000 members (SQLite, and PostgreSQL when configured). Release builds, with
 # the same settings as `make run`'s, so the two share compiled dependencies.
+# Last, instructions per request under callgrind: the figures that stay the
+# same from run to run on a busy machine, where req/s vary by a third.
 bench:
 	scripts/setup.sh
 	node scripts/build.mjs --release
 	PLINTH_BENCH_SITE=$(TARGET_DIR)/release/site $(BUILD_ENV) cargo test --release --no-default-features --features ssr --test api bench_ -- --ignored --nocapture --test-threads=1
+	CARGO_TARGET_DIR=$(TARGET_DIR) scripts/bench-instructions.sh
 
 # Optional, for development only: live reload with cargo-leptos (about 20
 # minutes to install, once). `make run` and `make test` do not need it.

@@ -28,3 +28,11 @@ pub fn hydrate() {
         let _ = root.set_attribute("data-hydrated", "true");
     }
 }
+
+// The server allocates many small, short-lived buffers per page (views,
+// JSON, rows, across threads); glibc's allocator spent a quarter of a
+// signed-in page's CPU time on them. Declared here so tests and benchmarks
+// measure the same allocator as the binary.
+#[cfg(feature = "ssr")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

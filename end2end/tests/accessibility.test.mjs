@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { launch, hydrated, uniqueEmail, signUp, BASE } from './browser.mjs';
+import { launch, hydrated, uniqueEmail, signUp, BASE, serverFn } from './browser.mjs';
 
 const axeSource = createRequire(import.meta.url)('axe-core').source;
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
@@ -17,12 +17,6 @@ async function violations(page) {
   await page.evaluate(axeSource);
   const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), TAGS);
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-async function serverFn(page, path, form) {
-  const res = await page.request.post(`/api/${path}`, { form, headers: { origin: BASE } });
-  assert.equal(res.status(), 200, `${path}: ${await res.text()}`);
-  return res.json();
 }
 
 // Every page is audited before the test fails, so one run lists every problem.
@@ -43,7 +37,8 @@ test('every page has 0 axe violations, in light and dark themes', async () => {
   await signUp(page, { name: 'Ada Auditor', email: uniqueEmail('a11y') });
   await audit(page, '/', (p) => p.getByRole('heading', { name: 'Create your first organization' }).waitFor());
   const orgId = await serverFn(page, 'orgs/create', { name: 'Axe Co', kind: 'team' });
-  await serverFn(page, 'projects/create', { org_id: String(orgId), name: 'Support Bot', slug: 'support-bot', description: '', environment: 'production', group: 'Bots' });
+  const project = await serverFn(page, 'projects/create', { org_id: String(orgId), name: 'Support Bot', slug: 'support-bot', description: '', environment: 'production', group: 'Bots' });
+  await serverFn(page, 'keys/create', { project_id: String(project.id), name: 'support ingest', scope: 'ingest', expires: '90' });
   await serverFn(page, 'team/invite', { org_id: String(orgId), emails: uniqueEmail('pending'), role: 'viewer', projects: '' });
 
   const pages = ['/', '/team', '/audit', '/settings', '/profile', '/orgs/new', '/projects/new',

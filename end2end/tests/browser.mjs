@@ -41,3 +41,10 @@ export async function signUp(page, { name = 'Test User', email, password = 'a lo
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL((url) => url.pathname === '/');
 }
+
+/** Call a server function as the page's signed-in user; fails the test unless it answers 200. */
+export async function serverFn(page, path, form) {
+  const res = await page.request.post(`/api/${path}`, { form, headers: { origin: BASE } });
+  if (res.status() !== 200) throw new Error(`${path}: ${res.status()} ${await res.text()}`);
+  return res.json();
+}

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, hydrated, uniqueEmail, signUp } from './browser.mjs';
+import { launch, newPage, hydrated, uniqueEmail, signUp, serverFn } from './browser.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
@@ -128,12 +128,6 @@ test('the switcher changes organization and everything on screen', async () => {
 });
 
 /** Call a server function as the page's signed-in user (for setting up, not for what is under test). */
-async function serverFn(page, path, form) {
-  const res = await page.request.post(`/api/${path}`, { form, headers: { origin: new URL(page.url()).origin } });
-  assert.equal(res.status(), 200, `${path}: ${await res.text()}`);
-  return res.json();
-}
-
 test('a member leaves an organization from the account menu', async () => {
   const owner = await newPage(browser);
   await signUp(owner, { name: 'Lena Lead', email: uniqueEmail('lead') });

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_accounts;
 mod m20261122_000002_organizations;
 mod m20261123_000003_audit_chain;
+mod m20261123_000004_api_keys;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_accounts::Migration),
             Box::new(m20261122_000002_organizations::Migration),
             Box::new(m20261123_000003_audit_chain::Migration),
+            Box::new(m20261123_000004_api_keys::Migration),
         ]
     }
 }

@@ -24,10 +24,13 @@ pub enum AuditAction {
     ProjectMemberAdded,
     ProjectMemberRoleChanged,
     ProjectMemberRemoved,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+    ApiKeyRotated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 19] = [
         Self::OrganizationCreated,
         Self::OrganizationUpdated,
         Self::MemberRoleChanged,
@@ -44,6 +47,9 @@ impl AuditAction {
         Self::ProjectMemberAdded,
         Self::ProjectMemberRoleChanged,
         Self::ProjectMemberRemoved,
+        Self::ApiKeyCreated,
+        Self::ApiKeyRevoked,
+        Self::ApiKeyRotated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +70,9 @@ impl AuditAction {
             Self::ProjectMemberAdded => "project_member.added",
             Self::ProjectMemberRoleChanged => "project_member.role_changed",
             Self::ProjectMemberRemoved => "project_member.removed",
+            Self::ApiKeyCreated => "api_key.created",
+            Self::ApiKeyRevoked => "api_key.revoked",
+            Self::ApiKeyRotated => "api_key.rotated",
         }
     }
 
@@ -85,6 +94,9 @@ impl AuditAction {
             Self::ProjectMemberAdded => "Project member added",
             Self::ProjectMemberRoleChanged => "Project member role changed",
             Self::ProjectMemberRemoved => "Project member removed",
+            Self::ApiKeyCreated => "API key created",
+            Self::ApiKeyRevoked => "API key revoked",
+            Self::ApiKeyRotated => "API key rotated",
         }
     }
 

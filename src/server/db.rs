@@ -56,12 +56,23 @@ async fn check_settings(db: &DatabaseConnection) -> Result<(), DbErr> {
     .into_iter()
     .filter_map(|(ok, msg)| (!ok).then_some(msg))
     .collect();
+    if !stable_query_plans(db).await? {
+        tracing::warn!("SQLite was built without SQLITE_ENABLE_QPSG (see .cargo/config.toml): every `LIMIT ?` query is planned again on each run");
+    }
     if problems.is_empty() {
         tracing::info!(journal, foreign_keys = fks, busy_timeout_ms = busy, "sqlite settings checked");
         Ok(())
     } else {
         Err(DbErr::Custom(format!("SQLite is not configured as Plinth needs: {}", problems.join("; "))))
     }
+}
+
+/// Whether the bundled SQLite keeps a statement's plan when its bound values
+/// change (`SQLITE_ENABLE_QPSG`, set in `.cargo/config.toml`).
+pub async fn stable_query_plans(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    let sql = "SELECT sqlite_compileoption_used('ENABLE_QPSG')";
+    let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, sql)).await?;
+    Ok(row.and_then(|r| r.try_get_by_index::<i64>(0).ok()) == Some(1))
 }
 
 /// Begin a transaction that will write. On SQLite it takes the write lock up
@@ -98,6 +109,15 @@ mod tests {
         assert_eq!(super::sqlite_path("sqlite://data/plinth.db?mode=rwc"), Some("data/plinth.db"));
         assert_eq!(super::sqlite_path("sqlite::memory:"), None);
         assert_eq!(super::sqlite_path("postgres://x/y"), None);
+    }
+
+    /// Without it a cached `LIMIT ?` statement is re-planned on every run
+    /// (a third of SQLite's time on a signed-in page; see README, Performance).
+    #[tokio::test]
+    async fn sqlite_keeps_query_plans_across_bound_values() {
+        let path = std::env::temp_dir().join(format!("plinth-qpsg-{}.db", std::process::id()));
+        let db = super::connect(&format!("sqlite://{}?mode=rwc", path.display())).await.unwrap();
+        assert!(super::stable_query_plans(&db).await.unwrap(), "build with .cargo/config.toml's LIBSQLITE3_FLAGS");
     }
 }
 

@@ -155,13 +155,15 @@ impl OrgCtx {
 pub async fn org(app: &AppState, user: &User, org_id: OrgId) -> AppResult<OrgCtx> {
     let db = &app.db;
     let not_found = || AppError::NotFound("Organization".into());
-    let m = membership::Entity::find()
+    // One query, membership and organization together: it runs on every request.
+    let (m, org) = membership::Entity::find()
         .filter(membership::Column::OrgId.eq(org_id.0))
         .filter(membership::Column::UserId.eq(user.id.0))
+        .find_also_related(organization::Entity)
         .one(db)
         .await?
         .ok_or_else(not_found)?;
-    let org = organization::Entity::find_by_id(org_id.0).one(db).await?.ok_or_else(not_found)?;
+    let org = org.ok_or_else(not_found)?;
     Ok(OrgCtx { role: m.role, user: user.clone(), org, membership_id: m.id, app: app.clone() })
 }
 

@@ -10,6 +10,7 @@ pub mod http;
 pub mod mail;
 pub mod redirect;
 pub mod repo;
+pub mod secrets;
 pub mod seed;
 pub mod state;
 

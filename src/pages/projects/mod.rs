@@ -1,6 +1,8 @@
 //! Projects: creation, the overview with its section navigation, and
 //! project settings. Project members are in `members.rs`.
+mod keys;
 mod members;
+pub use keys::ProjectKeysPage;
 pub use members::ProjectMembersPage;
 
 use crate::api::projects::{CreateProject, DeleteProject, ProjectForm, ProjectView, UpdateProject, load_project, load_project_form};

@@ -1,5 +1,6 @@
 //! SeaORM entities, one per table. Queries live in `server::repo`, scoped by
 //! organization or project.
+pub mod api_key;
 pub mod audit_entry;
 pub mod invitation;
 pub mod membership;

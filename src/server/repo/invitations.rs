@@ -10,23 +10,12 @@ use crate::server::guard::OrgCtx;
 use crate::domain::audit::AuditAction;
 use crate::server::repo::audit::Change;
 use crate::server::repo::{audit, projects, team::lock_org};
+use crate::server::secrets::{hash_secret as hash_token, new_token};
 use chrono::{Duration, Utc};
-use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-
-pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
 
 /// Lock the organization and re-read the actor's role inside the transaction.
 async fn begin_as_inviter(db: &DatabaseConnection, ctx: &OrgCtx) -> AppResult<(DatabaseTransaction, OrgRole)> {
@@ -136,13 +125,7 @@ pub async fn open(db: &impl ConnectionTrait, ctx: &OrgCtx) -> AppResult<Vec<Invi
         .order_by_desc(invitation::Column::CreatedAt)
         .all(db)
         .await?;
-    let inviters: HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(rows.iter().filter_map(|r| r.invited_by)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let inviters = super::user_names(db, rows.iter().filter_map(|r| r.invited_by)).await?;
     let project_names: HashMap<i64, String> = project::Entity::find()
         .filter(project::Column::OrgId.eq(ctx.org.id))
         .all(db)

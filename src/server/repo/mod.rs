@@ -1,5 +1,6 @@
 //! Queries per aggregate. Every function takes a guard context (or an id it
 //! scopes by), so no query can reach across organizations or projects.
+pub mod api_keys;
 pub mod audit;
 pub mod invitations;
 pub mod orgs;
@@ -15,6 +16,17 @@ pub fn conflict_on_unique(err: DbErr, message: &str) -> AppError {
         Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(message.to_string()),
         _ => AppError::from(err),
     }
+}
+
+/// The names of the users with these ids (who invited, who created a key).
+pub async fn user_names(db: &impl sea_orm::ConnectionTrait, ids: impl IntoIterator<Item = i64>) -> Result<std::collections::HashMap<i64, String>, AppError> {
+    use crate::server::entities::user;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(user::Entity::find().filter(user::Column::Id.is_in(ids)).all(db).await?.into_iter().map(|u| (u.id, u.name)).collect())
 }
 
 /// `LIKE` pattern for a case-insensitive substring search: `%` and `_`

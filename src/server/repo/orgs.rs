@@ -52,20 +52,18 @@ pub async fn all_ids(db: &impl ConnectionTrait) -> AppResult<Vec<(i64, String)>>
     Ok(organization::Entity::find().order_by_asc(organization::Column::Id).all(db).await?.into_iter().map(|o| (o.id, o.name)).collect())
 }
 
-/// Every organization `user` belongs to, by name.
+/// Every organization `user` belongs to, by name (one query: it runs on every page).
 pub async fn list_for(db: &impl ConnectionTrait, user: &User) -> AppResult<Vec<OrgSummary>> {
-    let memberships = membership::Entity::find().filter(membership::Column::UserId.eq(user.id.0)).all(db).await?;
-    let orgs = organization::Entity::find()
-        .filter(organization::Column::Id.is_in(memberships.iter().map(|m| m.org_id)))
+    let rows = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.id.0))
+        .find_also_related(organization::Entity)
         .order_by_asc(organization::Column::Name)
+        .order_by_asc(organization::Column::Id)
         .all(db)
         .await?;
-    Ok(orgs
+    Ok(rows
         .into_iter()
-        .filter_map(|o| {
-            let role = memberships.iter().find(|m| m.org_id == o.id).map(|m| m.role)?;
-            Some(OrgSummary { id: OrgId(o.id), name: o.name, kind: o.kind, role })
-        })
+        .filter_map(|(m, o)| o.map(|o| OrgSummary { id: OrgId(o.id), name: o.name, kind: o.kind, role: m.role }))
         .collect())
 }
 

@@ -20,7 +20,6 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, ActiveModelTrait,
 };
 use serde_json::json;
-use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default)]
 pub struct TeamQuery {
@@ -68,14 +67,7 @@ pub async fn page(db: &impl ConnectionTrait, ctx: &OrgCtx, q: &TeamQuery) -> App
     let total = pages.num_items().await?;
     let rows = pages.fetch_page(q.page).await?;
 
-    let inviter_ids: Vec<i64> = rows.iter().filter_map(|(m, _)| m.invited_by).collect();
-    let inviters: HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(inviter_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let inviters = super::user_names(db, rows.iter().filter_map(|(m, _)| m.invited_by)).await?;
 
     let members = rows
         .into_iter()
