@@ -5,8 +5,9 @@ use crate::server::{AppState, assets, http};
 use axum::Router;
 use axum::middleware;
 use axum::routing::get;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 use std::time::Duration;
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
@@ -41,7 +42,7 @@ pub fn router(state: AppState) -> Router {
         leptos_axum::render_app_async_with_context(move || leptos::prelude::provide_context(state.clone()), move || shell(leptos.clone()))
     };
     let pages = Router::new()
-        .leptos_routes_with_context(&state, generate_route_list(App), || {}, move || shell(leptos.clone()))
+        .leptos_routes_with_context(&state, routes(), || {}, move || shell(leptos.clone()))
         .fallback(not_found)
         .layer(middleware::from_fn(http::error_status))
         .layer(middleware::from_fn_with_state(state.clone(), http::load_user))
@@ -62,6 +63,16 @@ pub fn router(state: AppState) -> Router {
         .layer(trace)
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// The console's routes, listed once per process. Listing them renders the
+/// app with resource loading switched off by a process-wide flag
+/// (`SuppressResourceLoad`), so listing them again while another server in
+/// the same process renders a page (as tests do) would leave that page's
+/// resources pending forever.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Serve until `shutdown` resolves; requests in flight then finish first.

@@ -168,3 +168,35 @@ async fn cli_migrates_seeds_and_creates_users() {
     let mut c = Client::new(&app);
     assert_eq!(c.log_in(plinth::server::seed::DEMO_OWNER_EMAIL, plinth::server::seed::DEMO_PASSWORD).await.status, StatusCode::OK);
 }
+
+// Building a router lists the routes by rendering the app with resource
+// loading switched off process-wide. Tests start many servers in one
+// process: a page whose resources began loading during another server's
+// start used to wait forever. Build routers without pause on another thread
+// while pages render; each page must still finish.
+#[tokio::test]
+async fn pages_render_while_another_server_starts() {
+    let app = spawn_app(Engine::Sqlite).await.unwrap();
+    let mut fx = crate::fixtures::org(&app, "Startup").await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let builder = std::thread::spawn({
+        let (state, stop) = (app.state.clone(), stop.clone());
+        move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let _inside = rt.enter();
+            let mut built = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                drop(plinth::server::app::router(state.clone()));
+                built += 1;
+            }
+            built
+        }
+    });
+    for _ in 0..10 {
+        let page = tokio::time::timeout(std::time::Duration::from_secs(10), fx.owner.client.get("/team")).await;
+        let page = page.expect("the page finished while routers were built");
+        assert!(page.body.contains("</html>"), "{}", page.status);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(builder.join().unwrap() > 0, "routers were built meanwhile");
+}
