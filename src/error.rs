@@ -24,6 +24,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// A request over a size limit; the message names the limit.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The call never reached the server function (network, encoding).
@@ -44,8 +47,24 @@ impl AppError {
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::TooManyRequests(_) => 429,
+            Self::TooLarge(_) => 413,
             Self::Internal => 500,
             Self::Transport(_) => 400,
+        }
+    }
+
+    /// A stable machine-readable name, for the public API's error bodies.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::TooManyRequests(_) => "rate_limited",
+            Self::TooLarge(_) => "too_large",
+            Self::Internal => "internal",
+            Self::Transport(_) => "bad_request",
         }
     }
 

@@ -7,6 +7,7 @@ mod m20261122_000001_accounts;
 mod m20261122_000002_organizations;
 mod m20261123_000003_audit_chain;
 mod m20261123_000004_api_keys;
+mod m20261124_000005_usage;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_organizations::Migration),
             Box::new(m20261123_000003_audit_chain::Migration),
             Box::new(m20261123_000004_api_keys::Migration),
+            Box::new(m20261124_000005_usage::Migration),
         ]
     }
 }

@@ -40,14 +40,6 @@ impl KeyScope {
     pub fn parse(s: &str) -> Result<Self, AppError> {
         Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| AppError::invalid("Choose a scope: ingest, read or all."))
     }
-
-    pub fn allows_ingest(self) -> bool {
-        matches!(self, Self::Ingest | Self::All)
-    }
-
-    pub fn allows_read(self) -> bool {
-        matches!(self, Self::Read | Self::All)
-    }
 }
 
 /// The name of a key, as people tell keys apart: 1 to 60 characters.
@@ -199,6 +191,10 @@ mod tests {
         assert!(parse_key_name("a\u{200B}").is_err());
         assert_eq!(KeyScope::parse("all").unwrap(), KeyScope::All);
         assert!(KeyScope::parse("admin").is_err());
-        assert!(KeyScope::Ingest.allows_ingest() && !KeyScope::Ingest.allows_read());
+        use crate::domain::policy::{KeyAction, key_can};
+        let can = |scope, action| key_can(scope, action);
+        assert!(can(KeyScope::Ingest, KeyAction::Ingest) && !can(KeyScope::Ingest, KeyAction::ReadUsage));
+        assert!(can(KeyScope::Read, KeyAction::ReadUsage) && !can(KeyScope::Read, KeyAction::Ingest));
+        assert!(can(KeyScope::All, KeyAction::Ingest) && can(KeyScope::All, KeyAction::ReadUsage));
     }
 }

@@ -4,10 +4,12 @@ pub mod account;
 pub mod api_key;
 pub mod audit;
 pub mod ids;
+pub mod money;
 pub mod org;
 pub mod paging;
 pub mod project;
 pub mod team;
+pub mod usage;
 pub mod policy;
 pub mod role;
 

@@ -132,3 +132,21 @@ pub fn can_in_project(role: ProjectRole, action: ProjectAction) -> bool {
         RevokeApiKey { own: false } | EditSettings | ManageMembers | Delete => role == Admin,
     }
 }
+
+/// What a project API key may do over the public API (permissions.md, "API
+/// keys"): its scope decides, never a user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAction {
+    /// `POST /api/v1/events`.
+    Ingest,
+    /// `GET /api/v1/usage`.
+    ReadUsage,
+}
+
+pub fn key_can(scope: crate::domain::api_key::KeyScope, action: KeyAction) -> bool {
+    use crate::domain::api_key::KeyScope::*;
+    match action {
+        KeyAction::Ingest => matches!(scope, Ingest | All),
+        KeyAction::ReadUsage => matches!(scope, Read | All),
+    }
+}

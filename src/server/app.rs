@@ -1,7 +1,7 @@
 //! The axum application: Leptos pages and server functions, probes, and the
 //! middleware stack. Tests build this same router.
 use crate::app::{App, shell};
-use crate::server::{AppState, assets, http};
+use crate::server::{AppState, assets, http, public_api};
 use axum::Router;
 use axum::middleware;
 use axum::routing::get;
@@ -56,6 +56,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(http::healthz))
         .route("/readyz", get(http::readyz))
+        // The public API authenticates each request by its API key: no session, no cookies.
+        .nest("/api/v1", public_api::routes())
+        .route("/api/openapi.json", get(public_api::openapi::spec))
         .merge(assets)
         .merge(pages)
         .layer(middleware::from_fn(http::security_headers))

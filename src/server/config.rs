@@ -35,11 +35,15 @@ pub struct Limits {
     pub sign_in_per_address: usize,
     pub sign_ups_per_address_hour: usize,
     pub invitations_per_org_hour: usize,
+    /// Public API requests per API key per minute.
+    pub api_requests_per_key_minute: usize,
+    /// Bytes of an event's `input` and of its `output` kept; the rest is cut.
+    pub event_text_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { sign_in_per_account: 5, sign_in_per_address: 20, sign_ups_per_address_hour: 20, invitations_per_org_hour: 100 }
+        Self { sign_in_per_account: 5, sign_in_per_address: 20, sign_ups_per_address_hour: 20, invitations_per_org_hour: 100, api_requests_per_key_minute: 600, event_text_bytes: 32 * 1024 }
     }
 }
 
@@ -116,6 +120,12 @@ pub struct Settings {
     /// Invitation emails allowed per organization per hour.
     #[arg(long, global = true, env = "PLINTH_INVITATIONS_PER_HOUR", value_name = "PLINTH_INVITATIONS_PER_HOUR", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub invitations_per_hour: u64,
+    /// Public API requests allowed per API key per minute.
+    #[arg(long, global = true, env = "PLINTH_API_REQUESTS_PER_MINUTE", value_name = "PLINTH_API_REQUESTS_PER_MINUTE", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub api_requests_per_minute: u64,
+    /// Bytes kept of each event's input and of its output text; longer text is cut.
+    #[arg(long, global = true, env = "PLINTH_EVENT_TEXT_BYTES", value_name = "PLINTH_EVENT_TEXT_BYTES", default_value_t = 32 * 1024, value_parser = clap::value_parser!(u64).range(0..=1024 * 1024))]
+    pub event_text_bytes: u64,
 }
 
 /// Only the settings, for parsing them on their own.
@@ -229,6 +239,8 @@ impl Config {
             limits: Limits {
                 sign_ups_per_address_hour: s.signups_per_hour as usize,
                 invitations_per_org_hour: s.invitations_per_hour as usize,
+                api_requests_per_key_minute: s.api_requests_per_minute as usize,
+                event_text_bytes: s.event_text_bytes as usize,
                 ..defaults
             },
             session_touch: Duration::from_secs(60),
@@ -324,7 +336,11 @@ mod tests {
         use clap::CommandFactory;
         let command = SettingsOnly::command();
         let names = Settings::variables();
-        assert_eq!(names.len(), 14, "{names:?}");
+        assert_eq!(names.len(), 16, "{names:?}");
+        let readme = include_str!("../../README.md");
+        for name in &names {
+            assert!(readme.contains(&format!("| `{name}` |")), "the README's settings table lists {name}");
+        }
         for arg in command.get_arguments().filter(|a| a.get_id() != "help") {
             assert!(arg.get_env().is_some() && arg.get_long().is_some() && arg.get_help().is_some(), "{:?}", arg.get_id());
         }

@@ -9,11 +9,13 @@
 //! `*_for` functions read the caller and the database from the request's
 //! context. The functions below them take both explicitly, for the CLI and
 //! the seed.
-use crate::domain::policy::{self, OrgAction, ProjectAction};
+use crate::domain::api_key::{KeyScope, KeyStatus};
+use crate::domain::policy::{self, KeyAction, OrgAction, ProjectAction};
 use crate::domain::{OrgId, OrgRole, OrgSummary, ProjectId, ProjectRole, User, role::effective_project_role};
 use crate::error::{AppError, AppResult};
 use crate::server::auth::CurrentUser;
-use crate::server::entities::{membership, organization, project, project_member, user};
+use crate::server::entities::{api_key, membership, organization, project, project_member, user};
+use crate::server::secrets::{api_key_well_formed, hash_secret};
 use crate::server::AppState;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::collections::HashMap;
@@ -247,4 +249,52 @@ async fn project_by_slug_in(org: OrgCtx, slug: &str) -> AppResult<ProjectCtx> {
         .await?
         .ok_or_else(|| AppError::NotFound("Project".into()))?;
     project_in(org, p).await
+}
+
+/// A project API key as the public API's caller: its project, that
+/// project's organization, and its scope. Never a user.
+#[derive(Debug, Clone)]
+pub struct KeyCtx {
+    pub key_id: i64,
+    pub project_id: i64,
+    pub org_id: i64,
+    pub scope: KeyScope,
+}
+
+impl KeyCtx {
+    pub fn require(&self, action: KeyAction) -> AppResult<()> {
+        if policy::key_can(self.scope, action) { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+}
+
+/// The key a bearer secret names, if it works now; `Unauthenticated` for a
+/// malformed (refused before any query), unknown, expired or revoked one.
+/// Marks the key used at most once a minute.
+pub async fn api_key(db: &DatabaseConnection, secret: &str) -> AppResult<KeyCtx> {
+    if !api_key_well_formed(secret) {
+        return Err(AppError::Unauthenticated);
+    }
+    let (key, project) = api_key::Entity::find()
+        .filter(api_key::Column::SecretHash.eq(hash_secret(secret)))
+        .find_also_related(project::Entity)
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let project = project.ok_or(AppError::Unauthenticated)?;
+    let now = chrono::Utc::now();
+    if !KeyStatus::of(now, key.expires_at, key.revoked_at).works() {
+        return Err(AppError::Unauthenticated);
+    }
+    if key.last_used_at.is_none_or(|t| now - t >= chrono::Duration::minutes(1)) {
+        // Best effort: a busy database must not turn a valid key into an error.
+        let marked = api_key::Entity::update_many()
+            .col_expr(api_key::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(api_key::Column::Id.eq(key.id))
+            .exec(db)
+            .await;
+        if let Err(e) = marked {
+            tracing::warn!(error = %e, key_id = key.id, "could not mark an API key used");
+        }
+    }
+    Ok(KeyCtx { key_id: key.id, project_id: project.id, org_id: project.org_id, scope: key.scope })
 }

@@ -8,6 +8,7 @@ pub mod entities;
 pub mod guard;
 pub mod http;
 pub mod mail;
+pub mod public_api;
 pub mod redirect;
 pub mod repo;
 pub mod secrets;

@@ -94,6 +94,12 @@ pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
+/// Run a statement (to age a row, say) outside the API.
+pub async fn execute(app: &TestApp, sql: &str) {
+    let backend = app.state.db.get_database_backend();
+    app.state.db.execute_raw(Statement::from_string(backend, sql.to_string())).await.unwrap();
+}
+
 pub async fn member_id(app: &TestApp, org_id: i64, email: &str) -> i64 {
     scalar(app, &format!("SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = {org_id} AND u.email = '{email}'")).await
 }
@@ -131,4 +137,12 @@ pub async fn org_counts(app: &TestApp, org_id: i64) -> Vec<(String, i64)> {
         out.push((t.to_string(), scalar(app, &sql).await));
     }
     out
+}
+
+/// A new API key's secret for `project_id`, created by `by` with `scope`.
+pub async fn api_key(by: &mut Person, project_id: i64, scope: &str) -> String {
+    let create = plinth::api::keys::CreateKey { project_id, name: format!("{scope} key"), scope: scope.into(), expires: "never".into() };
+    let res = by.client.call_fn(&create).await;
+    assert_eq!(res.status, StatusCode::OK, "create key: {}", res.body);
+    res.json()["secret"].as_str().unwrap().to_string()
 }

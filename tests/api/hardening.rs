@@ -81,25 +81,12 @@ on_both_engines!(sign_in_throttle_holds_under_concurrency, |app: TestApp| async 
         let mut c = Client::new(&app);
         async move { c.log_in("ada@example.com", "wrong password").await.status }
     });
-    let statuses = futures_join_all(attempts).await;
+    let statuses = join_all(attempts).await;
     let checked = statuses.iter().filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY).count();
     let throttled = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
     assert!(checked <= 5, "{checked} of 50 parallel attempts reached the password check");
     assert_eq!(checked + throttled, 50, "{statuses:?}");
 });
-
-/// Run futures concurrently on the test's runtime.
-async fn futures_join_all<F: std::future::Future + Send + 'static>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
-where
-    F::Output: Send + 'static,
-{
-    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
-    let mut out = Vec::new();
-    for h in handles {
-        out.push(h.await.unwrap());
-    }
-    out
-}
 
 // 4. A session deleted while a request is in flight stays deleted, and a
 // page view writes no session row.
@@ -235,7 +222,7 @@ on_both_engines_with!(
             let mut c = Client::new(&app);
             async move { c.sign_up("Many", &format!("many{i}@example.com"), PASSWORD).await.status }
         });
-        let statuses = futures_join_all(sign_ups).await;
+        let statuses = join_all(sign_ups).await;
         assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
         let peak = plinth::server::auth::password::peak_concurrent_hashes();
         let cap = plinth::server::auth::password::max_concurrent_hashes();

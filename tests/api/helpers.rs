@@ -303,3 +303,53 @@ pub async fn count_rows(app: &TestApp, table: &str) -> i64 {
 }
 
 pub use db::begin_write;
+
+/// An application calling the public API with one bearer token (or none).
+pub struct Api {
+    base: String,
+    http: reqwest::Client,
+    pub token: Option<String>,
+}
+
+impl Api {
+    pub fn new(app: &TestApp, token: Option<&str>) -> Self {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        Self { base: app.base.clone(), http, token: token.map(str::to_string) }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Res {
+        let req = match &self.token {
+            Some(t) => req.header("authorization", format!("Bearer {t}")),
+            None => req,
+        };
+        let res = req.send().await.expect("request");
+        let (status, headers) = (res.status(), res.headers().clone());
+        Res { status, headers, body: res.text().await.unwrap_or_default() }
+    }
+
+    /// POST a body as it is, with its content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Res {
+        self.send(self.http.post(format!("{}{path}", self.base)).header("content-type", content_type).body(body)).await
+    }
+
+    pub async fn events(&self, body: &Value) -> Res {
+        self.post_raw("/api/v1/events", "application/json", body.to_string()).await
+    }
+
+    pub async fn get(&self, path: &str) -> Res {
+        self.send(self.http.get(format!("{}{path}", self.base))).await
+    }
+}
+
+/// Run futures concurrently on the test's runtime.
+pub async fn join_all<F: std::future::Future + Send + 'static>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}

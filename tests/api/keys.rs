@@ -4,7 +4,7 @@ use crate::fixtures::*;
 use crate::helpers::*;
 use crate::on_both_engines;
 use plinth::api::keys::{CreateKey, LoadKeys, RevokeKey, RotateKey};
-use plinth::server::repo::api_keys::authenticate;
+use plinth::server::guard;
 use reqwest::StatusCode;
 
 fn create(project_id: i64, name: &str, scope: &str, expires: &str) -> CreateKey {
@@ -12,7 +12,7 @@ fn create(project_id: i64, name: &str, scope: &str, expires: &str) -> CreateKey 
 }
 
 async fn works(app: &TestApp, secret: &str) -> bool {
-    authenticate(&app.state.db, secret).await.unwrap().is_some()
+    guard::api_key(&app.state.db, secret).await.is_ok()
 }
 
 on_both_engines!(a_key_is_shown_once_and_stored_as_a_hash, |app: TestApp| async move {

@@ -9,6 +9,7 @@ mod assets;
 mod audit_chain;
 mod bench;
 mod hardening;
+mod ingest;
 mod keys;
 mod operations;
 mod permissions;

@@ -1,6 +1,6 @@
 //! Rate limits kept in memory (a restart forgives, which is acceptable):
 //! sign-in failures per account and per client address, sign-ups per
-//! address, and invitation emails per organization.
+//! address, invitation emails per organization, and public API requests per key.
 //!
 //! Every limit is a sliding window of timestamps per key. A slot is taken
 //! *before* the expensive or risky work (hashing, sending mail) under one
@@ -135,6 +135,8 @@ pub struct Throttles {
     pub sign_up: Limiter,
     /// Invitation emails per organization per hour.
     pub invitations: Limiter,
+    /// Public API requests per API key per minute.
+    pub api: Limiter,
 }
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -145,6 +147,7 @@ impl Throttles {
             sign_in: SignInThrottle::new(Duration::from_secs(15 * 60), limits.sign_in_per_account, limits.sign_in_per_address),
             sign_up: Limiter::new(HOUR, limits.sign_ups_per_address_hour),
             invitations: Limiter::new(HOUR, limits.invitations_per_org_hour),
+            api: Limiter::new(Duration::from_secs(60), limits.api_requests_per_key_minute),
         }
     }
 
@@ -152,6 +155,7 @@ impl Throttles {
         self.sign_in.prune();
         self.sign_up.prune();
         self.invitations.prune();
+        self.api.prune();
     }
 }
 

@@ -8,7 +8,7 @@ use crate::server::db::begin_write;
 use crate::server::entities::{api_key, project};
 use crate::server::guard::ProjectCtx;
 use crate::server::repo::audit::{self, Change};
-use crate::server::secrets::{api_key_well_formed, hash_secret, key_hint, new_api_key};
+use crate::server::secrets::{hash_secret, key_hint, new_api_key};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
@@ -150,31 +150,4 @@ async fn lock_project(tx: &DatabaseTransaction, project_id: i64) -> AppResult<()
         project::Entity::find_by_id(project_id).lock_exclusive().one(tx).await?;
     }
     Ok(())
-}
-
-/// The key a bearer secret names, if it works now. Malformed secrets are
-/// refused before any query. Marks the key used at most once a minute.
-pub async fn authenticate(db: &DatabaseConnection, secret: &str) -> AppResult<Option<api_key::Model>> {
-    if !api_key_well_formed(secret) {
-        return Ok(None);
-    }
-    let Some(key) = api_key::Entity::find().filter(api_key::Column::SecretHash.eq(hash_secret(secret))).one(db).await? else {
-        return Ok(None);
-    };
-    let now = Utc::now();
-    if !KeyStatus::of(now, key.expires_at, key.revoked_at).works() {
-        return Ok(None);
-    }
-    if key.last_used_at.is_none_or(|t| now - t >= Duration::minutes(1)) {
-        // Best effort: a busy database must not turn a valid key into an error.
-        let marked = api_key::Entity::update_many()
-            .col_expr(api_key::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
-            .filter(api_key::Column::Id.eq(key.id))
-            .exec(db)
-            .await;
-        if let Err(e) = marked {
-            tracing::warn!(error = %e, key_id = key.id, "could not mark an API key used");
-        }
-    }
-    Ok(Some(key))
 }

@@ -4,8 +4,10 @@ pub mod api_keys;
 pub mod audit;
 pub mod invitations;
 pub mod orgs;
+pub mod prices;
 pub mod projects;
 pub mod team;
+pub mod usage;
 
 use crate::error::AppError;
 use sea_orm::{DbErr, SqlErr};

@@ -1,0 +1,423 @@
+//! One reported LLM call, as the ingestion API accepts it: each field is
+//! checked here, once, with a message that names the field. A value of
+//! `NewEvent` is valid by construction; storing it needs no more checks.
+use crate::domain::money::Nanos;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+#[serde(rename_all = "lowercase")]
+pub enum EventStatus {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "success"))]
+    Success,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "error"))]
+    Error,
+}
+
+/// Where an event's cost came from: the client, the price catalog, or
+/// nowhere yet (a model with no price; a price added later fills it in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+#[serde(rename_all = "lowercase")]
+pub enum CostSource {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "reported"))]
+    Reported,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "catalog"))]
+    Catalog,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "unpriced"))]
+    Unpriced,
+}
+
+/// Limits of the contract (the README and `/api/openapi.json` quote them).
+pub const MAX_EVENTS_PER_REQUEST: usize = 1_000;
+pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+pub const MAX_ID_CHARS: usize = 128;
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_ERROR_BYTES: usize = 4 * 1024;
+pub const MAX_METADATA_KEYS: usize = 50;
+pub const MAX_METADATA_KEY_CHARS: usize = 64;
+pub const MAX_METADATA_VALUE_CHARS: usize = 1_024;
+/// Far more than any single call uses; keeps sums far from overflowing.
+pub const MAX_TOKENS: u64 = 1_000_000_000_000;
+pub const MAX_LATENCY_MS: u64 = 7 * 24 * 3_600_000;
+/// How far ahead of the server's clock a timestamp may be.
+pub const MAX_CLOCK_SKEW_MINUTES: i64 = 5;
+
+/// Every field an event may carry, in the order the README lists them.
+pub const EVENT_FIELDS: [&str; 17] = [
+    "id", "timestamp", "model", "provider", "assistant", "user", "environment", "session_id", "input_tokens", "output_tokens",
+    "cost_usd", "latency_ms", "status", "error", "input", "output", "metadata",
+];
+
+/// A checked event, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub id: String,
+    pub occurred_at: DateTime<Utc>,
+    pub model: String,
+    pub provider: Option<String>,
+    pub assistant: Option<String>,
+    pub end_user: Option<String>,
+    pub environment: Option<String>,
+    pub session_id: Option<String>,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cost: Option<Nanos>,
+    pub latency_ms: Option<i64>,
+    pub status: EventStatus,
+    pub error: Option<String>,
+    pub input: Option<String>,
+    pub output: Option<String>,
+    /// Input or output was longer than the cap and was cut.
+    pub truncated: bool,
+    /// The metadata object as JSON text.
+    pub metadata: Option<String>,
+}
+
+/// Why one event was refused, with its id when it had a readable one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rejected {
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub error: String,
+}
+
+/// The request body: `{"events": [...]}`, each event kept as its raw text
+/// so that one bad event is reported on its own.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch<'a> {
+    #[serde(borrow, deserialize_with = "one_past_the_limit")]
+    pub events: Vec<&'a RawValue>,
+}
+
+/// The events, but at most one more than allowed: the rest of an oversized
+/// list is skipped, not kept in memory, and the caller answers 413.
+fn one_past_the_limit<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Vec<&'a RawValue>, D::Error> {
+    struct V<'a>(std::marker::PhantomData<&'a ()>);
+    impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+        type Value = Vec<&'a RawValue>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of events")
+        }
+        fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+            let mut events = Vec::new();
+            while events.len() <= MAX_EVENTS_PER_REQUEST {
+                match seq.next_element::<&'a RawValue>()? {
+                    Some(ev) => events.push(ev),
+                    None => return Ok(events),
+                }
+            }
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(events)
+        }
+    }
+    d.deserialize_seq(V(std::marker::PhantomData))
+}
+
+/// An event's fields as raw JSON, in order, duplicates refused.
+struct Fields<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Fields<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut fields: Vec<(String, &'a RawValue)> = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if fields.iter().any(|(k, _)| *k == key) {
+                        return Err(serde::de::Error::custom(format!("`{}` appears twice", clip(&key, 40))));
+                    }
+                    fields.push((key, map.next_value()?));
+                }
+                Ok(Fields(fields))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+impl<'a> Fields<'a> {
+    fn take(&mut self, name: &str) -> Option<&'a RawValue> {
+        let i = self.0.iter().position(|(k, _)| k == name)?;
+        let raw = self.0.remove(i).1;
+        (raw.get() != "null").then_some(raw)
+    }
+}
+
+/// Check one event. `text_cap` bounds `input` and `output` in bytes.
+pub fn parse_event(raw: &RawValue, now: DateTime<Utc>, text_cap: usize) -> Result<NewEvent, (Option<String>, String)> {
+    let mut f: Fields = serde_json::from_str(raw.get()).map_err(|e| (None, format!("an event must be a JSON object ({})", short_serde(&e))))?;
+    // The id first, so every later error can name it.
+    let id = match f.take("id") {
+        None => return Err((None, "`id` is required".into())),
+        Some(raw) => serde_json::from_str::<String>(raw.get()).map_err(|_| (None, "`id` must be a string".to_string()))?,
+    };
+    let with_id = |msg: String| (Some(clip(&id, MAX_ID_CHARS)), msg);
+    check_text("id", &id, 1, MAX_ID_CHARS).map_err(with_id)?;
+    let ev = parse_fields(&mut f, id.clone(), now, text_cap).map_err(with_id)?;
+    if let Some((unknown, _)) = f.0.first() {
+        return Err(with_id(format!("unknown field `{}`; the fields are: {}", clip(unknown, 40), EVENT_FIELDS.join(", "))));
+    }
+    Ok(ev)
+}
+
+fn parse_fields(f: &mut Fields, id: String, now: DateTime<Utc>, text_cap: usize) -> Result<NewEvent, String> {
+    let timestamp = required_string(f, "timestamp")?;
+    let occurred_at = DateTime::parse_from_rfc3339(&timestamp)
+        .map_err(|_| format!("`timestamp` must be an RFC 3339 date-time such as 2026-11-23T10:15:00Z, not {}", clip(&timestamp, 40)))?
+        .with_timezone(&Utc);
+    if occurred_at > now + Duration::minutes(MAX_CLOCK_SKEW_MINUTES) {
+        return Err(format!("`timestamp` is more than {MAX_CLOCK_SKEW_MINUTES} minutes in the future"));
+    }
+    if occurred_at < Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap() {
+        return Err("`timestamp` is before the year 2000".into());
+    }
+    let model = required_string(f, "model")?;
+    check_text("model", &model, 1, MAX_NAME_CHARS)?;
+    let status = match required_string(f, "status")?.as_str() {
+        "success" => EventStatus::Success,
+        "error" => EventStatus::Error,
+        other => return Err(format!("`status` must be \"success\" or \"error\", not {}", clip(other, 40))),
+    };
+    let name = |f: &mut Fields, field: &str| -> Result<Option<String>, String> {
+        let v = optional_string(f, field)?;
+        if let Some(v) = &v {
+            check_text(field, v, 1, MAX_NAME_CHARS)?;
+        }
+        Ok(v)
+    };
+    let (provider, assistant, end_user) = (name(f, "provider")?, name(f, "assistant")?, name(f, "user")?);
+    let (environment, session_id) = (name(f, "environment")?, name(f, "session_id")?);
+    let input_tokens = count(f, "input_tokens", MAX_TOKENS)?.unwrap_or(0);
+    let output_tokens = count(f, "output_tokens", MAX_TOKENS)?.unwrap_or(0);
+    let latency_ms = count(f, "latency_ms", MAX_LATENCY_MS)?;
+    let cost = match f.take("cost_usd") {
+        None => None,
+        Some(raw) => {
+            // A number's own text, or a string holding one: never a float.
+            let text = match serde_json::from_str::<String>(raw.get()) {
+                Ok(s) => s,
+                Err(_) => raw.get().to_string(),
+            };
+            Some(Nanos::parse_usd(&text).map_err(|e| format!("`cost_usd` {e}"))?)
+        }
+    };
+    let error = optional_string(f, "error")?;
+    if let Some(e) = &error {
+        check_text("error", e, 0, usize::MAX)?;
+        if e.len() > MAX_ERROR_BYTES {
+            return Err(format!("`error` is longer than {} KiB", MAX_ERROR_BYTES / 1024));
+        }
+    }
+    let (input, cut_in) = capped_text(f, "input", text_cap)?;
+    let (output, cut_out) = capped_text(f, "output", text_cap)?;
+    let metadata = metadata(f)?;
+    Ok(NewEvent {
+        id,
+        occurred_at,
+        model,
+        provider,
+        assistant,
+        end_user,
+        environment,
+        session_id,
+        input_tokens,
+        output_tokens,
+        cost,
+        latency_ms,
+        status,
+        error,
+        input,
+        output,
+        truncated: cut_in || cut_out,
+        metadata,
+    })
+}
+
+fn required_string(f: &mut Fields, field: &str) -> Result<String, String> {
+    optional_string(f, field)?.ok_or_else(|| format!("`{field}` is required"))
+}
+
+fn optional_string(f: &mut Fields, field: &str) -> Result<Option<String>, String> {
+    match f.take(field) {
+        None => Ok(None),
+        Some(raw) => serde_json::from_str::<String>(raw.get()).map(Some).map_err(|_| format!("`{field}` must be a string")),
+    }
+}
+
+fn count(f: &mut Fields, field: &str, max: u64) -> Result<Option<i64>, String> {
+    let Some(raw) = f.take(field) else { return Ok(None) };
+    let n = serde_json::from_str::<u64>(raw.get()).map_err(|_| format!("`{field}` must be a non-negative integer, not {}", clip(raw.get(), 40)))?;
+    if n > max {
+        return Err(format!("`{field}` must be at most {max}"));
+    }
+    Ok(Some(n as i64))
+}
+
+/// Names and ids: `min..=max` characters, no control characters (PostgreSQL
+/// cannot store a NUL, and the rest only hide what a value says).
+fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<(), String> {
+    let chars = value.chars().count();
+    if chars < min {
+        return Err(format!("`{field}` must not be empty"));
+    }
+    if chars > max {
+        return Err(format!("`{field}` must be at most {max} characters"));
+    }
+    let allowed_newlines = field == "error";
+    if value.chars().any(|c| c.is_control() && !(allowed_newlines && matches!(c, '\n' | '\r' | '\t'))) {
+        return Err(format!("`{field}` must not contain control characters"));
+    }
+    Ok(())
+}
+
+/// Prompt and completion text: kept up to `cap` bytes (cut on a character
+/// boundary), so a long call still counts. NUL is refused: PostgreSQL cannot store it.
+fn capped_text(f: &mut Fields, field: &str, cap: usize) -> Result<(Option<String>, bool), String> {
+    let Some(mut text) = optional_string(f, field)? else { return Ok((None, false)) };
+    if text.contains('\0') {
+        return Err(format!("`{field}` must not contain a NUL character"));
+    }
+    if text.len() <= cap {
+        return Ok((Some(text), false));
+    }
+    let mut end = cap;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    Ok((Some(text), true))
+}
+
+/// A flat object: at most 50 keys, each value a string, number, boolean or null.
+fn metadata(f: &mut Fields) -> Result<Option<String>, String> {
+    let Some(raw) = f.take("metadata") else { return Ok(None) };
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(raw.get()).map_err(|_| "`metadata` must be an object".to_string())?;
+    if map.len() > MAX_METADATA_KEYS {
+        return Err(format!("`metadata` has {} keys; at most {MAX_METADATA_KEYS} are allowed", map.len()));
+    }
+    for (k, v) in &map {
+        check_text("metadata key", k, 1, MAX_METADATA_KEY_CHARS).map_err(|e| format!("{e} ({})", clip(k, 40)))?;
+        match v {
+            serde_json::Value::String(s) => {
+                if s.contains('\0') || s.chars().count() > MAX_METADATA_VALUE_CHARS {
+                    return Err(format!("`metadata.{}` must be at most {MAX_METADATA_VALUE_CHARS} characters, without NUL", clip(k, 40)));
+                }
+            }
+            serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+                return Err(format!("`metadata.{}` must be a string, number, boolean or null: metadata is flat", clip(k, 40)));
+            }
+            _ => {}
+        }
+    }
+    Ok(Some(serde_json::Value::Object(map).to_string()))
+}
+
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+/// serde's message without "at line 1 column 40", which means nothing to the caller.
+pub fn short_serde(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
+    }
+
+    fn parse(json: &str) -> Result<NewEvent, (Option<String>, String)> {
+        let raw: Box<RawValue> = serde_json::from_str(json).unwrap();
+        parse_event(&raw, now(), 16)
+    }
+
+    const MINIMAL: &str = r#"{"id":"e1","timestamp":"2026-11-23T11:00:00Z","model":"gpt-4o","status":"success"}"#;
+
+    #[test]
+    fn a_minimal_event_parses() {
+        let ev = parse(MINIMAL).unwrap();
+        assert_eq!((ev.id.as_str(), ev.model.as_str(), ev.status, ev.input_tokens, ev.cost), ("e1", "gpt-4o", EventStatus::Success, 0, None));
+    }
+
+    #[test]
+    fn every_field_parses() {
+        let ev = parse(
+            r#"{"id":"e2","timestamp":"2026-11-23T13:04:00+01:00","model":"m","provider":"openai","assistant":"a","user":"u",
+            "environment":"prod","session_id":"s","input_tokens":10,"output_tokens":5,"cost_usd":0.000123,"latency_ms":250,
+            "status":"error","error":"timeout\nafter 30 s","input":"hello","output":null,"metadata":{"k":"v","n":1,"b":true}}"#,
+        )
+        .unwrap();
+        assert_eq!(ev.occurred_at, Utc.with_ymd_and_hms(2026, 11, 23, 12, 4, 0).unwrap());
+        assert_eq!(ev.cost, Some(Nanos(123_000)));
+        assert_eq!((ev.input_tokens, ev.output_tokens, ev.latency_ms), (10, 5, Some(250)));
+        assert_eq!(ev.output, None);
+        assert_eq!(ev.metadata.as_deref(), Some(r#"{"b":true,"k":"v","n":1}"#));
+        assert_eq!(parse(&MINIMAL.replace("}", r#","cost_usd":"1.25"}"#)).unwrap().cost, Some(Nanos(1_250_000_000)));
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let cases = [
+            (r#"{"timestamp":"2026-11-23T11:00:00Z"}"#, "`id` is required"),
+            (r#"{"id":5}"#, "`id` must be a string"),
+            (r#"{"id":""}"#, "`id` must not be empty"),
+            (&MINIMAL.replace("\"e1\"", &format!("\"{}\"", "x".repeat(129))), "at most 128"),
+            (&MINIMAL.replace("11:00:00Z", "12:06:00Z"), "in the future"),
+            (&MINIMAL.replace("2026-11-23T11:00:00Z", "yesterday"), "RFC 3339"),
+            (&MINIMAL.replace("2026-11-23", "1999-12-31"), "before the year 2000"),
+            (&MINIMAL.replace(r#""model":"gpt-4o","#, ""), "`model` is required"),
+            (&MINIMAL.replace("success", "ok"), "\"success\" or \"error\""),
+            (&MINIMAL.replace("}", r#","input_tokens":-1}"#), "`input_tokens` must be a non-negative integer"),
+            (&MINIMAL.replace("}", r#","input_tokens":1.5}"#), "`input_tokens` must be a non-negative integer"),
+            (&MINIMAL.replace("}", r#","output_tokens":1000000000001}"#), "at most"),
+            (&MINIMAL.replace("}", r#","cost_usd":-0.1}"#), "`cost_usd` must be a non-negative"),
+            (&MINIMAL.replace("}", r#","cost_usd":1e-12}"#), "nano-dollar"),
+            (&MINIMAL.replace("}", r#","metadata":{"a":{"b":1}}}"#), "metadata is flat"),
+            (&MINIMAL.replace("}", r#","metadata":[1]}"#), "must be an object"),
+            (&MINIMAL.replace("}", r#","user":"a\u0000b"}"#), "control characters"),
+            (&MINIMAL.replace("}", r#","input":"a\u0000b"}"#), "NUL"),
+            (&MINIMAL.replace("}", r#","inputTokens":3}"#), "unknown field `inputTokens`"),
+            (&MINIMAL.replace("}", r#","id":"again"}"#), "appears twice"),
+            ("[1,2]", "must be a JSON object"),
+        ];
+        for (json, want) in cases {
+            let (_, msg) = parse(json).unwrap_err();
+            assert!(msg.contains(want), "{json}: {msg}");
+        }
+        let many: String = (0..51).map(|i| format!(r#""k{i}":"v""#)).collect::<Vec<_>>().join(",");
+        assert!(parse(&MINIMAL.replace("}", &format!(r#","metadata":{{{many}}}}}"#))).unwrap_err().1.contains("at most 50"));
+        // The id comes back with the error once it is readable.
+        assert_eq!(parse(&MINIMAL.replace("success", "ok")).unwrap_err().0.as_deref(), Some("e1"));
+    }
+
+    #[test]
+    fn long_text_is_cut_on_a_character_boundary() {
+        let ev = parse(&MINIMAL.replace("}", r#","input":"ééééééééééé","output":"short"}"#)).unwrap();
+        assert_eq!(ev.input.as_deref(), Some("éééééééé"), "16 bytes of two-byte characters");
+        assert!(ev.truncated);
+        assert!(!parse(MINIMAL).unwrap().truncated);
+    }
+}

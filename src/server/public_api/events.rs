@@ -1,0 +1,60 @@
+//! `POST /api/v1/events`: applications report LLM calls. Each event is
+//! checked on its own; good ones are stored even when others are refused
+//! (207), and an id the project already has is a duplicate, not an error.
+use super::{ApiError, IngestKey};
+use crate::domain::usage::{Batch, MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST, Rejected, parse_event, short_serde};
+use crate::error::AppError;
+use crate::server::AppState;
+use crate::server::repo::usage;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+pub async fn ingest(State(app): State<AppState>, IngestKey(key): IngestKey, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(bad_request("Send the events as JSON, with `Content-Type: application/json`."));
+    }
+    let body = body.map_err(|e| match e {
+        BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
+            AppError::TooLarge(format!("The body is over {} MiB; send fewer events per request.", MAX_BODY_BYTES / (1024 * 1024)))
+        }
+        other => AppError::Transport(format!("The body could not be read: {other}")),
+    })?;
+    let text = std::str::from_utf8(&body).map_err(|_| bad_request("The body is not UTF-8 text."))?;
+    let batch: Batch = serde_json::from_str(text).map_err(|e| bad_request(format!("The body must be {{\"events\": [ ... ]}}: {}.", short_serde(&e))))?;
+    if batch.events.len() > MAX_EVENTS_PER_REQUEST {
+        return Err(AppError::TooLarge(format!("At most {MAX_EVENTS_PER_REQUEST} events per request; split the batch.")).into());
+    }
+    if batch.events.is_empty() {
+        return Err(bad_request("`events` is empty; send at least one event."));
+    }
+
+    let now = chrono::Utc::now();
+    let cap = app.config.limits.event_text_bytes;
+    let mut rejected = Vec::new();
+    let mut valid = Vec::with_capacity(batch.events.len());
+    for (index, raw) in batch.events.into_iter().enumerate() {
+        match parse_event(raw, now, cap) {
+            Ok(ev) => valid.push((index, ev)),
+            Err((id, error)) => rejected.push(Rejected { index, id, error }),
+        }
+    }
+    let stored = usage::store(&app.db, &key, valid, &mut rejected).await?;
+    if rejected.is_empty() {
+        return Ok((StatusCode::OK, axum::Json(json!({ "accepted": stored.accepted, "duplicates": stored.duplicates }))).into_response());
+    }
+    rejected.sort_by_key(|r| r.index);
+    let body = json!({ "accepted": stored.accepted, "duplicates": stored.duplicates, "rejected": rejected });
+    Ok((StatusCode::MULTI_STATUS, axum::Json(body)).into_response())
+}
+
+fn bad_request(message: impl Into<String>) -> ApiError {
+    AppError::Transport(message.into()).into()
+}

@@ -1,0 +1,142 @@
+//! `GET /api/openapi.json`: the public API's contract, built from the same
+//! constants the handlers enforce, so the document cannot drift from them.
+use crate::domain::usage::*;
+use crate::server::public_api::usage::{DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS};
+use crate::server::repo::usage::MAX_GROUPS;
+use axum::Json;
+use serde_json::{Value, json};
+
+pub async fn spec() -> Json<Value> {
+    Json(document())
+}
+
+pub fn document() -> Value {
+    let error = json!({ "$ref": "#/components/schemas/Error" });
+    let err = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": error } } });
+    let name = |description: &str| json!({ "type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS, "description": description });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Plinth public API",
+            "version": "1",
+            "description": "Report LLM calls and read a project's usage with a project API key. Money is exact: costs are decimal strings of US dollars with up to nine decimals (nano-dollars).",
+        },
+        "servers": [{ "url": "/api/v1" }],
+        "security": [{ "projectKey": [] }],
+        "paths": {
+            "/events": { "post": {
+                "summary": "Report LLM calls",
+                "description": format!("Needs a key with the `ingest` or `all` scope. At most {MAX_EVENTS_PER_REQUEST} events and {} MiB per request. An `id` the project already has is counted as a duplicate and changes nothing, so a batch can be retried safely.", MAX_BODY_BYTES / (1024 * 1024)),
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "additionalProperties": false, "required": ["events"],
+                    "properties": { "events": { "type": "array", "minItems": 1, "maxItems": MAX_EVENTS_PER_REQUEST, "items": { "$ref": "#/components/schemas/Event" } } },
+                } } } },
+                "responses": {
+                    "200": { "description": "Every event was stored or was a duplicate.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Accepted" } } } },
+                    "207": { "description": "Some events were rejected; the others were stored.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PartlyAccepted" } } } },
+                    "400": err("The body is not JSON of the documented shape, or not sent as application/json."),
+                    "401": err("The key is missing, malformed, unknown, expired or revoked."),
+                    "403": err("The key's scope does not allow sending events."),
+                    "413": err("More than the allowed events or bytes."),
+                    "429": err("Over the key's rate limit; retry after `Retry-After` seconds."),
+                },
+            } },
+            "/usage": { "get": {
+                "summary": "A project's usage, summed",
+                "description": format!("Needs a key with the `read` or `all` scope. Times are UTC and rounded down to the hour; the range is at most {MAX_RANGE_DAYS} days, by default the last {DEFAULT_RANGE_DAYS}. At most {MAX_GROUPS} groups, the costliest first."),
+                "parameters": [
+                    { "name": "from", "in": "query", "schema": { "type": "string" }, "description": "A date (2026-11-01) or an RFC 3339 time; inclusive." },
+                    { "name": "to", "in": "query", "schema": { "type": "string" }, "description": "A date or an RFC 3339 time; exclusive. Default: the end of the current hour." },
+                    { "name": "group_by", "in": "query", "schema": { "type": "string", "enum": ["day", "model", "assistant", "user"], "default": "day" } },
+                ],
+                "responses": {
+                    "200": { "description": "Sums per group and in total.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Usage" } } } },
+                    "400": err("A parameter is unknown, repeated or malformed, or the range is too long."),
+                    "401": err("The key is missing, malformed, unknown, expired or revoked."),
+                    "403": err("The key's scope does not allow reading usage."),
+                    "429": err("Over the key's rate limit; retry after `Retry-After` seconds."),
+                },
+            } },
+        },
+        "components": {
+            "securitySchemes": { "projectKey": { "type": "http", "scheme": "bearer", "description": "A project API key, plk_…, from the project's API keys page." } },
+            "schemas": {
+                "Event": {
+                    "type": "object", "additionalProperties": false,
+                    "required": ["id", "timestamp", "model", "status"],
+                    "properties": {
+                        "id": { "type": "string", "minLength": 1, "maxLength": MAX_ID_CHARS, "description": "Chosen by the client; unique within the project (the idempotency key)." },
+                        "timestamp": { "type": "string", "format": "date-time", "description": format!("RFC 3339; at most {MAX_CLOCK_SKEW_MINUTES} minutes in the future.") },
+                        "model": name("The model called, as the price catalog names it."),
+                        "provider": name("openai, anthropic, …: picks the price when two providers sell the same model."),
+                        "assistant": name("Which part of your product made the call."),
+                        "user": name("Your end user."),
+                        "environment": name("production, staging, …"),
+                        "session_id": name("Groups the calls of one conversation."),
+                        "input_tokens": { "type": "integer", "minimum": 0, "maximum": MAX_TOKENS, "default": 0 },
+                        "output_tokens": { "type": "integer", "minimum": 0, "maximum": MAX_TOKENS, "default": 0 },
+                        "cost_usd": { "type": ["number", "string"], "description": "Dollars, at most nine decimals, read exactly. Without it, Plinth prices the tokens from the catalog." },
+                        "latency_ms": { "type": "integer", "minimum": 0, "maximum": MAX_LATENCY_MS },
+                        "status": { "type": "string", "enum": ["success", "error"] },
+                        "error": { "type": "string", "maxLength": MAX_ERROR_BYTES, "description": "The error message of a failed call." },
+                        "input": { "type": "string", "description": "The prompt. Text past the server's cap (32 KiB by default) is cut." },
+                        "output": { "type": "string", "description": "The completion. Cut like input." },
+                        "metadata": {
+                            "type": "object", "maxProperties": MAX_METADATA_KEYS,
+                            "additionalProperties": { "type": ["string", "number", "boolean", "null"] },
+                            "description": format!("Flat: keys of at most {MAX_METADATA_KEY_CHARS} characters, string values of at most {MAX_METADATA_VALUE_CHARS}."),
+                        },
+                    },
+                },
+                "Accepted": { "type": "object", "required": ["accepted", "duplicates"], "properties": {
+                    "accepted": { "type": "integer" }, "duplicates": { "type": "integer" },
+                } },
+                "PartlyAccepted": { "type": "object", "required": ["accepted", "duplicates", "rejected"], "properties": {
+                    "accepted": { "type": "integer" }, "duplicates": { "type": "integer" },
+                    "rejected": { "type": "array", "items": { "type": "object", "required": ["index", "error"], "properties": {
+                        "index": { "type": "integer", "description": "The event's position in `events`, from 0." },
+                        "id": { "type": "string" },
+                        "error": { "type": "string" },
+                    } } },
+                } },
+                "Sums": { "type": "object", "properties": {
+                    "requests": { "type": "integer" }, "errors": { "type": "integer" },
+                    "input_tokens": { "type": "integer" }, "output_tokens": { "type": "integer" },
+                    "cost_usd": { "type": "string", "description": "Exact decimal dollars." },
+                    "avg_latency_ms": { "type": ["integer", "null"] },
+                } },
+                "Usage": { "type": "object", "properties": {
+                    "from": { "type": "string", "format": "date-time" },
+                    "to": { "type": "string", "format": "date-time" },
+                    "group_by": { "type": "string" },
+                    "groups": { "type": "array", "items": { "allOf": [{ "$ref": "#/components/schemas/Sums" }, { "type": "object", "properties": {
+                        "key": { "type": ["string", "null"], "description": "The day (YYYY-MM-DD), model, assistant or user; null for events that named none." },
+                    } }] } },
+                    "truncated": { "type": "boolean" },
+                    "total": { "$ref": "#/components/schemas/Sums" },
+                } },
+                "Error": { "type": "object", "required": ["error"], "properties": { "error": {
+                    "type": "object", "required": ["code", "message"],
+                    "properties": {
+                        "code": { "type": "string", "enum": ["bad_request", "invalid", "unauthenticated", "forbidden", "not_found", "too_large", "rate_limited", "method_not_allowed", "internal"] },
+                        "message": { "type": "string" },
+                    },
+                } } },
+            },
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_document_lists_every_event_field() {
+        let doc = super::document();
+        let props = doc["components"]["schemas"]["Event"]["properties"].as_object().unwrap();
+        let mut documented: Vec<&str> = props.keys().map(String::as_str).collect();
+        let mut accepted = crate::domain::usage::EVENT_FIELDS.to_vec();
+        documented.sort();
+        accepted.sort();
+        assert_eq!(documented, accepted);
+    }
+}
