@@ -83,6 +83,17 @@ renameSync(wasm, join(pkgDir, `${name}.${hashes.wasm}.wasm`));
 if (existsSync(join(bindgenOut, 'snippets'))) renameSync(join(bindgenOut, 'snippets'), join(pkgDir, 'snippets'));
 renameSync(css, join(pkgDir, `${name}.${hashes.css}.css`));
 rmSync(bindgenOut, { recursive: true, force: true });
+// Charts: ECharts from npm (the "common" build: line, bar, pie, tooltip,
+// legend), and the small loader that fetches it on the first chart a page
+// shows, so pages without charts never load it. hash.txt names the loader
+// for the server (Leptos reads only its own keys there).
+const echarts = join(root, 'node_modules/echarts/dist/echarts.common.min.js');
+const echartsName = `echarts.${hash(echarts)}.js`;
+cpSync(echarts, join(pkgDir, echartsName));
+const loader = join(pkgDir, 'charts.js');
+writeFileSync(loader, readFileSync(join(root, 'src/components/charts.js'), 'utf8').replace('__ECHARTS__', `/${leptos['site-pkg-dir']}/${echartsName}`));
+hashes.charts = hash(loader);
+renameSync(loader, join(pkgDir, `charts.${hashes.charts}.js`));
 cpSync(join(root, leptos['assets-dir']), staging, { recursive: true });
 
 // Precompress everything worth it: brotli at its best quality for releases

@@ -38,11 +38,14 @@ test('every page has 0 axe violations, in light and dark themes', async () => {
   await audit(page, '/', (p) => p.getByRole('heading', { name: 'Create your first organization' }).waitFor());
   const orgId = await serverFn(page, 'orgs/create', { name: 'Axe Co', kind: 'team' });
   const project = await serverFn(page, 'projects/create', { org_id: String(orgId), name: 'Support Bot', slug: 'support-bot', description: '', environment: 'production', group: 'Bots' });
-  await serverFn(page, 'keys/create', { project_id: String(project.id), name: 'support ingest', scope: 'ingest', expires: '90' });
+  const key = await serverFn(page, 'keys/create', { project_id: String(project.id), name: 'support ingest', scope: 'ingest', expires: '90' });
+  const events = [{ id: 'a1', timestamp: new Date(Date.now() - 3600e3).toISOString(), model: 'gpt-4o', status: 'success', cost_usd: 0.5, user: 'ann' }];
+  const sent = await page.request.post('/api/v1/events', { headers: { authorization: `Bearer ${key.secret}` }, data: { events } });
+  assert.equal(sent.status(), 200, await sent.text());
   await serverFn(page, 'team/invite', { org_id: String(orgId), emails: uniqueEmail('pending'), role: 'viewer', projects: '' });
 
   const pages = ['/', '/team', '/audit', '/settings', '/profile', '/orgs/new', '/projects/new',
-    '/projects/support-bot', '/projects/support-bot/members', '/projects/support-bot/settings', '/projects/support-bot/keys'];
+    '/projects/support-bot', '/projects/support-bot/members', '/projects/support-bot/settings', '/projects/support-bot/keys', '/projects/support-bot/dashboard'];
   for (const theme of ['light', 'dark']) {
     await page.evaluate((t) => localStorage.setItem('plinth-theme', t), theme);
     for (const path of pages) await audit(page, path);

@@ -1,5 +1,6 @@
 //! Server functions, one file per feature. Each resolves the caller through
 //! `server::guard` (which applies `domain::policy`) before touching data.
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod invitations;

@@ -1,5 +1,6 @@
 //! Building blocks shared by pages.
 pub mod auth;
+pub mod chart;
 pub mod dialog;
 pub mod feedback;
 pub mod form;

@@ -1,6 +1,7 @@
 //! Pure types and rules shared by server and browser. Parsing happens here,
 //! once: a value of these types is valid by construction.
 pub mod account;
+pub mod analytics;
 pub mod api_key;
 pub mod audit;
 pub mod ids;

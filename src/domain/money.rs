@@ -72,7 +72,7 @@ impl Nanos {
         let cents = (n as i128 * 100 + n.signum() as i128 * (NANOS_PER_USD as i128 / 2)) / NANOS_PER_USD as i128;
         let sign = if cents < 0 { "-" } else { "" };
         let c = cents.unsigned_abs();
-        format!("{sign}${}.{:02}", group_thousands(c / 100), c % 100)
+        format!("{sign}${}.{:02}", count((c / 100) as i64), c % 100)
     }
 
     pub fn checked_add(self, other: Self) -> Option<Self> {
@@ -97,11 +97,12 @@ fn clip(text: &str) -> String {
     if short.len() < text.len() { format!("{short}…") } else { short }
 }
 
-fn group_thousands(n: u128) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+/// A count for people: 1234567 as "1,234,567".
+pub fn count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::from(if n < 0 { "-" } else { "" });
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
             out.push(',');
         }
         out.push(c);
@@ -150,6 +151,8 @@ mod tests {
         assert_eq!(Nanos(120_000).usd_display(), "$0.00012");
         assert_eq!(Nanos(0).usd_display(), "$0.00");
         assert_eq!(Nanos(-5_000_000_000).usd_display(), "-$5.00");
+        assert_eq!(Nanos(i64::MAX).usd_display(), "$9,223,372,036.85");
+        assert_eq!((count(0), count(999), count(1000), count(-1_234_567)), ("0".into(), "999".into(), "1,000".into(), "-1,234,567".into()));
     }
 
     #[test]

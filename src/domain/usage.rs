@@ -43,7 +43,9 @@ pub const MAX_METADATA_KEYS: usize = 50;
 pub const MAX_METADATA_KEY_CHARS: usize = 64;
 pub const MAX_METADATA_VALUE_CHARS: usize = 1_024;
 /// Far more than any single call uses; keeps sums far from overflowing.
-pub const MAX_TOKENS: u64 = 1_000_000_000_000;
+pub const MAX_TOKENS: u64 = 1_000_000_000;
+/// No single call costs more; with it, sums stay far from overflowing.
+pub const MAX_EVENT_COST_NANOS: i64 = 1_000_000 * crate::domain::money::NANOS_PER_USD;
 pub const MAX_LATENCY_MS: u64 = 7 * 24 * 3_600_000;
 /// How far ahead of the server's clock a timestamp may be.
 pub const MAX_CLOCK_SKEW_MINUTES: i64 = 5;
@@ -121,30 +123,60 @@ fn one_past_the_limit<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Vec<&'a
     d.deserialize_seq(V(std::marker::PhantomData))
 }
 
-/// An event's fields as raw JSON, in order, duplicates refused.
+/// An event's fields as raw JSON, in order.
 struct Fields<'a>(Vec<(String, &'a RawValue)>);
 
-impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Fields<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
-                let mut fields: Vec<(String, &'a RawValue)> = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if fields.iter().any(|(k, _)| *k == key) {
-                        return Err(serde::de::Error::custom(format!("`{}` appears twice", clip(&key, 40))));
-                    }
-                    fields.push((key, map.next_value()?));
-                }
-                Ok(Fields(fields))
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData))
+/// Reads a JSON object as raw members, refusing a repeated key, a key
+/// outside `allowed` and more than `max` keys as soon as it sees one, so a
+/// hostile object costs at most `max` members of work.
+struct Members<'k> {
+    allowed: Option<&'k [&'k str]>,
+    max: usize,
+    what: &'k str,
+}
+
+impl<'de, 'k> serde::de::DeserializeSeed<'de> for Members<'k> {
+    type Value = Vec<(String, &'de RawValue)>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
     }
+}
+
+impl<'de, 'k> Visitor<'de> for Members<'k> {
+    type Value = Vec<(String, &'de RawValue)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{} as a JSON object", self.what)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        use serde::de::Error;
+        let mut members: Vec<(String, &'de RawValue)> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if let Some(allowed) = self.allowed
+                && !allowed.contains(&key.as_str())
+            {
+                return Err(M::Error::custom(format!("unknown field `{}`; the fields are: {}", clip(&key, 40), allowed.join(", "))));
+            }
+            if members.iter().any(|(k, _)| *k == key) {
+                return Err(M::Error::custom(format!("`{}` appears twice in {}", clip(&key, 40), self.what)));
+            }
+            if members.len() == self.max {
+                return Err(M::Error::custom(format!("{} has more than {} keys", self.what, self.max)));
+            }
+            members.push((key, map.next_value()?));
+        }
+        Ok(members)
+    }
+}
+
+/// `raw` read with `seed`, the whole text consumed.
+fn members<'a>(raw: &'a RawValue, seed: Members) -> Result<Vec<(String, &'a RawValue)>, String> {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    let out = serde::de::DeserializeSeed::deserialize(seed, &mut de).map_err(|e| short_serde(&e))?;
+    de.end().map_err(|e| short_serde(&e))?;
+    Ok(out)
 }
 
 impl<'a> Fields<'a> {
@@ -157,7 +189,8 @@ impl<'a> Fields<'a> {
 
 /// Check one event. `text_cap` bounds `input` and `output` in bytes.
 pub fn parse_event(raw: &RawValue, now: DateTime<Utc>, text_cap: usize) -> Result<NewEvent, (Option<String>, String)> {
-    let mut f: Fields = serde_json::from_str(raw.get()).map_err(|e| (None, format!("an event must be a JSON object ({})", short_serde(&e))))?;
+    let seed = Members { allowed: Some(&EVENT_FIELDS), max: EVENT_FIELDS.len(), what: "an event" };
+    let mut f = Fields(members(raw, seed).map_err(|e| (None, e))?);
     // The id first, so every later error can name it.
     let id = match f.take("id") {
         None => return Err((None, "`id` is required".into())),
@@ -166,9 +199,6 @@ pub fn parse_event(raw: &RawValue, now: DateTime<Utc>, text_cap: usize) -> Resul
     let with_id = |msg: String| (Some(clip(&id, MAX_ID_CHARS)), msg);
     check_text("id", &id, 1, MAX_ID_CHARS).map_err(with_id)?;
     let ev = parse_fields(&mut f, id.clone(), now, text_cap).map_err(with_id)?;
-    if let Some((unknown, _)) = f.0.first() {
-        return Err(with_id(format!("unknown field `{}`; the fields are: {}", clip(unknown, 40), EVENT_FIELDS.join(", "))));
-    }
     Ok(ev)
 }
 
@@ -210,7 +240,11 @@ fn parse_fields(f: &mut Fields, id: String, now: DateTime<Utc>, text_cap: usize)
                 Ok(s) => s,
                 Err(_) => raw.get().to_string(),
             };
-            Some(Nanos::parse_usd(&text).map_err(|e| format!("`cost_usd` {e}"))?)
+            let cost = Nanos::parse_usd(&text).map_err(|e| format!("`cost_usd` {e}"))?;
+            if cost.0 > MAX_EVENT_COST_NANOS {
+                return Err("`cost_usd` must be at most 1000000 dollars for one call".into());
+            }
+            Some(cost)
         }
     };
     let error = optional_string(f, "error")?;
@@ -300,29 +334,35 @@ fn capped_text(f: &mut Fields, field: &str, cap: usize) -> Result<(Option<String
     Ok((Some(text), true))
 }
 
-/// A flat object: at most 50 keys, each value a string, number, boolean or null.
+/// A flat object: at most 50 keys, each value a string, number, boolean or
+/// null. Kept as the client wrote it (numbers keep their digits).
 fn metadata(f: &mut Fields) -> Result<Option<String>, String> {
     let Some(raw) = f.take("metadata") else { return Ok(None) };
-    let map: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(raw.get()).map_err(|_| "`metadata` must be an object".to_string())?;
-    if map.len() > MAX_METADATA_KEYS {
-        return Err(format!("`metadata` has {} keys; at most {MAX_METADATA_KEYS} are allowed", map.len()));
-    }
-    for (k, v) in &map {
-        check_text("metadata key", k, 1, MAX_METADATA_KEY_CHARS).map_err(|e| format!("{e} ({})", clip(k, 40)))?;
-        match v {
-            serde_json::Value::String(s) => {
+    let seed = Members { allowed: None, max: MAX_METADATA_KEYS, what: "`metadata`" };
+    let pairs = members(raw, seed).map_err(|e| if e.contains("as a JSON object") { "`metadata` must be an object".to_string() } else { e })?;
+    let mut out = String::from("{");
+    for (k, v) in pairs {
+        check_text("metadata key", &k, 1, MAX_METADATA_KEY_CHARS).map_err(|e| format!("{e} ({})", clip(&k, 40)))?;
+        let flat = || format!("`metadata.{}` must be a string, number, boolean or null: metadata is flat", clip(&k, 40));
+        match v.get().as_bytes().first() {
+            Some(b'"') => {
+                let s: String = serde_json::from_str(v.get()).map_err(|_| flat())?;
                 if s.contains('\0') || s.chars().count() > MAX_METADATA_VALUE_CHARS {
-                    return Err(format!("`metadata.{}` must be at most {MAX_METADATA_VALUE_CHARS} characters, without NUL", clip(k, 40)));
+                    return Err(format!("`metadata.{}` must be at most {MAX_METADATA_VALUE_CHARS} characters, without NUL", clip(&k, 40)));
                 }
             }
-            serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-                return Err(format!("`metadata.{}` must be a string, number, boolean or null: metadata is flat", clip(k, 40)));
-            }
+            Some(b'{' | b'[') | None => return Err(flat()),
             _ => {}
         }
+        if out.len() > 1 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::Value::String(k).to_string());
+        out.push(':');
+        out.push_str(v.get());
     }
-    Ok(Some(serde_json::Value::Object(map).to_string()))
+    out.push('}');
+    Ok(Some(out))
 }
 
 fn clip(text: &str, max: usize) -> String {
@@ -335,10 +375,12 @@ fn clip(text: &str, max: usize) -> String {
 /// serde's message without "at line 1 column 40", which means nothing to the caller.
 pub fn short_serde(e: &serde_json::Error) -> String {
     let msg = e.to_string();
-    match msg.find(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg,
-    }
+    let msg = match msg.find(" at line ") {
+        Some(i) => &msg[..i],
+        None => &msg,
+    };
+    // serde quotes the offending value whole; a reply need not repeat megabytes.
+    clip(msg, 200)
 }
 
 #[cfg(test)]
@@ -374,7 +416,9 @@ mod tests {
         assert_eq!(ev.cost, Some(Nanos(123_000)));
         assert_eq!((ev.input_tokens, ev.output_tokens, ev.latency_ms), (10, 5, Some(250)));
         assert_eq!(ev.output, None);
-        assert_eq!(ev.metadata.as_deref(), Some(r#"{"b":true,"k":"v","n":1}"#));
+        assert_eq!(ev.metadata.as_deref(), Some(r#"{"k":"v","n":1,"b":true}"#));
+        let big = parse(&MINIMAL.replace("}", r#","metadata":{"n":123456789012345678901234,"x":0.1}}"#)).unwrap();
+        assert_eq!(big.metadata.as_deref(), Some(r#"{"n":123456789012345678901234,"x":0.1}"#), "numbers keep their digits");
         assert_eq!(parse(&MINIMAL.replace("}", r#","cost_usd":"1.25"}"#)).unwrap().cost, Some(Nanos(1_250_000_000)));
     }
 
@@ -392,7 +436,8 @@ mod tests {
             (&MINIMAL.replace("success", "ok"), "\"success\" or \"error\""),
             (&MINIMAL.replace("}", r#","input_tokens":-1}"#), "`input_tokens` must be a non-negative integer"),
             (&MINIMAL.replace("}", r#","input_tokens":1.5}"#), "`input_tokens` must be a non-negative integer"),
-            (&MINIMAL.replace("}", r#","output_tokens":1000000000001}"#), "at most"),
+            (&MINIMAL.replace("}", r#","output_tokens":1000000001}"#), "at most"),
+            (&MINIMAL.replace("}", r#","cost_usd":1000000.000000001}"#), "at most 1000000 dollars"),
             (&MINIMAL.replace("}", r#","cost_usd":-0.1}"#), "`cost_usd` must be a non-negative"),
             (&MINIMAL.replace("}", r#","cost_usd":1e-12}"#), "nano-dollar"),
             (&MINIMAL.replace("}", r#","metadata":{"a":{"b":1}}}"#), "metadata is flat"),
@@ -401,14 +446,21 @@ mod tests {
             (&MINIMAL.replace("}", r#","input":"a\u0000b"}"#), "NUL"),
             (&MINIMAL.replace("}", r#","inputTokens":3}"#), "unknown field `inputTokens`"),
             (&MINIMAL.replace("}", r#","id":"again"}"#), "appears twice"),
-            ("[1,2]", "must be a JSON object"),
+            (&MINIMAL.replace("}", r#","metadata":{"a":"1","a":"2"}}"#), "appears twice"),
+            ("[1,2]", "an event as a JSON object"),
         ];
         for (json, want) in cases {
             let (_, msg) = parse(json).unwrap_err();
             assert!(msg.contains(want), "{json}: {msg}");
         }
         let many: String = (0..51).map(|i| format!(r#""k{i}":"v""#)).collect::<Vec<_>>().join(",");
-        assert!(parse(&MINIMAL.replace("}", &format!(r#","metadata":{{{many}}}}}"#))).unwrap_err().1.contains("at most 50"));
+        assert!(parse(&MINIMAL.replace("}", &format!(r#","metadata":{{{many}}}}}"#))).unwrap_err().1.contains("more than 50 keys"));
+        // A hostile object stops at its first unknown key, whatever follows.
+        let hostile: String = (0..100_000).map(|i| format!(r#""k{i}":0"#)).collect::<Vec<_>>().join(",");
+        assert!(parse(&format!(r#"{{"id":"h",{hostile}}}"#)).unwrap_err().1.contains("unknown field `k0`"));
+        let long = format!(r#"{{"events": "{}"}}"#, "x".repeat(10_000));
+        let e = serde_json::from_str::<Batch>(&long).err().unwrap();
+        assert!(short_serde(&e).chars().count() <= 201);
         // The id comes back with the error once it is readable.
         assert_eq!(parse(&MINIMAL.replace("success", "ok")).unwrap_err().0.as_deref(), Some("e1"));
     }

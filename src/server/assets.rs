@@ -43,6 +43,14 @@ pub fn hash_file(site_root: &str) -> Option<PathBuf> {
     (std::env::var_os("LEPTOS_SITE_ROOT").is_none() && file.is_file()).then_some(file)
 }
 
+/// The URL of the chart loader (`charts.<hash>.js`, see `scripts/build.mjs`),
+/// from the `charts:` line of `hash.txt`; `None` for a site built without it.
+pub fn charts_script(site_root: &str, pkg_dir: &str) -> Option<String> {
+    let hashes = std::fs::read_to_string(Path::new(site_root).join("hash.txt")).ok()?;
+    let hash = hashes.lines().find_map(|l| l.strip_prefix("charts:"))?.trim();
+    hash.chars().all(|c| c.is_ascii_hexdigit()).then(|| format!("/{pkg_dir}/charts.{hash}.js"))
+}
+
 /// `/pkg` (the bundle and stylesheet) and the other files of the site root.
 pub fn routes<S: Clone + Send + Sync + 'static>(site_root: &str, pkg_dir: &str, hashed: bool) -> Router<S> {
     let site = Path::new(site_root);

@@ -17,6 +17,8 @@ pub struct AppState {
     pub sessions: DbSessionStore,
     pub mailer: Mailer,
     pub leptos: LeptosOptions,
+    /// Where pages with charts load the chart loader from (`None`: no charts drawn).
+    pub charts_script: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -49,12 +51,14 @@ impl AppState {
             leptos.hash_file = file.to_string_lossy().into();
         }
         let throttle = Arc::new(Throttles::new(&config.limits));
+        let charts_script = crate::server::assets::charts_script(&config.site_root, "pkg").map(Arc::from);
         Ok(Self {
             mailer: Mailer::new(config.smtp.as_ref())?,
             sessions: DbSessionStore::new(db.clone()),
             db,
             config: Arc::new(config),
             throttle,
+            charts_script,
             leptos,
         })
     }

@@ -81,6 +81,14 @@ on_both_engines!(bad_events_are_refused_one_by_one, |app: TestApp| async move {
     assert!(rejected[1]["error"].as_str().unwrap().contains("future"));
     assert!(rejected[2]["id"].is_null() && rejected[2]["error"].as_str().unwrap().contains("`id` is required"));
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM usage_events").await, 2, "only the good events are stored");
+    // Nothing taken at all is a 4xx, still saying why for each event.
+    let res = api.events(&json!({ "events": [with(event("x", "m"), json!({ "status": "maybe" }))] })).await;
+    assert_api_error(&res, StatusCode::BAD_REQUEST, "bad_request");
+    assert_eq!(res.json()["rejected"][0]["id"], "x");
+    // A repeat of a refused event's id is not swallowed as its duplicate.
+    let huge = with(event("y", "m"), json!({ "cost_usd": "2000000" }));
+    let res = api.events(&json!({ "events": [huge, event("y", "m")] })).await;
+    assert_eq!((res.status, res.json()["accepted"].as_i64()), (StatusCode::MULTI_STATUS, Some(1)), "{}", res.body);
 });
 
 on_both_engines!(keys_are_checked_before_anything, |app: TestApp| async move {
@@ -226,3 +234,24 @@ async fn the_openapi_document_is_served_without_a_session() {
     assert!(doc["paths"]["/usage"]["get"].is_object());
     assert!(res.headers.get("set-cookie").is_none(), "the public API never starts a session");
 }
+
+on_both_engines!(the_dashboard_shows_a_project_to_those_who_may_view_it, |app: TestApp| async move {
+    use plinth::api::analytics::LoadDashboard;
+    let mut fx = org(&app, "Dash").await;
+    let (project, slug) = fx.projects[0].clone();
+    let api = Api::new(&app, Some(&api_key(&mut fx.owner, project, "ingest").await));
+    let batch = json!({ "events": [with(event("d1", "gpt-4o"), json!({ "cost_usd": "0.5", "user": "ann" })), event("d2", "unpriced-model")] });
+    assert_eq!(api.events(&batch).await.status, StatusCode::OK);
+    let load = |days| LoadDashboard { slug: slug.clone(), days };
+    let res = fx.owner.client.call_fn(&load(7)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let d = res.json();
+    assert_eq!((d["totals"]["requests"].as_i64(), d["totals"]["cost"].as_i64(), d["unpriced"].as_i64()), (Some(2), Some(500_000_000), Some(1)));
+    assert_eq!(d["users"][0]["key"], "ann");
+    assert!(d["daily_chart"].as_str().unwrap().contains("\"bar\""));
+    assert_eq!(fx.owner.client.call_fn(&load(8)).await.status, StatusCode::UNPROCESSABLE_ENTITY, "only the offered ranges");
+    // Another organization's member, and someone signed out, learn nothing.
+    let mut other = org(&app, "Elsewhere").await;
+    assert_eq!(other.owner.client.call_fn(&load(7)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(Client::new(&app).call_fn(&load(7)).await.status, StatusCode::UNAUTHORIZED);
+});

@@ -1,7 +1,9 @@
 //! Projects: creation, the overview with its section navigation, and
 //! project settings. Project members are in `members.rs`.
+mod dashboard;
 mod keys;
 mod members;
+pub use dashboard::ProjectDashboardPage;
 pub use keys::ProjectKeysPage;
 pub use members::ProjectMembersPage;
 

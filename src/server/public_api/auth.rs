@@ -45,7 +45,8 @@ async fn authorize(parts: &Parts, app: &AppState, action: KeyAction, refused: &s
         return Err(ApiError {
             error: AppError::TooManyRequests(format!("This API key sent more than {limit} requests in a minute. Retry after the time in Retry-After.")),
             message: None,
-            retry_after: Some(wait.as_secs().max(1)),
+            // Rounded up: a client that waits exactly this long finds room.
+            retry_after: Some((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)),
         });
     }
     key.require(action).map_err(|e| ApiError::with_message(e, refused))?;

@@ -14,6 +14,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 pub async fn ingest(State(app): State<AppState>, IngestKey(key): IngestKey, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| match e {
+        BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
+            AppError::TooLarge(format!("The body is over {} MiB; send fewer events per request.", MAX_BODY_BYTES / (1024 * 1024)))
+        }
+        other => AppError::Transport(format!("The body could not be read: {other}")),
+    })?;
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -21,12 +27,6 @@ pub async fn ingest(State(app): State<AppState>, IngestKey(key): IngestKey, head
     if !is_json {
         return Err(bad_request("Send the events as JSON, with `Content-Type: application/json`."));
     }
-    let body = body.map_err(|e| match e {
-        BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
-            AppError::TooLarge(format!("The body is over {} MiB; send fewer events per request.", MAX_BODY_BYTES / (1024 * 1024)))
-        }
-        other => AppError::Transport(format!("The body could not be read: {other}")),
-    })?;
     let text = std::str::from_utf8(&body).map_err(|_| bad_request("The body is not UTF-8 text."))?;
     let batch: Batch = serde_json::from_str(text).map_err(|e| bad_request(format!("The body must be {{\"events\": [ ... ]}}: {}.", short_serde(&e))))?;
     if batch.events.len() > MAX_EVENTS_PER_REQUEST {
@@ -51,6 +51,12 @@ pub async fn ingest(State(app): State<AppState>, IngestKey(key): IngestKey, head
         return Ok((StatusCode::OK, axum::Json(json!({ "accepted": stored.accepted, "duplicates": stored.duplicates }))).into_response());
     }
     rejected.sort_by_key(|r| r.index);
+    if stored.accepted + stored.duplicates == 0 {
+        // Nothing taken: a 4xx, so a client that trusts 2xx keeps its batch.
+        let error = json!({ "code": "bad_request", "message": "Every event was refused; `rejected` says why." });
+        let body = json!({ "error": error, "accepted": 0, "duplicates": 0, "rejected": rejected });
+        return Ok((StatusCode::BAD_REQUEST, axum::Json(body)).into_response());
+    }
     let body = json!({ "accepted": stored.accepted, "duplicates": stored.duplicates, "rejected": rejected });
     Ok((StatusCode::MULTI_STATUS, axum::Json(body)).into_response())
 }

@@ -19,6 +19,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -27,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .fallback(|| async { ApiError::from(AppError::NotFound("This API endpoint".into())) })
         .method_not_allowed_fallback(|| async { error_body(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This endpoint does not accept that method.") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // A body trickled in slowly must not hold a connection for ever.
+        .layer(RequestBodyTimeoutLayer::new(std::time::Duration::from_secs(30)))
 }
 
 /// An `AppError` as the public API answers it. `message` replaces the

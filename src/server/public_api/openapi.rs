@@ -34,7 +34,7 @@ pub fn document() -> Value {
                 "responses": {
                     "200": { "description": "Every event was stored or was a duplicate.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Accepted" } } } },
                     "207": { "description": "Some events were rejected; the others were stored.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PartlyAccepted" } } } },
-                    "400": err("The body is not JSON of the documented shape, or not sent as application/json."),
+                    "400": err("The body is not JSON of the documented shape, or not sent as application/json; or every event was refused (the body then also has accepted, duplicates and rejected)."),
                     "401": err("The key is missing, malformed, unknown, expired or revoked."),
                     "403": err("The key's scope does not allow sending events."),
                     "413": err("More than the allowed events or bytes."),
@@ -75,7 +75,7 @@ pub fn document() -> Value {
                         "session_id": name("Groups the calls of one conversation."),
                         "input_tokens": { "type": "integer", "minimum": 0, "maximum": MAX_TOKENS, "default": 0 },
                         "output_tokens": { "type": "integer", "minimum": 0, "maximum": MAX_TOKENS, "default": 0 },
-                        "cost_usd": { "type": ["number", "string"], "description": "Dollars, at most nine decimals, read exactly. Without it, Plinth prices the tokens from the catalog." },
+                        "cost_usd": { "type": ["number", "string"], "description": "Dollars, at most nine decimals and 1000000 for one call, read exactly. Without it, Plinth prices the tokens from the catalog." },
                         "latency_ms": { "type": "integer", "minimum": 0, "maximum": MAX_LATENCY_MS },
                         "status": { "type": "string", "enum": ["success", "error"] },
                         "error": { "type": "string", "maxLength": MAX_ERROR_BYTES, "description": "The error message of a failed call." },

@@ -16,7 +16,9 @@ pub const DEFAULT_RANGE_DAYS: i64 = 30;
 
 pub async fn summary(State(app): State<AppState>, ReadKey(key): ReadKey, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let q = Query::parse(query.as_deref().unwrap_or(""), Utc::now())?;
-    let rows = usage::summary(&app.db, key.project_id, q.from_hour, q.to_hour, q.group).await?;
+    let mut rows = usage::summary(&app.db, key.project_id, q.from_hour, q.to_hour, q.group).await?;
+    let truncated = rows.len() as u64 > MAX_GROUPS;
+    rows.truncate(MAX_GROUPS as usize);
     let mut total = UsageRow { key: None, requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost: Nanos(0), latency_sum_ms: 0, latency_count: 0 };
     for r in &rows {
         total.requests += r.requests;
@@ -33,7 +35,7 @@ pub async fn summary(State(app): State<AppState>, ReadKey(key): ReadKey, RawQuer
         "group_by": q.group_name,
         "groups": rows.iter().map(|r| { let mut v = sums(r); v["key"] = json!(r.key); v }).collect::<Vec<_>>(),
         // With more than MAX_GROUPS groups only the costliest are listed, and the total covers those.
-        "truncated": rows.len() as u64 >= MAX_GROUPS,
+        "truncated": truncated,
         "total": sums(&total),
     });
     Ok(axum::Json(body).into_response())
@@ -80,7 +82,8 @@ impl Query {
         }
         let group_name = group.unwrap_or_else(|| "day".into());
         let group = GroupBy::parse(&group_name).ok_or_else(|| invalid("`group_by` must be day, model, assistant or user."))?;
-        let now_hour = now.timestamp().div_euclid(3600);
+        // Events may be stamped up to 5 minutes ahead; the default range holds them.
+        let now_hour = (now + chrono::Duration::minutes(crate::domain::usage::MAX_CLOCK_SKEW_MINUTES)).timestamp().div_euclid(3600);
         let to_hour = match to {
             Some(t) => time(&t, "to")?,
             None => now_hour + 1,

@@ -3,9 +3,10 @@
 //! the API key belongs to.
 use crate::domain::money::Nanos;
 use crate::domain::usage::{NewEvent, Rejected};
-use crate::error::AppResult;
+use crate::domain::api_key::KeyStatus;
+use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
-use crate::server::entities::usage_event;
+use crate::server::entities::{api_key, usage_event};
 use crate::server::guard::KeyCtx;
 use crate::server::repo::prices::Catalog;
 use chrono::{DateTime, Utc};
@@ -34,17 +35,30 @@ pub async fn store(db: &DatabaseConnection, key: &KeyCtx, events: Vec<(usize, Ne
     let mut repeated = 0u64;
     let mut rows = Vec::with_capacity(events.len());
     for (index, ev) in events {
-        if !seen.insert(ev.id.clone()) {
+        if seen.contains(&ev.id) {
             repeated += 1;
             continue;
         }
         match catalog.cost_of(&ev) {
-            Ok((cost, source)) => rows.push(active(key, ev, cost, source, now)),
+            Ok((cost, source)) => {
+                seen.insert(ev.id.clone());
+                rows.push((ev.id.clone(), active(key, ev, cost, source, now)));
+            }
             Err(error) => rejected.push(Rejected { index, id: Some(ev.id), error }),
         }
     }
+    // One order for every batch: two batches sharing ids then never wait
+    // on each other's rows in opposite orders (a PostgreSQL deadlock).
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let rows: Vec<_> = rows.into_iter().map(|(_, row)| row).collect();
     let valid = rows.len() as u64;
     let tx = begin_write(db).await?;
+    // The key may have been revoked while the body was uploading: look again
+    // inside the transaction that writes.
+    let still = api_key::Entity::find_by_id(key.key_id).one(&tx).await?;
+    if !still.is_some_and(|k| KeyStatus::of(Utc::now(), k.expires_at, k.revoked_at).works()) {
+        return Err(AppError::Unauthenticated);
+    }
     let mut inserted = 0u64;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -132,12 +146,14 @@ struct Sums {
     errors: Option<i64>,
     input_tokens: Option<i64>,
     output_tokens: Option<i64>,
-    cost_nanos: Option<i64>,
+    cost_dollars: Option<i64>,
+    cost_rest: Option<i64>,
     latency_sum: Option<i64>,
     latency_count: i64,
 }
 
-/// Most groups one answer holds, the costliest first (days never reach it).
+/// Most groups one answer holds, the costliest first (days never reach it);
+/// `summary` returns one more when there are more, so callers can say so.
 pub const MAX_GROUPS: u64 = 1_000;
 
 /// Sums of one project's events in `[from_hour, to_hour)` (Unix hours),
@@ -159,15 +175,18 @@ pub async fn summary(db: &DatabaseConnection, project_id: i64, from_hour: i64, t
         .column_as(Expr::cust("CAST(SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS BIGINT)"), "errors")
         .column_as(sum("input_tokens"), "input_tokens")
         .column_as(sum("output_tokens"), "output_tokens")
-        .column_as(sum("cost_nanos"), "cost_nanos")
+        // Whole dollars and the rest apart: neither sum can overflow a BIGINT.
+        .column_as(sum("cost_nanos / 1000000000"), "cost_dollars")
+        .column_as(sum("cost_nanos % 1000000000"), "cost_rest")
         .column_as(sum("latency_ms"), "latency_sum")
         .column_as(Expr::cust("COUNT(latency_ms)"), "latency_count")
         .filter(C::ProjectId.eq(project_id))
         .filter(C::Hour.gte(from_hour))
         .filter(C::Hour.lt(to_hour))
         .group_by(key)
-        .order_by(Expr::col(Alias::new("cost_nanos")), sea_orm::Order::Desc)
-        .limit(MAX_GROUPS)
+        .order_by(Expr::col(Alias::new("cost_dollars")), sea_orm::Order::Desc)
+        .order_by(Expr::col(Alias::new("cost_rest")), sea_orm::Order::Desc)
+        .limit(MAX_GROUPS + 1)
         .into_model::<Sums>()
         .all(db)
         .await?;
@@ -182,7 +201,7 @@ pub async fn summary(db: &DatabaseConnection, project_id: i64, from_hour: i64, t
             errors: r.errors.unwrap_or(0),
             input_tokens: r.input_tokens.unwrap_or(0),
             output_tokens: r.output_tokens.unwrap_or(0),
-            cost: Nanos(r.cost_nanos.unwrap_or(0)),
+            cost: Nanos(cost_of_parts(r.cost_dollars.unwrap_or(0), r.cost_rest.unwrap_or(0))),
             latency_sum_ms: r.latency_sum.unwrap_or(0),
             latency_count: r.latency_count,
         })
@@ -193,7 +212,27 @@ pub async fn summary(db: &DatabaseConnection, project_id: i64, from_hour: i64, t
     Ok(rows)
 }
 
+/// Dollars and nano-dollars summed apart, as one amount; past what an i64
+/// holds (9.2 billion dollars) it stays at that ceiling.
+fn cost_of_parts(dollars: i64, rest: i64) -> i64 {
+    let total = dollars as i128 * crate::domain::money::NANOS_PER_USD as i128 + rest as i128;
+    i64::try_from(total).unwrap_or(i64::MAX)
+}
+
 /// Days since the Unix epoch as YYYY-MM-DD.
 fn day_name(days: i64) -> String {
     DateTime::<Utc>::from_timestamp(days * 86_400, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
+/// How many of a project's events in `[from_hour, to_hour)` have no price yet.
+pub async fn unpriced(db: &DatabaseConnection, project_id: i64, from_hour: i64, to_hour: i64) -> AppResult<i64> {
+    use sea_orm::PaginatorTrait;
+    let n = usage_event::Entity::find()
+        .filter(usage_event::Column::ProjectId.eq(project_id))
+        .filter(usage_event::Column::Hour.gte(from_hour))
+        .filter(usage_event::Column::Hour.lt(to_hour))
+        .filter(usage_event::Column::CostSource.eq(crate::domain::usage::CostSource::Unpriced))
+        .count(db)
+        .await?;
+    Ok(n as i64)
 }

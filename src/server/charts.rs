@@ -1,0 +1,51 @@
+//! ECharts options, built on the server with charming and sent to the page
+//! as JSON; `components/charts.js` draws them. Chart values are the one
+//! place money becomes a float: for drawing bars, never for sums.
+use crate::domain::money::{NANOS_PER_USD, Nanos};
+use charming::Chart;
+use charming::component::{Axis, Grid, Legend};
+use charming::element::{AxisType, Tooltip, Trigger};
+use charming::series::{Bar, Line};
+
+/// One day of a project's usage.
+pub struct Day {
+    pub label: String,
+    pub cost: Nanos,
+    pub requests: i64,
+}
+
+/// Cost per day as bars (left axis, dollars), requests as a line (right axis).
+pub fn daily_usage(days: &[Day]) -> String {
+    let labels: Vec<String> = days.iter().map(|d| d.label.clone()).collect();
+    let cost: Vec<f64> = days.iter().map(|d| d.cost.0 as f64 / NANOS_PER_USD as f64).collect();
+    let requests: Vec<i64> = days.iter().map(|d| d.requests).collect();
+    let chart = Chart::new()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .legend(Legend::new().top("bottom"))
+        .grid(Grid::new().left(8).right(8).top(32).bottom(40).contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Category).data(labels))
+        .y_axis(Axis::new().type_(AxisType::Value).name("USD"))
+        .y_axis(Axis::new().type_(AxisType::Value).name("Requests").min_interval(1))
+        .series(Bar::new().name("Cost (USD)").data(cost))
+        .series(Line::new().name("Requests").y_axis_index(1).data(requests));
+    serde_json::to_string(&chart).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_daily_chart_is_an_echarts_option() {
+        let days = [Day { label: "2026-11-22".into(), cost: Nanos(1_500_000_000), requests: 3 }, Day { label: "2026-11-23".into(), cost: Nanos(0), requests: 0 }];
+        let option: serde_json::Value = serde_json::from_str(&daily_usage(&days)).unwrap();
+        // charming writes a lone axis as an object, several as a list.
+        let x = if option["xAxis"].is_array() { &option["xAxis"][0] } else { &option["xAxis"] };
+        assert_eq!(x["data"], serde_json::json!(["2026-11-22", "2026-11-23"]));
+        assert_eq!(option["yAxis"][1]["name"], "Requests");
+        assert_eq!(option["series"][0]["type"], "bar");
+        assert_eq!(option["series"][0]["data"][0], 1.5);
+        assert_eq!(option["series"][1]["yAxisIndex"], 1.0);
+        assert_eq!(option["series"][1]["data"], serde_json::json!([3, 0]));
+    }
+}
