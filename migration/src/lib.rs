@@ -8,6 +8,9 @@ mod m20261122_000002_organizations;
 mod m20261123_000003_audit_chain;
 mod m20261123_000004_api_keys;
 mod m20261124_000005_usage;
+mod m20261125_000006_rollups;
+
+pub use m20261125_000006_rollups::{LATENCY_BOUNDS_MS, LATENCY_BUCKETS};
 
 pub struct Migrator;
 
@@ -20,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_audit_chain::Migration),
             Box::new(m20261123_000004_api_keys::Migration),
             Box::new(m20261124_000005_usage::Migration),
+            Box::new(m20261125_000006_rollups::Migration),
         ]
     }
 }

@@ -1,8 +1,10 @@
 //! Building blocks shared by pages.
+pub mod analytics_filters;
 pub mod auth;
 pub mod chart;
 pub mod dialog;
 pub mod feedback;
+pub mod first_event;
 pub mod form;
 pub mod format;
 pub mod layout;

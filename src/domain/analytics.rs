@@ -3,11 +3,82 @@
 use crate::domain::money::Nanos;
 use serde::{Deserialize, Serialize};
 
-/// The ranges the dashboard offers, in days.
-pub const RANGES: [u32; 3] = [7, 30, 90];
-pub const DEFAULT_RANGE: u32 = 30;
+/// The ranges every analytics page offers: (query value, label, days; 0 = 24 hours).
+pub const RANGES: [(&str, &str); 4] = [("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("90d", "Last 90 days")];
+pub const DEFAULT_RANGE: &str = "30d";
+/// The longest custom range, in days.
+pub const MAX_CUSTOM_DAYS: i64 = 366;
 /// Rows in the model and user tables.
 pub const TOP_ROWS: usize = 10;
+
+/// What an analytics page shows, as its URL says: `?range=7d`, or a custom
+/// `?from=2026-11-01&to=2026-11-15` (whole UTC days, both included), and
+/// optionally one environment (`?env=production`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filters {
+    pub range: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub env: Option<String>,
+}
+
+/// A checked time window in Unix hours, `[from_hour, to_hour)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub from_hour: i64,
+    pub to_hour: i64,
+    /// Charts step by hour (the 24-hour range) rather than by day.
+    pub hourly: bool,
+    /// "the last 30 days", "2026-11-01 to 2026-11-15".
+    pub label: String,
+}
+
+impl Filters {
+    /// The environment filter, or `None` for all of them.
+    pub fn environment(&self) -> Option<&str> {
+        self.env.as_deref().filter(|e| !e.is_empty())
+    }
+
+    /// The window these filters name at `now_hour` (the current Unix hour).
+    pub fn window(&self, now_hour: i64) -> Result<Window, String> {
+        fn custom(v: &Option<String>) -> Option<&str> {
+            v.as_deref().filter(|s| !s.is_empty())
+        }
+        if let (Some(from), Some(to)) = (custom(&self.from), custom(&self.to)) {
+            let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc().timestamp() / 86_400);
+            let (Some(first), Some(last)) = (day(from), day(to)) else {
+                return Err("Dates are written YYYY-MM-DD.".into());
+            };
+            if first > last {
+                return Err("The start date must not be after the end date.".into());
+            }
+            if last - first + 1 > MAX_CUSTOM_DAYS {
+                return Err(format!("Choose at most {MAX_CUSTOM_DAYS} days."));
+            }
+            return Ok(Window { from_hour: first * 24, to_hour: (last + 1) * 24, hourly: false, label: format!("{from} to {to}") });
+        }
+        let range = self.range.as_deref().unwrap_or(DEFAULT_RANGE);
+        let today = now_hour.div_euclid(24);
+        let days = match range {
+            "24h" => return Ok(Window { from_hour: now_hour - 23, to_hour: now_hour + 1, hourly: true, label: "the last 24 hours".into() }),
+            "7d" => 7,
+            "30d" => 30,
+            "90d" => 90,
+            _ => return Err("Choose a range of 24 hours, 7, 30 or 90 days, or two dates.".into()),
+        };
+        Ok(Window { from_hour: (today - days + 1) * 24, to_hour: (today + 1) * 24, hourly: false, label: format!("the last {days} days") })
+    }
+
+    /// The query string for these filters with `range` replaced (custom dates dropped).
+    pub fn with_range(&self, range: &str) -> String {
+        let mut q = format!("?range={range}");
+        if let Some(env) = self.environment() {
+            q.push_str("&env=");
+            q.push_str(&crate::urls::query_value(env));
+        }
+        q
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageTotals {
@@ -17,6 +88,8 @@ pub struct UsageTotals {
     pub output_tokens: i64,
     pub cost: Nanos,
     pub avg_latency_ms: Option<i64>,
+    pub p50_latency_ms: Option<i64>,
+    pub p95_latency_ms: Option<i64>,
 }
 
 impl UsageTotals {
@@ -42,23 +115,63 @@ pub struct UsageGroup {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectDashboard {
-    pub days: u32,
+    pub window: Window,
     pub totals: UsageTotals,
-    /// An ECharts option (JSON): cost and requests per day.
-    pub daily_chart: String,
-    /// A sentence for screen readers, instead of the chart.
-    pub chart_summary: String,
+    /// ECharts options (JSON), each with a sentence for screen readers.
+    pub usage_chart: ChartData,
+    pub errors_chart: ChartData,
     pub models: Vec<UsageGroup>,
+    pub assistants: Vec<UsageGroup>,
     pub users: Vec<UsageGroup>,
+    /// Environments the project has reported, for the filter.
+    pub environments: Vec<String>,
     /// Events whose model has no price yet (their cost counts as zero).
     pub unpriced: i64,
     /// The chart loader's URL; `None` when the site was built without it.
     pub charts_script: Option<String>,
+    /// Where applications send events (for the empty state's snippets).
+    pub endpoint: String,
 }
 
-/// `?days=` as offered, else the default.
-pub fn parse_range(days: Option<u32>) -> u32 {
-    days.filter(|d| RANGES.contains(d)).unwrap_or(DEFAULT_RANGE)
+/// One chart: the option the server built, and what it shows in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartData {
+    pub option: String,
+    pub summary: String,
+}
+
+/// Upper bounds (exclusive) of the latency buckets the rollups count, in
+/// milliseconds; the last bucket holds everything slower. The migration that
+/// made the columns keeps its own copy (a test holds the two equal).
+pub const LATENCY_BOUNDS_MS: [i64; 12] = [100, 250, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 20_000, 60_000];
+pub const LATENCY_BUCKETS: usize = LATENCY_BOUNDS_MS.len() + 1;
+
+/// The bucket a latency falls in.
+pub fn latency_bucket(ms: i64) -> usize {
+    LATENCY_BOUNDS_MS.iter().position(|b| ms < *b).unwrap_or(LATENCY_BOUNDS_MS.len())
+}
+
+/// The `q`-th percentile (0 < q < 100) of bucketed latencies, interpolated
+/// linearly within its bucket (as Prometheus does); `None` without calls.
+/// The slowest bucket has no upper bound, so it answers with its lower one.
+pub fn latency_percentile(buckets: &[i64; LATENCY_BUCKETS], q: u32) -> Option<i64> {
+    let total: i128 = buckets.iter().map(|n| *n as i128).sum();
+    if total == 0 {
+        return None;
+    }
+    // The rank of the wanted call, 1-based, rounded up.
+    let rank = ((total * q as i128 + 99) / 100).max(1);
+    let mut below: i128 = 0;
+    for (i, n) in buckets.iter().enumerate() {
+        let n = *n as i128;
+        if n > 0 && below + n >= rank {
+            let low = if i == 0 { 0 } else { LATENCY_BOUNDS_MS[i - 1] } as i128;
+            let Some(high) = LATENCY_BOUNDS_MS.get(i) else { return Some(low as i64) };
+            return Some((low + (*high as i128 - low) * (rank - below) / n) as i64);
+        }
+        below += n;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -72,8 +185,52 @@ mod tests {
         assert_eq!(t(3, 1), "33.3%");
         assert_eq!(t(200, 5), "2.5%");
         assert_eq!(t(i64::MAX, i64::MAX), "100.0%");
-        assert_eq!(parse_range(Some(7)), 7);
-        assert_eq!(parse_range(Some(8)), DEFAULT_RANGE);
-        assert_eq!(parse_range(None), DEFAULT_RANGE);
+    }
+
+    #[test]
+    fn windows_come_from_the_url() {
+        let f = |range: Option<&str>, from: Option<&str>, to: Option<&str>| Filters { range: range.map(Into::into), from: from.map(Into::into), to: to.map(Into::into), env: None };
+        let now = 24 * 20_000 + 5; // 05:00 UTC on day 20,000
+        let w = f(None, None, None).window(now).unwrap();
+        assert_eq!((w.from_hour, w.to_hour, w.hourly), ((20_000 - 29) * 24, 20_001 * 24, false));
+        let w = f(Some("24h"), None, None).window(now).unwrap();
+        assert_eq!((w.to_hour - w.from_hour, w.hourly), (24, true));
+        assert!(f(Some("8d"), None, None).window(now).is_err());
+        let w = f(None, Some("2024-10-01"), Some("2024-10-01")).window(now).unwrap();
+        assert_eq!(w.to_hour - w.from_hour, 24, "one whole day");
+        assert!(f(None, Some("2024-10-02"), Some("2024-10-01")).window(now).is_err(), "backwards");
+        assert!(f(None, Some("2020-01-01"), Some("2024-01-01")).window(now).is_err(), "too long");
+        assert!(f(None, Some("yesterday"), Some("2024-01-01")).window(now).is_err());
+        assert!(f(None, Some("-262144-01-01"), Some("2024-01-01")).window(now).is_err());
+        assert_eq!(f(Some("7d"), None, None).with_range("24h"), "?range=24h");
+    }
+
+    #[test]
+    fn latencies_fall_in_their_buckets() {
+        assert_eq!(latency_bucket(0), 0);
+        assert_eq!(latency_bucket(99), 0);
+        assert_eq!(latency_bucket(100), 1);
+        assert_eq!(latency_bucket(59_999), 11);
+        assert_eq!(latency_bucket(60_000), 12);
+        assert_eq!(latency_bucket(i64::MAX), 12);
+    }
+
+    #[test]
+    fn percentiles_interpolate_within_a_bucket() {
+        let mut b = [0i64; LATENCY_BUCKETS];
+        assert_eq!(latency_percentile(&b, 50), None);
+        // 100 calls between 1,000 and 1,500 ms: the median is half way.
+        b[5] = 100;
+        assert_eq!(latency_percentile(&b, 50), Some(1_250));
+        assert_eq!(latency_percentile(&b, 95), Some(1_475));
+        // 90 fast calls and 10 very slow ones: p50 stays fast, p95 is slow.
+        let mut b = [0i64; LATENCY_BUCKETS];
+        b[0] = 90;
+        b[12] = 10;
+        assert_eq!(latency_percentile(&b, 50), Some(55));
+        assert_eq!(latency_percentile(&b, 95), Some(60_000));
+        // Huge counts do not overflow.
+        let b = [i64::MAX; LATENCY_BUCKETS];
+        assert!(latency_percentile(&b, 95).is_some());
     }
 }

@@ -7,14 +7,28 @@ use charming::component::{Axis, Grid, Legend};
 use charming::element::{AxisType, Tooltip, Trigger};
 use charming::series::{Bar, Line};
 
-/// One day of a project's usage.
+/// One hour or day of a project's usage.
 pub struct Day {
     pub label: String,
     pub cost: Nanos,
     pub requests: i64,
+    pub errors: i64,
 }
 
-/// Cost per day as bars (left axis, dollars), requests as a line (right axis).
+/// Failed calls per hour or day, as bars.
+pub fn errors_over_time(days: &[Day]) -> String {
+    let labels: Vec<String> = days.iter().map(|d| d.label.clone()).collect();
+    let errors: Vec<i64> = days.iter().map(|d| d.errors).collect();
+    let chart = Chart::new()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .grid(Grid::new().left(8).right(8).top(24).bottom(8).contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Category).data(labels))
+        .y_axis(Axis::new().type_(AxisType::Value).name("Errors").min_interval(1))
+        .series(Bar::new().name("Errors").data(errors));
+    serde_json::to_string(&chart).unwrap_or_default()
+}
+
+/// Cost per hour or day as bars (left axis, dollars), requests as a line (right axis).
 pub fn daily_usage(days: &[Day]) -> String {
     let labels: Vec<String> = days.iter().map(|d| d.label.clone()).collect();
     let cost: Vec<f64> = days.iter().map(|d| d.cost.0 as f64 / NANOS_PER_USD as f64).collect();
@@ -37,7 +51,7 @@ mod tests {
 
     #[test]
     fn the_daily_chart_is_an_echarts_option() {
-        let days = [Day { label: "2026-11-22".into(), cost: Nanos(1_500_000_000), requests: 3 }, Day { label: "2026-11-23".into(), cost: Nanos(0), requests: 0 }];
+        let days = [Day { label: "2026-11-22".into(), cost: Nanos(1_500_000_000), requests: 3, errors: 1 }, Day { label: "2026-11-23".into(), cost: Nanos(0), requests: 0, errors: 0 }];
         let option: serde_json::Value = serde_json::from_str(&daily_usage(&days)).unwrap();
         // charming writes a lone axis as an object, several as a list.
         let x = if option["xAxis"].is_array() { &option["xAxis"][0] } else { &option["xAxis"] };
@@ -47,5 +61,7 @@ mod tests {
         assert_eq!(option["series"][0]["data"][0], 1.5);
         assert_eq!(option["series"][1]["yAxisIndex"], 1.0);
         assert_eq!(option["series"][1]["data"], serde_json::json!([3, 0]));
+        let errors: serde_json::Value = serde_json::from_str(&errors_over_time(&days)).unwrap();
+        assert_eq!(errors["series"][0]["data"], serde_json::json!([1, 0]));
     }
 }

@@ -1,46 +1,51 @@
-//! A project's dashboard: usage totals, cost and requests per day, and the
-//! costliest models and end users over 7, 30 or 90 days. The range lives in
-//! the URL (`/projects/<slug>/dashboard?days=7`), so reloads and shared
-//! links keep it; while a new range loads, the old numbers stay on screen.
+//! A project's dashboard: KPIs, cost and requests over time, errors over
+//! time, and the share of each model, assistant and end user. The range and
+//! environment live in the URL (`/projects/<slug>/dashboard?range=7d&env=production`),
+//! so reloads and shared links keep them; while new numbers load, the old
+//! ones stay on screen.
 use crate::api::analytics::load_dashboard;
+use crate::components::analytics_filters::AnalyticsFilters;
 use crate::components::chart::Chart;
 use crate::components::feedback::{ErrorAlert, Loading};
+use crate::components::first_event::FirstEvent;
 use crate::components::table::DataTable;
-use crate::domain::analytics::{ProjectDashboard, RANGES, UsageGroup, parse_range};
-use crate::domain::money::count;
+use crate::domain::analytics::{ChartData, Filters, ProjectDashboard, UsageGroup};
+use crate::domain::money::{Nanos, count};
 use leptos::Params;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query};
 use leptos_router::params::Params;
 
+/// The analytics pages' query string.
 #[derive(Params, Clone, Debug, Default, PartialEq)]
-pub struct DashboardQuery {
-    pub days: Option<u32>,
+pub struct AnalyticsQuery {
+    pub range: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub env: Option<String>,
+}
+
+impl AnalyticsQuery {
+    pub fn filters(&self) -> Filters {
+        Filters { range: self.range.clone(), from: self.from.clone(), to: self.to.clone(), env: self.env.clone() }
+    }
 }
 
 #[component]
 pub fn ProjectDashboardPage() -> impl IntoView {
     let params = use_params_map();
-    let query = use_query::<DashboardQuery>();
-    let days = Memo::new(move |_| parse_range(query.get().ok().and_then(|q| q.days)));
+    let query = use_query::<AnalyticsQuery>();
+    let filters = Memo::new(move |_| query.get().map(|q| q.filters()).unwrap_or_default());
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
-    let data = Resource::new(move || (slug.get(), days.get()), |(slug, days)| load_dashboard(slug, days));
+    let data = Resource::new(move || (slug.get(), filters.get()), |(slug, filters)| load_dashboard(slug, filters));
+    let environments = Signal::derive(move || data.get().and_then(Result::ok).map(|d| d.environments).unwrap_or_default());
     let pending = RwSignal::new(false);
     view! {
-        <nav class="range-picker" aria-label="Range">
-            {RANGES
-                .into_iter()
-                .map(|d| {
-                    let current = move || (days.get() == d).then_some("page");
-                    view! { <A href=move || format!("/projects/{}/dashboard?days={d}", slug.get()) attr:aria-current=current>{format!("Last {d} days")}</A> }
-                })
-                .collect_view()}
-        </nav>
+        <AnalyticsFilters path=Signal::derive(move || format!("/projects/{}/dashboard", slug.get())) filters environments />
         // Dimming the old numbers would fail contrast; a status line says instead.
         <p class="muted" role="status">{move || pending.get().then_some("Updating…")}</p>
         <Transition fallback=|| view! { <Loading /> } set_pending=pending>
-            <div class:refreshing=move || pending.get() aria-busy=move || pending.get().to_string()>
+            <div aria-busy=move || pending.get().to_string()>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(d) => view! { <Dashboard d slug=slug.get_untracked() /> }.into_any(),
@@ -56,40 +61,43 @@ pub fn ProjectDashboardPage() -> impl IntoView {
 fn Dashboard(d: ProjectDashboard, slug: String) -> impl IntoView {
     let t = d.totals.clone();
     if t.requests == 0 {
-        return view! {
-            <section class="empty-state">
-                <h2>{format!("No usage in the last {} days", d.days)}</h2>
-                <p class="muted">"Create an API key with the ingest scope, then report each LLM call to " <code>"POST /api/v1/events"</code> "."</p>
-                <A href=format!("/projects/{slug}/keys")>"Create an API key"</A>
-            </section>
-        }
-        .into_any();
+        return view! { <FirstEvent title=format!("No usage in {}", d.window.label) endpoint=d.endpoint slug /> }.into_any();
     }
-    let tokens = format!("{} in · {} out", count(t.input_tokens), count(t.output_tokens));
-    let latency = t.avg_latency_ms.map(|ms| format!("{} ms", count(ms))).unwrap_or_else(|| "—".into());
+    let ms = |v: Option<i64>| v.map(|ms| format!("{} ms", count(ms))).unwrap_or_else(|| "—".into());
+    let per_request = Nanos(t.cost.0 / t.requests.max(1)).usd_display();
     view! {
         <dl class="stats">
-            <Stat label="Cost" value=t.cost.usd_display() />
+            <Stat label="Total cost" value=t.cost.usd_display() />
+            <Stat label="Cost per request" value=per_request />
             <Stat label="Requests" value=count(t.requests) />
-            <Stat label="Error rate" value=t.error_rate() />
-            <Stat label="Tokens" value=tokens />
-            <Stat label="Average latency" value=latency />
+            <Stat label="Errors" value=format!("{} ({})", count(t.errors), t.error_rate()) />
+            <Stat label="Average latency" value=ms(t.avg_latency_ms) />
+            <Stat label="Latency p50 / p95" value=format!("{} / {}", ms(t.p50_latency_ms), ms(t.p95_latency_ms)) />
         </dl>
         {(d.unpriced > 0).then(|| view! {
             <p class="alert alert-info">
                 {format!("{} calls use a model with no price yet; their cost counts as $0.00 until a price is added.", count(d.unpriced))}
             </p>
         })}
-        <section class="card stack">
-            <h2 class="card-title">"Cost and requests per day (UTC)"</h2>
-            <Chart option=d.daily_chart summary=d.chart_summary script=d.charts_script />
-        </section>
+        <ChartCard title="Cost and requests (UTC)" chart=d.usage_chart script=d.charts_script.clone() />
+        <ChartCard title="Errors (UTC)" chart=d.errors_chart script=d.charts_script />
         <div class="dashboard-tables">
-            <Groups label="Costliest models" columns=&["Model", "Requests", "Tokens", "Cost"] rows=d.models none="(no model)" />
-            <Groups label="Costliest end users" columns=&["End user", "Requests", "Tokens", "Cost"] rows=d.users none="(not named)" />
+            <Groups label="Cost by model" columns=&["Model", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.models none="(no model)" total=t.cost />
+            <Groups label="Cost by assistant" columns=&["Assistant", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.assistants none="(not named)" total=t.cost />
+            <Groups label="Costliest end users" columns=&["End user", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.users none="(not named)" total=t.cost />
         </div>
     }
     .into_any()
+}
+
+#[component]
+fn ChartCard(title: &'static str, chart: ChartData, script: Option<String>) -> impl IntoView {
+    view! {
+        <section class="card stack">
+            <h2 class="card-title">{title}</h2>
+            <Chart option=chart.option summary=chart.summary script />
+        </section>
+    }
 }
 
 #[component]
@@ -102,8 +110,11 @@ fn Stat(label: &'static str, #[prop(into)] value: String) -> impl IntoView {
     }
 }
 
+/// A model's, assistant's or end user's share of requests and cost.
 #[component]
-fn Groups(label: &'static str, columns: &'static [&'static str], rows: Vec<UsageGroup>, none: &'static str) -> impl IntoView {
+fn Groups(label: &'static str, columns: &'static [&'static str], rows: Vec<UsageGroup>, none: &'static str, total: Nanos) -> impl IntoView {
+    let cost = total.0;
+    let share = |part: i64, whole: i64| if whole <= 0 { "—".to_string() } else { format!("{}%", part as i128 * 100 / whole as i128) };
     view! {
         <section class="stack">
             <h2 class="card-title">{label}</h2>
@@ -117,6 +128,7 @@ fn Groups(label: &'static str, columns: &'static [&'static str], rows: Vec<Usage
                                 <td class="num">{count(r.requests)}</td>
                                 <td class="num">{count(r.tokens)}</td>
                                 <td class="num">{r.cost.usd_display()}</td>
+                                <td class="num">{share(r.cost.0, cost)}</td>
                             </tr>
                         }
                     })

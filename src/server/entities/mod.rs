@@ -11,4 +11,5 @@ pub mod project_group;
 pub mod project_member;
 pub mod session;
 pub mod usage_event;
+pub mod usage_hourly;
 pub mod user;

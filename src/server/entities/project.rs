@@ -12,6 +12,8 @@ pub struct Model {
     pub description: String,
     pub environment: Environment,
     pub group_id: Option<i64>,
+    /// Days events are kept; `None` keeps them forever (rollups are always kept).
+    pub retention_days: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

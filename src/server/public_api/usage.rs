@@ -16,7 +16,8 @@ pub const DEFAULT_RANGE_DAYS: i64 = 30;
 
 pub async fn summary(State(app): State<AppState>, ReadKey(key): ReadKey, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let q = Query::parse(query.as_deref().unwrap_or(""), Utc::now())?;
-    let mut rows = usage::summary(&app.db, key.project_id, q.from_hour, q.to_hour, q.group).await?;
+    let scope = usage::Scope { project_id: key.project_id, from_hour: q.from_hour, to_hour: q.to_hour, environment: None };
+    let mut rows = usage::summary(&app.db, &scope, q.group).await?;
     let truncated = rows.len() as u64 > MAX_GROUPS;
     rows.truncate(MAX_GROUPS as usize);
     let mut total = UsageRow { key: None, requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost: Nanos(0), latency_sum_ms: 0, latency_count: 0 };
@@ -81,7 +82,8 @@ impl Query {
             }
         }
         let group_name = group.unwrap_or_else(|| "day".into());
-        let group = GroupBy::parse(&group_name).ok_or_else(|| invalid("`group_by` must be day, model, assistant or user."))?;
+        // Hours are for the console's 24-hour view, not part of the public contract.
+        let group = GroupBy::parse(&group_name).filter(|g| *g != GroupBy::Hour).ok_or_else(|| invalid("`group_by` must be day, model, assistant or user."))?;
         // Events may be stamped up to 5 minutes ahead; the default range holds them.
         let now_hour = (now + chrono::Duration::minutes(crate::domain::usage::MAX_CLOCK_SKEW_MINUTES)).timestamp().div_euclid(3600);
         let to_hour = match to {

@@ -6,6 +6,7 @@ pub mod invitations;
 pub mod orgs;
 pub mod prices;
 pub mod projects;
+pub mod rollups;
 pub mod team;
 pub mod usage;
 

@@ -6,14 +6,25 @@ use crate::domain::usage::{NewEvent, Rejected};
 use crate::domain::api_key::KeyStatus;
 use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
-use crate::server::entities::{api_key, usage_event};
+use crate::domain::analytics::LATENCY_BUCKETS;
+use crate::server::entities::{api_key, usage_event, usage_hourly};
 use crate::server::guard::KeyCtx;
 use crate::server::repo::prices::Catalog;
+use crate::server::repo::rollups::{self, RollupKey, Rollups};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, TryInsertResult};
+use sea_orm::sea_query::{Alias, Expr, OnConflict};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, ConnectionTrait};
 use serde::Serialize;
 use std::collections::HashSet;
+
+/// What an event adds to its rollup.
+struct Counted {
+    key: RollupKey,
+    input_tokens: i64,
+    output_tokens: i64,
+    cost: i64,
+    latency_ms: Option<i64>,
+}
 
 /// Rows per INSERT: 24 columns each stays far below either engine's limit on bound values.
 const CHUNK: usize = 200;
@@ -28,8 +39,8 @@ pub struct Stored {
 /// for this project, or seen earlier in the same batch, counts as a
 /// duplicate and changes nothing. Events whose cost cannot be computed are
 /// returned as rejected.
-pub async fn store(db: &DatabaseConnection, key: &KeyCtx, events: Vec<(usize, NewEvent)>, rejected: &mut Vec<Rejected>) -> AppResult<Stored> {
-    let catalog = Catalog::load(db, key.org_id).await?;
+pub async fn store(db: &DatabaseConnection, key_ctx: &KeyCtx, events: Vec<(usize, NewEvent)>, rejected: &mut Vec<Rejected>) -> AppResult<Stored> {
+    let catalog = Catalog::load(db, key_ctx.org_id).await?;
     let now = Utc::now();
     let mut seen = HashSet::new();
     let mut repeated = 0u64;
@@ -42,7 +53,9 @@ pub async fn store(db: &DatabaseConnection, key: &KeyCtx, events: Vec<(usize, Ne
         match catalog.cost_of(&ev) {
             Ok((cost, source)) => {
                 seen.insert(ev.id.clone());
-                rows.push((ev.id.clone(), active(key, ev, cost, source, now)));
+                let key = RollupKey::new(ev.occurred_at.timestamp().div_euclid(3600), &ev.model, ev.assistant.as_deref(), ev.end_user.as_deref(), ev.environment.as_deref(), ev.status);
+                let counted = Counted { key, input_tokens: ev.input_tokens, output_tokens: ev.output_tokens, cost: cost.0, latency_ms: ev.latency_ms };
+                rows.push((ev.id.clone(), counted, active(key_ctx, ev, cost, source, now)));
             }
             Err(error) => rejected.push(Rejected { index, id: Some(ev.id), error }),
         }
@@ -50,28 +63,42 @@ pub async fn store(db: &DatabaseConnection, key: &KeyCtx, events: Vec<(usize, Ne
     // One order for every batch: two batches sharing ids then never wait
     // on each other's rows in opposite orders (a PostgreSQL deadlock).
     rows.sort_by(|a, b| a.0.cmp(&b.0));
-    let rows: Vec<_> = rows.into_iter().map(|(_, row)| row).collect();
     let valid = rows.len() as u64;
     let tx = begin_write(db).await?;
     // The key may have been revoked while the body was uploading: look again
     // inside the transaction that writes.
-    let still = api_key::Entity::find_by_id(key.key_id).one(&tx).await?;
+    let still = api_key::Entity::find_by_id(key_ctx.key_id).one(&tx).await?;
     if !still.is_some_and(|k| KeyStatus::of(Utc::now(), k.expires_at, k.revoked_at).works()) {
         return Err(AppError::Unauthenticated);
     }
-    let mut inserted = 0u64;
+    let mut inserted = HashSet::new();
+    let mut counts = Vec::with_capacity(rows.len());
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
-        let res = usage_event::Entity::insert_many(chunk)
-            .on_conflict_do_nothing_on([usage_event::Column::ProjectId, usage_event::Column::EventId])
-            .exec_without_returning(&tx)
-            .await?;
-        if let TryInsertResult::Inserted(n) = res {
-            inserted += n;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for (id, counted, row) in rows.by_ref().take(CHUNK) {
+            counts.push((id, counted));
+            chunk.push(row);
+        }
+        // RETURNING names exactly the rows this statement inserted: ids that
+        // another batch stored first are skipped, and not counted twice.
+        let mut insert = usage_event::Entity::insert_many(chunk).into_query();
+        insert
+            .on_conflict(OnConflict::columns([usage_event::Column::ProjectId, usage_event::Column::EventId]).do_nothing().to_owned())
+            .returning_col(usage_event::Column::EventId);
+        for row in tx.query_all(&insert).await? {
+            inserted.insert(row.try_get::<String>("", "event_id")?);
         }
     }
+    let mut rollups = Rollups::new();
+    for (id, c) in counts {
+        if inserted.contains(&id) {
+            rollups.entry(c.key).or_default().add(c.input_tokens, c.output_tokens, c.cost, c.latency_ms);
+        }
+    }
+    rollups::add(&tx, key_ctx.project_id, rollups).await?;
     tx.commit().await?;
+    let inserted = inserted.len() as u64;
     Ok(Stored { accepted: inserted, duplicates: repeated + (valid - inserted) })
 }
 
@@ -107,6 +134,7 @@ fn active(key: &KeyCtx, ev: NewEvent, cost: Nanos, source: crate::domain::usage:
 /// What usage sums are grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupBy {
+    Hour,
     Day,
     Model,
     Assistant,
@@ -116,6 +144,7 @@ pub enum GroupBy {
 impl GroupBy {
     pub fn parse(s: &str) -> Option<Self> {
         match s {
+            "hour" => Some(Self::Hour),
             "day" => Some(Self::Day),
             "model" => Some(Self::Model),
             "assistant" => Some(Self::Assistant),
@@ -125,8 +154,18 @@ impl GroupBy {
     }
 }
 
-/// One group's sums. `key` is the day (YYYY-MM-DD), model, assistant or
-/// end user; `None` for events that did not name one.
+/// Which of a project's usage to sum: hours `[from_hour, to_hour)` (Unix
+/// hours), and one environment or all of them.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub project_id: i64,
+    pub from_hour: i64,
+    pub to_hour: i64,
+    pub environment: Option<String>,
+}
+
+/// One group's sums. `key` is the hour (RFC 3339), day (YYYY-MM-DD), model,
+/// assistant or end user; `None` for events that did not name one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageRow {
     pub key: Option<String>,
@@ -142,47 +181,55 @@ pub struct UsageRow {
 #[derive(FromQueryResult)]
 struct Sums {
     key: Option<String>,
-    requests: i64,
+    requests: Option<i64>,
     errors: Option<i64>,
     input_tokens: Option<i64>,
     output_tokens: Option<i64>,
     cost_dollars: Option<i64>,
     cost_rest: Option<i64>,
     latency_sum: Option<i64>,
-    latency_count: i64,
+    latency_count: Option<i64>,
 }
 
 /// Most groups one answer holds, the costliest first (days never reach it);
 /// `summary` returns one more when there are more, so callers can say so.
 pub const MAX_GROUPS: u64 = 1_000;
 
-/// Sums of one project's events in `[from_hour, to_hour)` (Unix hours),
-/// grouped. Days are UTC.
-pub async fn summary(db: &DatabaseConnection, project_id: i64, from_hour: i64, to_hour: i64, group: GroupBy) -> AppResult<Vec<UsageRow>> {
-    use usage_event::Column as C;
-    // PostgreSQL sums BIGINT as NUMERIC: cast back so both engines return integers.
-    let sum = |col: &str| Expr::cust(format!("CAST(SUM({col}) AS BIGINT)"));
+/// PostgreSQL sums BIGINT as NUMERIC: cast back so both engines return integers.
+fn sum(expr: &str) -> Expr {
+    Expr::cust(format!("CAST(SUM({expr}) AS BIGINT)"))
+}
+
+fn scoped<E: EntityTrait>(q: sea_orm::Select<E>, scope: &Scope) -> sea_orm::Select<E> {
+    use usage_hourly::Column as C;
+    let q = q.filter(C::ProjectId.eq(scope.project_id)).filter(C::Hour.gte(scope.from_hour)).filter(C::Hour.lt(scope.to_hour));
+    match &scope.environment {
+        Some(env) => q.filter(C::Environment.eq(env.as_str())),
+        None => q,
+    }
+}
+
+/// Sums of a project's usage, grouped, read from the hourly rollups. Days are UTC.
+pub async fn summary(db: &DatabaseConnection, scope: &Scope, group: GroupBy) -> AppResult<Vec<UsageRow>> {
     let key = match group {
+        GroupBy::Hour => Expr::cust("CAST(hour AS TEXT)"),
         GroupBy::Day => Expr::cust("CAST(hour / 24 AS TEXT)"),
         GroupBy::Model => Expr::cust("model"),
         GroupBy::Assistant => Expr::cust("assistant"),
         GroupBy::User => Expr::cust("end_user"),
     };
-    let rows = usage_event::Entity::find()
+    let rows = scoped(usage_hourly::Entity::find(), scope)
         .select_only()
         .column_as(key.clone(), "key")
-        .column_as(Expr::cust("COUNT(*)"), "requests")
-        .column_as(Expr::cust("CAST(SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS BIGINT)"), "errors")
+        .column_as(sum("requests"), "requests")
+        .column_as(sum("CASE WHEN status = 'error' THEN requests ELSE 0 END"), "errors")
         .column_as(sum("input_tokens"), "input_tokens")
         .column_as(sum("output_tokens"), "output_tokens")
         // Whole dollars and the rest apart: neither sum can overflow a BIGINT.
         .column_as(sum("cost_nanos / 1000000000"), "cost_dollars")
         .column_as(sum("cost_nanos % 1000000000"), "cost_rest")
-        .column_as(sum("latency_ms"), "latency_sum")
-        .column_as(Expr::cust("COUNT(latency_ms)"), "latency_count")
-        .filter(C::ProjectId.eq(project_id))
-        .filter(C::Hour.gte(from_hour))
-        .filter(C::Hour.lt(to_hour))
+        .column_as(sum("latency_sum"), "latency_sum")
+        .column_as(sum("latency_count"), "latency_count")
         .group_by(key)
         .order_by(Expr::col(Alias::new("cost_dollars")), sea_orm::Order::Desc)
         .order_by(Expr::col(Alias::new("cost_rest")), sea_orm::Order::Desc)
@@ -195,21 +242,38 @@ pub async fn summary(db: &DatabaseConnection, project_id: i64, from_hour: i64, t
         .map(|r| UsageRow {
             key: match group {
                 GroupBy::Day => r.key.and_then(|d| d.parse::<i64>().ok()).map(day_name),
-                _ => r.key,
+                GroupBy::Hour => r.key.and_then(|h| h.parse::<i64>().ok()).map(hour_name),
+                _ => r.key.filter(|k| !k.is_empty()),
             },
-            requests: r.requests,
+            requests: r.requests.unwrap_or(0),
             errors: r.errors.unwrap_or(0),
             input_tokens: r.input_tokens.unwrap_or(0),
             output_tokens: r.output_tokens.unwrap_or(0),
             cost: Nanos(cost_of_parts(r.cost_dollars.unwrap_or(0), r.cost_rest.unwrap_or(0))),
             latency_sum_ms: r.latency_sum.unwrap_or(0),
-            latency_count: r.latency_count,
+            latency_count: r.latency_count.unwrap_or(0),
         })
         .collect();
-    if group == GroupBy::Day {
+    if matches!(group, GroupBy::Day | GroupBy::Hour) {
         rows.sort_by(|a, b| a.key.cmp(&b.key));
     }
     Ok(rows)
+}
+
+/// Calls per latency bucket over the scope (for p50 and p95).
+pub async fn latency_buckets(db: &DatabaseConnection, scope: &Scope) -> AppResult<[i64; LATENCY_BUCKETS]> {
+    let mut q = scoped(usage_hourly::Entity::find(), scope).select_only();
+    for i in 0..LATENCY_BUCKETS {
+        q = q.column_as(sum(&format!("lat_{i}")), format!("b{i}"));
+    }
+    let mut out = [0i64; LATENCY_BUCKETS];
+    let stmt = q.build(db.get_database_backend());
+    if let Some(row) = db.query_one_raw(stmt).await? {
+        for (i, slot) in out.iter_mut().enumerate() {
+            *slot = row.try_get::<Option<i64>>("", &format!("b{i}"))?.unwrap_or(0);
+        }
+    }
+    Ok(out)
 }
 
 /// Dollars and nano-dollars summed apart, as one amount; past what an i64
@@ -219,20 +283,46 @@ fn cost_of_parts(dollars: i64, rest: i64) -> i64 {
     i64::try_from(total).unwrap_or(i64::MAX)
 }
 
+/// A Unix hour as RFC 3339 (UTC).
+fn hour_name(hour: i64) -> String {
+    DateTime::<Utc>::from_timestamp(hour.saturating_mul(3_600), 0).map(|d| d.format("%Y-%m-%dT%H:00:00Z").to_string()).unwrap_or_default()
+}
+
 /// Days since the Unix epoch as YYYY-MM-DD.
 fn day_name(days: i64) -> String {
     DateTime::<Utc>::from_timestamp(days * 86_400, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
-/// How many of a project's events in `[from_hour, to_hour)` have no price yet.
-pub async fn unpriced(db: &DatabaseConnection, project_id: i64, from_hour: i64, to_hour: i64) -> AppResult<i64> {
+/// How many of a project's events in the scope have no price yet. Reads
+/// events (the rollups do not keep where a cost came from); an index on
+/// (project, hour) bounds it.
+pub async fn unpriced(db: &DatabaseConnection, scope: &Scope) -> AppResult<i64> {
     use sea_orm::PaginatorTrait;
-    let n = usage_event::Entity::find()
-        .filter(usage_event::Column::ProjectId.eq(project_id))
-        .filter(usage_event::Column::Hour.gte(from_hour))
-        .filter(usage_event::Column::Hour.lt(to_hour))
-        .filter(usage_event::Column::CostSource.eq(crate::domain::usage::CostSource::Unpriced))
-        .count(db)
+    use usage_event::Column as C;
+    let mut q = usage_event::Entity::find()
+        .filter(C::ProjectId.eq(scope.project_id))
+        .filter(C::Hour.gte(scope.from_hour))
+        .filter(C::Hour.lt(scope.to_hour))
+        .filter(C::CostSource.eq(crate::domain::usage::CostSource::Unpriced));
+    if let Some(env) = &scope.environment {
+        q = q.filter(C::Environment.eq(env.as_str()));
+    }
+    Ok(q.count(db).await? as i64)
+}
+
+/// The environments a project has reported (at most 50), for filters.
+pub async fn environments(db: &DatabaseConnection, project_id: i64) -> AppResult<Vec<String>> {
+    use usage_hourly::Column as C;
+    let names: Vec<String> = usage_hourly::Entity::find()
+        .select_only()
+        .column(C::Environment)
+        .distinct()
+        .filter(C::ProjectId.eq(project_id))
+        .filter(C::Environment.ne(""))
+        .order_by_asc(C::Environment)
+        .limit(50)
+        .into_tuple()
+        .all(db)
         .await?;
-    Ok(n as i64)
+    Ok(names)
 }

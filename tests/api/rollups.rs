@@ -1,0 +1,128 @@
+//! Hourly rollups: always equal to a direct aggregate of the stored events,
+//! under repeats and concurrent overlapping batches; latency percentiles.
+use crate::fixtures::*;
+use crate::helpers::*;
+use crate::on_both_engines;
+use chrono::{Duration, Utc};
+use plinth::domain::analytics::LATENCY_BOUNDS_MS;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// One rollup-shaped line per (hour, model, assistant, user, environment,
+/// status), computed straight from the events, in the rollup's columns.
+fn direct(project: i64) -> String {
+    let buckets: Vec<String> = (0..=LATENCY_BOUNDS_MS.len())
+        .map(|i| {
+            let low = if i == 0 { String::new() } else { format!(" AND latency_ms >= {}", LATENCY_BOUNDS_MS[i - 1]) };
+            let high = LATENCY_BOUNDS_MS.get(i).map(|b| format!(" AND latency_ms < {b}")).unwrap_or_default();
+            format!("CAST(SUM(CASE WHEN latency_ms IS NOT NULL{low}{high} THEN 1 ELSE 0 END) AS TEXT)")
+        })
+        .collect();
+    format!(
+        "SELECT CAST(hour AS TEXT) || '|' || model || '|' || COALESCE(assistant, '') || '|' || COALESCE(end_user, '') || '|' || COALESCE(environment, '') || '|' || status \
+         || '|' || CAST(COUNT(*) AS TEXT) || '|' || CAST(SUM(input_tokens) AS TEXT) || '|' || CAST(SUM(output_tokens) AS TEXT) || '|' || CAST(SUM(cost_nanos) AS TEXT) \
+         || '|' || CAST(COALESCE(SUM(latency_ms), 0) AS TEXT) || '|' || CAST(COUNT(latency_ms) AS TEXT) || '|' || {} \
+         FROM usage_events WHERE project_id = {project} \
+         GROUP BY hour, model, COALESCE(assistant, ''), COALESCE(end_user, ''), COALESCE(environment, ''), status",
+        buckets.join(" || '|' || ")
+    )
+}
+
+fn rolled(project: i64) -> String {
+    let buckets: Vec<String> = (0..=LATENCY_BOUNDS_MS.len()).map(|i| format!("CAST(lat_{i} AS TEXT)")).collect();
+    format!(
+        "SELECT CAST(hour AS TEXT) || '|' || model || '|' || assistant || '|' || end_user || '|' || environment || '|' || status \
+         || '|' || CAST(requests AS TEXT) || '|' || CAST(input_tokens AS TEXT) || '|' || CAST(output_tokens AS TEXT) || '|' || CAST(cost_nanos AS TEXT) \
+         || '|' || CAST(latency_sum AS TEXT) || '|' || CAST(latency_count AS TEXT) || '|' || {} \
+         FROM usage_hourly WHERE project_id = {project}",
+        buckets.join(" || '|' || ")
+    )
+}
+
+/// A varied event: `n` picks its model, assistant, user, environment, status, hour and latency.
+fn varied(id: usize) -> Value {
+    let n = id * 7919;
+    let model = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4", "mystery"][n % 4];
+    let mut ev = json!({
+        "id": format!("ev-{id}"),
+        "timestamp": (Utc::now() - Duration::hours((n % 50) as i64) - Duration::minutes(1)).to_rfc3339(),
+        "model": model,
+        "status": if n % 9 == 0 { "error" } else { "success" },
+        "input_tokens": n % 5000,
+        "output_tokens": n % 700,
+    });
+    if n % 3 != 0 {
+        ev["assistant"] = json!(if n % 2 == 0 { "support" } else { "search" });
+    }
+    if n % 5 != 0 {
+        ev["user"] = json!(format!("u{}", n % 6));
+    }
+    if n % 4 != 0 {
+        ev["environment"] = json!(if n % 2 == 0 { "production" } else { "staging" });
+    }
+    if n % 11 != 0 {
+        ev["latency_ms"] = json!((n * 37) % 70_000);
+    }
+    if n % 6 == 0 {
+        ev["cost_usd"] = json!(format!("0.{:06}", n % 1_000_000));
+    }
+    ev
+}
+
+on_both_engines!(rollups_equal_a_direct_aggregate_of_the_events, |app: TestApp| async move {
+    assert_eq!(migration::LATENCY_BOUNDS_MS, LATENCY_BOUNDS_MS, "the migration and the app bucket latencies alike");
+    let mut fx = org(&app, "Rollups").await;
+    let (project, other) = (fx.projects[0].0, fx.projects[1].0);
+    let key = api_key(&mut fx.owner, project, "ingest").await;
+    // Five concurrent batches over overlapping ids: 0..300, 150..450, ... 600..900.
+    let sends = (0..5).map(|b| {
+        let api = Api::new(&app, Some(&key));
+        let events: Vec<Value> = (b * 150..b * 150 + 300).map(varied).collect();
+        async move { api.events(&json!({ "events": events })).await }
+    });
+    for res in join_all(sends).await {
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
+    // And the whole range again: nothing may count twice.
+    let again: Vec<Value> = (0..1000).map(varied).collect();
+    let res = Api::new(&app, Some(&key)).events(&json!({ "events": again })).await;
+    assert_eq!(res.json()["accepted"], 100, "only ids 900..999 are new: {}", res.body);
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_events WHERE project_id = {project}")).await, 1000);
+
+    let (direct, rolled) = (text_rows(&app, &direct(project)).await, text_rows(&app, &rolled(project)).await);
+    assert!(direct.len() > 50, "the events spread over many rollup rows: {}", direct.len());
+    assert_eq!(direct, rolled);
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_hourly WHERE project_id = {other}")).await, 0, "nothing lands in another project");
+});
+
+on_both_engines!(the_dashboard_reads_percentiles_and_environments_from_rollups, |app: TestApp| async move {
+    use plinth::api::analytics::LoadDashboard;
+    use plinth::domain::analytics::Filters;
+    let mut fx = org(&app, "Latency").await;
+    let (project, slug) = fx.projects[0].clone();
+    let api = Api::new(&app, Some(&api_key(&mut fx.owner, project, "ingest").await));
+    let at = (Utc::now() - Duration::minutes(2)).to_rfc3339();
+    // 90 calls between 1,000 and 1,500 ms in production, 10 slow ones in staging.
+    let mut events: Vec<Value> = (0..90)
+        .map(|i| json!({ "id": format!("p{i}"), "timestamp": at, "model": "gpt-4o", "status": "success", "latency_ms": 1_000 + i, "environment": "production", "cost_usd": "0.01" }))
+        .collect();
+    events.extend((0..10).map(|i| json!({ "id": format!("s{i}"), "timestamp": at, "model": "gpt-4o", "status": "error", "latency_ms": 45_000, "environment": "staging", "cost_usd": "0.01" })));
+    assert_eq!(api.events(&json!({ "events": events })).await.status, StatusCode::OK);
+
+    let load = |env: Option<&str>| LoadDashboard { slug: slug.clone(), filters: Filters { range: Some("24h".into()), env: env.map(Into::into), ..Default::default() } };
+    let all = fx.owner.client.call_fn(&load(None)).await.json();
+    assert_eq!(all["totals"]["requests"], 100);
+    assert_eq!(all["totals"]["errors"], 10);
+    assert_eq!(all["totals"]["cost"], 1_000_000_000);
+    let (p50, p95) = (all["totals"]["p50_latency_ms"].as_i64().unwrap(), all["totals"]["p95_latency_ms"].as_i64().unwrap());
+    assert!((1_000..1_500).contains(&p50), "p50 among the fast calls: {p50}");
+    assert!((20_000..=60_000).contains(&p95), "p95 among the slow ones: {p95}");
+    assert_eq!(all["environments"], json!(["production", "staging"]));
+    let prod = fx.owner.client.call_fn(&load(Some("production"))).await.json();
+    assert_eq!((prod["totals"]["requests"].as_i64(), prod["totals"]["errors"].as_i64()), (Some(90), Some(0)));
+    assert!(prod["totals"]["p95_latency_ms"].as_i64().unwrap() < 1_500);
+    // The chart for 24 hours has 24 points.
+    let option: Value = serde_json::from_str(all["usage_chart"]["option"].as_str().unwrap()).unwrap();
+    let x = if option["xAxis"].is_array() { &option["xAxis"][0] } else { &option["xAxis"] };
+    assert_eq!(x["data"].as_array().unwrap().len(), 24);
+});
