@@ -5,7 +5,7 @@ use crate::components::org::provide_orgs;
 use crate::pages::audit::AuditPage;
 use crate::pages::invite::InvitePage;
 use crate::pages::orgs::NewOrgPage;
-use crate::pages::projects::{NewProjectPage, ProjectDashboardPage, ProjectKeysPage, ProjectLayout, ProjectMembersPage, ProjectOverview, ProjectSectionPending, ProjectSettingsPage};
+use crate::pages::projects::{NewProjectPage, ProjectDashboardPage, ProjectKeysPage, ProjectLayout, ProjectMembersPage, ProjectOverview, ProjectRequestPage, ProjectRequestsPage, ProjectSectionPending, ProjectSettingsPage};
 use crate::pages::settings::SettingsPage;
 use crate::pages::team::TeamPage;
 use crate::pages::{auth::LoginPage, auth::SignupPage, errors::NotFound, home::HomePage, profile::ProfilePage};
@@ -67,6 +67,8 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("/projects/:slug") view=ProjectLayout ssr=SsrMode::Async>
                         <Route path=path!("") view=ProjectOverview ssr=SsrMode::Async />
                         <Route path=path!("/dashboard") view=ProjectDashboardPage ssr=SsrMode::Async />
+                        <Route path=path!("/requests") view=ProjectRequestsPage ssr=SsrMode::Async />
+                        <Route path=path!("/requests/:id") view=ProjectRequestPage ssr=SsrMode::Async />
                         <Route path=path!("/keys") view=ProjectKeysPage ssr=SsrMode::Async />
                         <Route path=path!("/members") view=ProjectMembersPage ssr=SsrMode::Async />
                         <Route path=path!("/settings") view=ProjectSettingsPage ssr=SsrMode::Async />

@@ -24,6 +24,8 @@ enum Command {
     },
     /// Fill an empty database with a demo organization to explore.
     SeedDemo,
+    /// Remove usage events past each project's retention now (serve also does it hourly).
+    PurgeExpired,
     /// Check the audit log's hash chain.
     Audit {
         #[command(subcommand)]
@@ -127,6 +129,12 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                     seed::DEMO_PASSWORD
                 ),
             }
+            Ok(())
+        }
+        Command::PurgeExpired => {
+            let conn = db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+            let n = plinth::server::repo::usage::purge_expired(&conn, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
+            println!("purge-expired: removed {n} events past their project's retention; rollups kept");
             Ok(())
         }
         Command::Audit { action: AuditAction::Verify { org } } => {

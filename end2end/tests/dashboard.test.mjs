@@ -36,21 +36,38 @@ test('a project dashboard shows usage reported over the API, with a chart drawn 
   await hydrated(page);
   const stat = (label) => page.locator('.stat', { has: page.getByText(label, { exact: true }) }).locator('dd');
   assert.equal(await stat('Requests').textContent(), '3');
-  assert.equal(await stat('Cost').textContent(), '$3.25');
-  assert.equal(await stat('Error rate').textContent(), '33.3%');
+  assert.equal(await stat('Total cost').textContent(), '$3.25');
+  assert.equal(await stat('Errors').textContent(), '1 (33.3%)');
   await page.getByRole('row', { name: /gpt-4o\s/ }).getByText('$3.25').waitFor();
   // The chart is drawn by ECharts, served by Plinth itself.
-  await page.locator('.chart[data-drawn="true"] canvas').waitFor();
-  assert.match(await page.getByRole('img', { name: /Cost per day over 30 days/ }).getAttribute('aria-label'), /\$3\.25 in all/);
+  await page.locator('.chart[data-drawn="true"] canvas').first().waitFor();
+  assert.match(await page.getByRole('img', { name: /Cost per day over the last 30 days/ }).getAttribute('aria-label'), /\$3\.25 in all/);
 
   // The range lives in the URL; the 20-day-old call drops out of 7 days.
   await page.getByRole('link', { name: 'Last 7 days' }).click();
-  await page.waitForURL(/\/dashboard\?days=7$/);
+  await page.waitForURL(/\/dashboard\?range=7d$/);
   await page.waitForFunction(() => document.querySelector('.stat dd')?.textContent === '$1.25');
   assert.equal(await stat('Requests').textContent(), '2');
   assert.equal(await page.getByRole('link', { name: 'Last 7 days' }).getAttribute('aria-current'), 'page');
-  await page.locator('.chart[data-drawn="true"] canvas').waitFor();
+  await page.locator('.chart[data-drawn="true"] canvas').first().waitFor();
   await page.goBack();
   await page.waitForFunction(() => document.querySelector('.stat dd')?.textContent === '$3.25');
   assert.deepEqual(offsite, [], 'nothing loads from another host');
+
+  // The request log: filter by status with the form, then open the call.
+  await page.goto('/projects/chat-bot/requests');
+  await hydrated(page);
+  const log = page.getByRole('region', { name: 'Requests' });
+  await log.getByRole('row').nth(3).waitFor();
+  assert.equal(await log.getByRole('row').count(), 4, 'a header and three calls');
+  await page.getByLabel('Status').selectOption('error');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForURL(/status=error/);
+  await page.waitForFunction(() => document.querySelectorAll('[aria-label="Requests"] tbody tr').length === 1);
+  await page.reload();
+  assert.equal(await log.locator('tbody tr').count(), 1, 'the filter survives a reload');
+  await log.getByRole('link').first().click();
+  await page.getByRole('heading', { name: 'Request', exact: true }).waitFor();
+  assert.equal(await page.locator('.facts dd', { hasText: 'c2' }).textContent(), 'c2', 'the failed call');
+  assert.equal(await page.locator('.facts dd', { hasText: 'bob' }).textContent(), 'bob');
 });

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[server(endpoint = "analytics/dashboard")]
-pub async fn load_dashboard(slug: String, filters: Filters) -> Result<ProjectDashboard, AppError> {
+pub async fn load_dashboard(slug: String, #[server(default)] filters: Filters) -> Result<ProjectDashboard, AppError> {
     use crate::api::prelude::*;
     use crate::domain::analytics::{ChartData, TOP_ROWS, UsageGroup, UsageTotals, latency_percentile};
     use crate::domain::money::Nanos;

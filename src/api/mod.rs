@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod keys;
 pub mod orgs;
 pub mod projects;
+pub mod requests;
 pub mod team;
 
 /// Server-only imports shared by the feature files.

@@ -96,6 +96,14 @@ pub async fn update_project(project_id: i64, name: String, description: String, 
     repo::projects::update(db, &ctx, name, description, environment, group).await
 }
 
+#[server(endpoint = "projects/retention")]
+pub async fn set_retention(project_id: i64, days: String) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let ctx = guard::project_for(crate::domain::ProjectId(project_id), ProjectAction::EditSettings).await?;
+    let days = crate::domain::project::parse_retention(&days)?;
+    repo::projects::set_retention(ctx.db(), &ctx, days).await
+}
+
 #[server(endpoint = "projects/delete")]
 pub async fn delete_project(project_id: i64, confirm: String) -> Result<(), AppError> {
     use crate::api::prelude::*;

@@ -15,6 +15,7 @@ pub const TOP_ROWS: usize = 10;
 /// `?from=2026-11-01&to=2026-11-15` (whole UTC days, both included), and
 /// optionally one environment (`?env=production`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Filters {
     pub range: Option<String>,
     pub from: Option<String>,

@@ -9,6 +9,7 @@ pub mod money;
 pub mod org;
 pub mod paging;
 pub mod project;
+pub mod requests;
 pub mod team;
 pub mod usage;
 pub mod policy;

@@ -103,6 +103,23 @@ pub struct Project {
     pub created_at: DateTime<Utc>,
     /// The viewer's effective role in this project.
     pub role: ProjectRole,
+    /// Days usage events are kept; `None` keeps them forever.
+    pub retention_days: Option<u32>,
+}
+
+/// The longest retention one can set, in days (ten years).
+pub const MAX_RETENTION_DAYS: u32 = 3_650;
+
+/// "" (forever) or a whole number of days from 1 to ten years.
+pub fn parse_retention(s: &str) -> Result<Option<u32>, crate::error::AppError> {
+    let s = s.trim();
+    if s.is_empty() || s == "forever" {
+        return Ok(None);
+    }
+    match s.parse::<u32>() {
+        Ok(d) if (1..=MAX_RETENTION_DAYS).contains(&d) => Ok(Some(d)),
+        _ => Err(crate::error::AppError::invalid(format!("Keep events forever, or for 1 to {MAX_RETENTION_DAYS} days."))),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

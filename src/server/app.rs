@@ -92,15 +92,25 @@ pub async fn serve(
     result
 }
 
-/// Remove expired sessions and stale throttle windows every five minutes.
+/// Remove expired sessions and stale throttle windows every five minutes,
+/// and events past their project's retention (at start, then hourly).
 async fn cleanup_loop(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
+    let mut round = 0u64;
     loop {
         tick.tick().await;
         if let Err(e) = state.sessions.delete_expired().await {
             tracing::warn!(error = %e, "could not remove expired sessions");
         }
         state.throttle.prune();
+        if round % 12 == 0 {
+            match crate::server::repo::usage::purge_expired(&state.db, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(events = n, "removed events past their project's retention"),
+                Err(e) => tracing::warn!(error = ?e, "could not apply retention"),
+            }
+        }
+        round += 1;
     }
 }
 

@@ -13,6 +13,7 @@ mod ingest;
 mod keys;
 mod operations;
 mod permissions;
+mod requests;
 mod rollups;
 mod rules;
 mod security;

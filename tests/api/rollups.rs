@@ -126,3 +126,38 @@ on_both_engines!(the_dashboard_reads_percentiles_and_environments_from_rollups, 
     let x = if option["xAxis"].is_array() { &option["xAxis"][0] } else { &option["xAxis"] };
     assert_eq!(x["data"].as_array().unwrap().len(), 24);
 });
+
+on_both_engines!(retention_removes_old_events_and_keeps_rollups, |app: TestApp| async move {
+    use plinth::api::analytics::LoadDashboard;
+    use plinth::api::projects::SetRetention;
+    use plinth::domain::analytics::Filters;
+    let mut fx = org(&app, "Retention").await;
+    let ((project, slug), other) = (fx.projects[0].clone(), fx.projects[1].0);
+    let set = |days: &str| SetRetention { project_id: project, days: days.into() };
+    // Who may set it, and what it may be.
+    let mut member = join(&app, &mut fx, "member", "").await;
+    assert_eq!(member.client.call_fn(&set("7")).await.status, StatusCode::FORBIDDEN);
+    let mut stranger = org(&app, "Stranger").await;
+    assert_eq!(stranger.owner.client.call_fn(&set("7")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(Client::new(&app).call_fn(&set("7")).await.status, StatusCode::UNAUTHORIZED);
+    for bad in ["0", "-1", "3651", "abc", "7.5", "99999999999999999999"] {
+        assert_eq!(fx.owner.client.call_fn(&set(bad)).await.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+
+    let old = |id: &str, days: i64| json!({ "id": id, "timestamp": (Utc::now() - Duration::days(days)).to_rfc3339(), "model": "gpt-4o", "status": "success", "cost_usd": "1" });
+    for p in [project, other] {
+        let api = Api::new(&app, Some(&api_key(&mut fx.owner, p, "ingest").await));
+        assert_eq!(api.events(&json!({ "events": [old("old", 10), old("new", 1)] })).await.status, StatusCode::OK);
+    }
+    let purge = || plinth::server::repo::usage::purge_expired(&app.state.db, Utc::now());
+    assert_eq!(purge().await.unwrap(), 0, "forever by default");
+    assert_eq!(fx.owner.client.call_fn(&set("7")).await.status, StatusCode::OK);
+    assert_eq!(purge().await.unwrap(), 1);
+    let events = |p: i64| format!("SELECT COUNT(*) FROM usage_events WHERE project_id = {p}");
+    assert_eq!((scalar(&app, &events(project)).await, scalar(&app, &events(other)).await), (1, 2), "only this project's old event went");
+    // The dashboard still counts both: rollups are kept.
+    let d = fx.owner.client.call_fn(&LoadDashboard { slug: slug.clone(), filters: Filters::default() }).await.json();
+    assert_eq!((d["totals"]["requests"].as_i64(), d["totals"]["cost"].as_i64()), (Some(2), Some(2_000_000_000)));
+    assert_eq!(fx.owner.client.call_fn(&set("")).await.status, StatusCode::OK, "back to forever");
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM projects WHERE id = {project} AND retention_days IS NULL")).await, 1);
+});

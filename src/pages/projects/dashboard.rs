@@ -38,18 +38,20 @@ pub fn ProjectDashboardPage() -> impl IntoView {
     let filters = Memo::new(move |_| query.get().map(|q| q.filters()).unwrap_or_default());
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
     let data = Resource::new(move || (slug.get(), filters.get()), |(slug, filters)| load_dashboard(slug, filters));
-    let environments = Signal::derive(move || data.get().and_then(Result::ok).map(|d| d.environments).unwrap_or_default());
     let pending = RwSignal::new(false);
+    let filter_bar = move |environments: Vec<String>| {
+        view! { <AnalyticsFilters path=format!("/projects/{}/dashboard", slug.get_untracked()) filters=filters.get_untracked() environments /> }
+    };
     view! {
-        <AnalyticsFilters path=Signal::derive(move || format!("/projects/{}/dashboard", slug.get())) filters environments />
         // Dimming the old numbers would fail contrast; a status line says instead.
         <p class="muted" role="status">{move || pending.get().then_some("Updating…")}</p>
         <Transition fallback=|| view! { <Loading /> } set_pending=pending>
             <div aria-busy=move || pending.get().to_string()>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(d) => view! { <Dashboard d slug=slug.get_untracked() /> }.into_any(),
-                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
+                        // The filters render with the data, which names the environments.
+                        Ok(d) => view! { {filter_bar(d.environments.clone())} <Dashboard d slug=slug.get_untracked() /> }.into_any(),
+                        Err(error) => view! { {filter_bar(vec![])} <ErrorAlert error /> }.into_any(),
                     }
                 })}
             </div>

@@ -3,7 +3,12 @@
 mod dashboard;
 mod keys;
 mod members;
+mod request;
+mod requests;
+mod retention;
 pub use dashboard::ProjectDashboardPage;
+pub use request::ProjectRequestPage;
+pub use requests::ProjectRequestsPage;
 pub use keys::ProjectKeysPage;
 pub use members::ProjectMembersPage;
 
@@ -171,6 +176,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                     return Ok(view! { <p class="alert alert-info">"Only Project Admins can change this project's settings."</p> }.into_any());
                 }
                 let p = v.project.clone();
+                let retention = p.clone();
                 let typed = RwSignal::new(String::new());
                 let name = p.name.clone();
                 Ok(view! {
@@ -189,6 +195,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
                                 <div class="form-actions"><Submit label="Save changes" pending=update.pending() /></div>
                             </ActionForm>
                         </section>
+                        <retention::RetentionCard project=retention />
                         {v.can_delete.then(|| view! {
                             <section class="card danger-zone">
                                 <h2 class="card-title">"Delete project"</h2>

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod invitations;
 pub mod orgs;
 pub mod prices;
+pub mod requests;
 pub mod projects;
 pub mod rollups;
 pub mod team;

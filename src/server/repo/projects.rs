@@ -32,6 +32,7 @@ fn to_project(p: project::Model, group: Option<&project_group::Model>, role: Pro
         group: group.map(|g| Group { id: GroupId(g.id), name: g.name.clone() }),
         created_at: p.created_at,
         role,
+        retention_days: p.retention_days.and_then(|d| u32::try_from(d).ok()),
     }
 }
 
@@ -166,6 +167,19 @@ pub async fn update(db: &DatabaseConnection, ctx: &ProjectCtx, name: String, des
     .map_err(|e| conflict_on_unique(e, NAME_TAKEN))?;
     let after = json!({"name": name, "description": description, "environment": environment.as_str(), "group_id": group_id});
     audit::record(&tx, Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectUpdated, name).before(before).after(after)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How long the project keeps events (`None`: forever). Rollups stay either way.
+pub async fn set_retention(db: &DatabaseConnection, ctx: &ProjectCtx, days: Option<u32>) -> AppResult<()> {
+    let tx = begin_write(db).await?;
+    let p = &ctx.project;
+    project::ActiveModel { id: Set(p.id), retention_days: Set(days.map(|d| d as i32)), updated_at: Set(Utc::now()), ..Default::default() }.update(&tx).await?;
+    let change = Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectUpdated, p.name.clone())
+        .before(json!({"retention_days": p.retention_days}))
+        .after(json!({"retention_days": days}));
+    audit::record(&tx, change).await?;
     tx.commit().await?;
     Ok(())
 }

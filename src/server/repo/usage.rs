@@ -310,19 +310,33 @@ pub async fn unpriced(db: &DatabaseConnection, scope: &Scope) -> AppResult<i64> 
     Ok(q.count(db).await? as i64)
 }
 
-/// The environments a project has reported (at most 50), for filters.
+/// The environments a project has reported, for filters.
 pub async fn environments(db: &DatabaseConnection, project_id: i64) -> AppResult<Vec<String>> {
-    use usage_hourly::Column as C;
-    let names: Vec<String> = usage_hourly::Entity::find()
+    crate::server::repo::requests::names(db, project_id, usage_hourly::Column::Environment).await
+}
+
+/// Remove events older than their project's retention (whole hours before
+/// now minus the days kept). Rollups stay, so dashboards keep their history.
+/// Returns how many events went.
+pub async fn purge_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<u64> {
+    use crate::server::entities::project;
+    let projects: Vec<(i64, Option<i32>)> = project::Entity::find()
         .select_only()
-        .column(C::Environment)
-        .distinct()
-        .filter(C::ProjectId.eq(project_id))
-        .filter(C::Environment.ne(""))
-        .order_by_asc(C::Environment)
-        .limit(50)
+        .columns([project::Column::Id, project::Column::RetentionDays])
+        .filter(project::Column::RetentionDays.is_not_null())
         .into_tuple()
         .all(db)
         .await?;
-    Ok(names)
+    let mut removed = 0;
+    for (project_id, days) in projects {
+        let Some(days) = days.filter(|d| *d > 0) else { continue };
+        let cutoff_hour = now.timestamp().div_euclid(3_600) - i64::from(days) * 24;
+        let res = usage_event::Entity::delete_many()
+            .filter(usage_event::Column::ProjectId.eq(project_id))
+            .filter(usage_event::Column::Hour.lt(cutoff_hour))
+            .exec(db)
+            .await?;
+        removed += res.rows_affected;
+    }
+    Ok(removed)
 }

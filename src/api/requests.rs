@@ -1,0 +1,45 @@
+//! The request log and one request in full. Anyone who may view the project
+//! sees the log; the input and output text only those with
+//! `ProjectAction::ViewRequestText` (not Project Viewers).
+use crate::domain::requests::{RequestDetail, RequestFilters, RequestPage};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(endpoint = "requests/page")]
+pub async fn load_requests(slug: String, #[server(default)] filters: RequestFilters) -> Result<RequestPage, AppError> {
+    use crate::api::prelude::*;
+    use crate::domain::requests::{Cursor, MAX_FILTER_CHARS};
+    use crate::server::entities::usage_hourly::Column;
+    use crate::server::repo::requests;
+    let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
+    let window = filters.window.window(chrono::Utc::now().timestamp().div_euclid(3_600)).map_err(AppError::invalid)?;
+    let texts = [&filters.model, &filters.assistant, &filters.user, &filters.window.env];
+    if texts.iter().any(|t| t.as_deref().is_some_and(|s| s.chars().count() > MAX_FILTER_CHARS)) {
+        return Err(AppError::invalid(format!("Filters are at most {MAX_FILTER_CHARS} characters.")));
+    }
+    let after = match RequestFilters::text(&filters.after) {
+        Some(c) => Some(Cursor::parse(c).ok_or_else(|| AppError::invalid("That page link is broken; start from the first page."))?),
+        None => None,
+    };
+    let (db, project) = (ctx.db(), ctx.project.id);
+    let (rows, next) = requests::page(db, project, &window, &filters, after).await?;
+    Ok(RequestPage {
+        never_reported: rows.is_empty() && after.is_none() && !requests::any(db, project).await?,
+        rows,
+        next,
+        window,
+        models: requests::names(db, project, Column::Model).await?,
+        assistants: requests::names(db, project, Column::Assistant).await?,
+        environments: requests::names(db, project, Column::Environment).await?,
+        keys: requests::keys(db, project).await?,
+        endpoint: ctx.org.app.config.public_url.join("/api/v1/events").map(|u| u.to_string()).unwrap_or_default(),
+    })
+}
+
+#[server(endpoint = "requests/detail")]
+pub async fn load_request(slug: String, id: i64) -> Result<RequestDetail, AppError> {
+    use crate::api::prelude::*;
+    let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
+    let with_text = ctx.require(ProjectAction::ViewRequestText).is_ok();
+    repo::requests::detail(ctx.db(), ctx.project.id, id, with_text).await?.ok_or_else(|| AppError::NotFound("Request".into()))
+}

@@ -1,0 +1,166 @@
+//! A project's request log: newest first, filtered by model, assistant, end
+//! user, API key, status, time range and environment, fifty at a time. Every
+//! filter and the page cursor live in the URL; the filter form is a plain
+//! GET form, so it works before hydration too.
+use crate::api::requests::load_requests;
+use crate::components::analytics_filters::AnalyticsFilters;
+use crate::components::feedback::{ErrorAlert, Loading};
+use crate::components::first_event::FirstEvent;
+use crate::components::format::date_time;
+use crate::components::table::DataTable;
+use crate::domain::analytics::Filters;
+use crate::domain::money::count;
+use crate::domain::requests::{RequestFilters, RequestPage};
+use crate::domain::usage::EventStatus;
+use leptos::Params;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query};
+use leptos_router::params::Params;
+
+#[derive(Params, Clone, Debug, Default, PartialEq)]
+pub struct RequestQuery {
+    pub range: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub env: Option<String>,
+    pub model: Option<String>,
+    pub assistant: Option<String>,
+    pub user: Option<String>,
+    /// Text, not a number: the form sends `key=` for "Any".
+    pub key: Option<String>,
+    pub status: Option<String>,
+    pub after: Option<String>,
+}
+
+impl RequestQuery {
+    fn key_id(&self) -> Option<i64> {
+        self.key.as_deref().and_then(|k| k.parse().ok())
+    }
+
+    fn filters(&self) -> RequestFilters {
+        RequestFilters {
+            window: Filters { range: self.range.clone(), from: self.from.clone(), to: self.to.clone(), env: self.env.clone() },
+            model: self.model.clone(),
+            assistant: self.assistant.clone(),
+            user: self.user.clone(),
+            key: self.key_id(),
+            status: match self.status.as_deref() {
+                Some("success") => Some(EventStatus::Success),
+                Some("error") => Some(EventStatus::Error),
+                _ => None,
+            },
+            after: self.after.clone(),
+        }
+    }
+}
+
+#[component]
+pub fn ProjectRequestsPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query::<RequestQuery>();
+    let q = Memo::new(move |_| query.get().unwrap_or_default());
+    let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
+    let data = Resource::new(move || (slug.get(), q.get().filters()), |(slug, filters)| load_requests(slug, filters));
+    let pending = RwSignal::new(false);
+    let filter_bar = move |environments: Vec<String>| {
+        view! { <AnalyticsFilters path=format!("/projects/{}/requests", slug.get_untracked()) filters=q.get_untracked().filters().window environments /> }
+    };
+    view! {
+        <p class="muted" role="status">{move || pending.get().then_some("Updating…")}</p>
+        <Transition fallback=|| view! { <Loading /> } set_pending=pending>
+            <div aria-busy=move || pending.get().to_string()>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        // The filters render with the data, which names the environments.
+                        Ok(page) => view! { {filter_bar(page.environments.clone())} <Log page q=q.get_untracked() slug=slug.get_untracked() /> }.into_any(),
+                        Err(error) => view! { {filter_bar(vec![])} <ErrorAlert error /> }.into_any(),
+                    }
+                })}
+            </div>
+        </Transition>
+    }
+}
+
+/// `q` as a query string, with `after` replaced.
+fn href(slug: &str, q: &RequestQuery, after: Option<&str>) -> String {
+    let mut pairs = form_urlencoded::Serializer::new(String::new());
+    let text = [("range", &q.range), ("from", &q.from), ("to", &q.to), ("env", &q.env), ("model", &q.model), ("assistant", &q.assistant), ("user", &q.user), ("status", &q.status)];
+    for (k, v) in text {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            pairs.append_pair(k, v);
+        }
+    }
+    if let Some(k) = q.key_id() {
+        pairs.append_pair("key", &k.to_string());
+    }
+    if let Some(a) = after {
+        pairs.append_pair("after", a);
+    }
+    format!("/projects/{slug}/requests?{}", pairs.finish())
+}
+
+#[component]
+fn Log(page: RequestPage, q: RequestQuery, slug: String) -> impl IntoView {
+    if page.never_reported {
+        return view! { <FirstEvent title="No requests yet".to_string() endpoint=page.endpoint slug /> }.into_any();
+    }
+    let chosen = |v: &Option<String>, option: &str| v.as_deref() == Some(option);
+    let option_list = |names: Vec<String>, current: Option<String>| {
+        names.into_iter().map(move |n| view! { <option value=n.clone() selected=chosen(&current, &n)>{n.clone()}</option> }).collect_view()
+    };
+    let hidden = [("range", q.range.clone()), ("from", q.from.clone()), ("to", q.to.clone()), ("env", q.env.clone())];
+    let older = page.next.as_deref().map(|c| href(&slug, &q, Some(c)));
+    let first = q.after.is_some().then(|| href(&slug, &q, None));
+    let rows = page.rows;
+    view! {
+        <form method="get" action=format!("/projects/{slug}/requests") class="filters" aria-label="Filter requests">
+            {hidden.into_iter().filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| view! { <input type="hidden" name=k value=v /> })).collect_view()}
+            <label>"Model " <select name="model"><option value="">"Any"</option>{option_list(page.models, q.model.clone())}</select></label>
+            <label>"Assistant " <select name="assistant"><option value="">"Any"</option>{option_list(page.assistants, q.assistant.clone())}</select></label>
+            <label>"API key "
+                <select name="key">
+                    <option value="">"Any"</option>
+                    {page.keys.into_iter().map(|(id, name)| view! { <option value=id.to_string() selected=q.key_id() == Some(id)>{name}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Status "
+                <select name="status">
+                    <option value="">"Any"</option>
+                    <option value="success" selected=chosen(&q.status, "success")>"Success"</option>
+                    <option value="error" selected=chosen(&q.status, "error")>"Error"</option>
+                </select>
+            </label>
+            <label>"End user " <input type="search" name="user" maxlength="200" value=q.user.clone().unwrap_or_default() /></label>
+            <button type="submit" class="btn btn-secondary">"Apply"</button>
+            <a href=format!("/projects/{slug}/requests")>"Clear filters"</a>
+        </form>
+        {if rows.is_empty() {
+            view! { <p class="empty-state">{format!("No requests match these filters in {}.", page.window.label)}</p> }.into_any()
+        } else {
+            view! {
+                <DataTable label="Requests" columns=&["Time (UTC)", "Model", "Assistant", "End user", "Tokens", "Cost", "Latency", "Status"]>
+                    {rows.into_iter().map(|r| view! {
+                        <tr>
+                            <td><A href=format!("/projects/{slug}/requests/{}", r.id)>{date_time(&r.occurred_at)}</A></td>
+                            <td>{r.model.clone()}</td>
+                            <td>{r.assistant.clone().unwrap_or_default()}</td>
+                            <td>{r.end_user.clone().unwrap_or_default()}</td>
+                            <td class="num">{format!("{} / {}", count(r.input_tokens), count(r.output_tokens))}</td>
+                            <td class="num">{r.cost.usd_display()}</td>
+                            <td class="num">{r.latency_ms.map(|ms| format!("{} ms", count(ms))).unwrap_or_default()}</td>
+                            <td>{match r.status { EventStatus::Success => view! { <span class="badge">"success"</span> }.into_any(), EventStatus::Error => view! { <span class="badge badge-danger">"error"</span> }.into_any() }}</td>
+                        </tr>
+                    }).collect_view()}
+                </DataTable>
+            }.into_any()
+        }}
+        <nav class="pagination" aria-label="Request pages">
+            <span class="muted">{format!("Newest first, in {}", page.window.label)}</span>
+            <span class="spacer"></span>
+            {first.map(|h| view! { <a class="btn btn-secondary btn-sm" href=h>"Newest"</a> })}
+            {older.map(|h| view! { <a class="btn btn-secondary btn-sm" rel="next" href=h>"Older"</a> })}
+        </nav>
+    }
+    .into_any()
+}

@@ -1,0 +1,147 @@
+//! The request log: a project's events, newest first, through the
+//! (project_id, occurred_at, id) index with keyset paging. Every query is
+//! scoped by the project in the caller's context.
+use crate::domain::analytics::Window;
+use crate::domain::money::Nanos;
+use crate::domain::requests::{Cursor, PAGE_SIZE, RequestDetail, RequestFilters, RequestRow};
+use crate::error::AppResult;
+use crate::server::entities::{api_key, usage_event, usage_hourly};
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+/// One page of a project's log in `window` and its cursor for the next.
+pub async fn page(db: &DatabaseConnection, project_id: i64, window: &Window, f: &RequestFilters, after: Option<Cursor>) -> AppResult<(Vec<RequestRow>, Option<String>)> {
+    use usage_event::Column as C;
+    let mut q = usage_event::Entity::find()
+        .filter(C::ProjectId.eq(project_id))
+        .filter(C::Hour.gte(window.from_hour))
+        .filter(C::Hour.lt(window.to_hour));
+    if let Some(env) = f.window.environment() {
+        q = q.filter(C::Environment.eq(env));
+    }
+    if let Some(m) = RequestFilters::text(&f.model) {
+        q = q.filter(C::Model.eq(m));
+    }
+    if let Some(a) = RequestFilters::text(&f.assistant) {
+        q = q.filter(C::Assistant.eq(a));
+    }
+    if let Some(u) = RequestFilters::text(&f.user) {
+        q = q.filter(C::EndUser.eq(u));
+    }
+    if let Some(k) = f.key {
+        q = q.filter(C::ApiKeyId.eq(k));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(C::Status.eq(s));
+    }
+    if let Some(c) = after {
+        q = q.filter(Condition::any().add(C::OccurredAt.lt(c.at)).add(Condition::all().add(C::OccurredAt.eq(c.at)).add(C::Id.lt(c.id))));
+    }
+    let mut rows: Vec<RequestRow> = q
+        .select_only()
+        .columns([C::Id, C::EventId, C::OccurredAt, C::Model, C::Assistant, C::EndUser, C::InputTokens, C::OutputTokens, C::CostNanos, C::LatencyMs, C::Status])
+        .order_by_desc(C::OccurredAt)
+        .order_by_desc(C::Id)
+        .limit(PAGE_SIZE + 1)
+        .into_tuple::<(i64, String, chrono::DateTime<chrono::Utc>, String, Option<String>, Option<String>, i64, i64, i64, Option<i64>, crate::domain::usage::EventStatus)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, event_id, occurred_at, model, assistant, end_user, input_tokens, output_tokens, cost, latency_ms, status)| RequestRow {
+            id,
+            event_id,
+            occurred_at,
+            model,
+            assistant,
+            end_user,
+            input_tokens,
+            output_tokens,
+            cost: Nanos(cost),
+            latency_ms,
+            status,
+        })
+        .collect();
+    let next = if rows.len() as u64 > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|r| Cursor { at: r.occurred_at, id: r.id }.encode())
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// One event of the project, in full; `None` when the project has no such id.
+pub async fn detail(db: &DatabaseConnection, project_id: i64, id: i64, with_text: bool) -> AppResult<Option<RequestDetail>> {
+    let Some(e) = usage_event::Entity::find_by_id(id).filter(usage_event::Column::ProjectId.eq(project_id)).one(db).await? else {
+        return Ok(None);
+    };
+    let key_name = match e.api_key_id {
+        Some(k) => api_key::Entity::find_by_id(k).filter(api_key::Column::ProjectId.eq(project_id)).one(db).await?.map(|k| k.name),
+        None => None,
+    };
+    // Metadata was checked as a flat object of strings when it arrived.
+    let metadata = e
+        .metadata
+        .as_deref()
+        .and_then(|m| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(m).ok())
+        .map(|m| m.into_iter().map(|(k, v)| (k, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect())
+        .unwrap_or_default();
+    Ok(Some(RequestDetail {
+        row: RequestRow {
+            id: e.id,
+            event_id: e.event_id,
+            occurred_at: e.occurred_at,
+            model: e.model,
+            assistant: e.assistant,
+            end_user: e.end_user,
+            input_tokens: e.input_tokens,
+            output_tokens: e.output_tokens,
+            cost: Nanos(e.cost_nanos),
+            latency_ms: e.latency_ms,
+            status: e.status,
+        },
+        provider: e.provider,
+        environment: e.environment,
+        session_id: e.session_id,
+        received_at: e.received_at,
+        error: e.error,
+        input: if with_text { e.input } else { None },
+        output: if with_text { e.output } else { None },
+        truncated: e.truncated,
+        metadata,
+        key_name,
+        text_hidden: !with_text,
+    }))
+}
+
+/// Distinct values of a rollup column for a project (at most 100), for filters.
+pub async fn names(db: &DatabaseConnection, project_id: i64, column: usage_hourly::Column) -> AppResult<Vec<String>> {
+    Ok(usage_hourly::Entity::find()
+        .select_only()
+        .column(column)
+        .distinct()
+        .filter(usage_hourly::Column::ProjectId.eq(project_id))
+        .filter(column.ne(""))
+        .order_by_asc(column)
+        .limit(100)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// The project's keys as (id, name), for the key filter.
+pub async fn keys(db: &DatabaseConnection, project_id: i64) -> AppResult<Vec<(i64, String)>> {
+    Ok(api_key::Entity::find()
+        .select_only()
+        .columns([api_key::Column::Id, api_key::Column::Name])
+        .filter(api_key::Column::ProjectId.eq(project_id))
+        .order_by_asc(api_key::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Whether the project has ever reported anything.
+pub async fn any(db: &DatabaseConnection, project_id: i64) -> AppResult<bool> {
+    Ok(usage_hourly::Entity::find().filter(usage_hourly::Column::ProjectId.eq(project_id)).one(db).await?.is_some())
+}
