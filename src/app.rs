@@ -3,6 +3,7 @@ use crate::components::auth::provide_auth;
 use crate::components::layout::ConsoleLayout;
 use crate::components::org::provide_orgs;
 use crate::pages::audit::AuditPage;
+use crate::pages::prices::PricesPage;
 use crate::pages::invite::InvitePage;
 use crate::pages::orgs::NewOrgPage;
 use crate::pages::projects::{NewProjectPage, ProjectDashboardPage, ProjectKeysPage, ProjectLayout, ProjectMembersPage, ProjectOverview, ProjectRequestPage, ProjectRequestsPage, ProjectSectionPending, ProjectSettingsPage};
@@ -62,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orgs/new") view=NewOrgPage ssr=SsrMode::Async />
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/prices") view=PricesPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/new") view=NewProjectPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/projects/:slug") view=ProjectLayout ssr=SsrMode::Async>

@@ -26,6 +26,13 @@ enum Command {
     SeedDemo,
     /// Remove usage events past each project's retention now (serve also does it hourly).
     PurgeExpired,
+    /// Cost a model's events again from the organization's price catalog (after a price was corrected); rollups follow.
+    RecomputeCosts {
+        #[arg(long)]
+        org: i64,
+        #[arg(long)]
+        model: String,
+    },
     /// Check the audit log's hash chain.
     Audit {
         #[command(subcommand)]
@@ -135,6 +142,21 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             let conn = db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
             let n = plinth::server::repo::usage::purge_expired(&conn, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
             println!("purge-expired: removed {n} events past their project's retention; rollups kept");
+            Ok(())
+        }
+        Command::RecomputeCosts { org, model } => {
+            let conn = db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+            let orgs = plinth::server::repo::orgs::all_ids(&conn).await.map_err(|e| e.to_string())?;
+            if !orgs.iter().any(|(id, _)| *id == org) {
+                return Err(format!("no organization with id {org}"));
+            }
+            let done = plinth::server::repo::prices::recompute(&conn, org, None, &model).await.map_err(|e| format!("{e:?}"))?;
+            println!(
+                "recompute-costs: {} events of {model} looked at, {} changed, by {} USD in all",
+                done.events,
+                done.changed,
+                plinth::domain::money::Nanos(done.delta).usd_exact()
+            );
             Ok(())
         }
         Command::Audit { action: AuditAction::Verify { org } } => {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod invitations;
 pub mod keys;
 pub mod orgs;
+pub mod prices;
 pub mod projects;
 pub mod requests;
 pub mod team;

@@ -244,6 +244,7 @@ fn SidebarLinks() -> impl IntoView {
                         <A href="/" exact=true>"Dashboard"</A>
                         {can(role, OrgAction::ViewTeam).then(|| view! { <A href="/team">"Team"</A> })}
                         {can(role, OrgAction::ViewAuditLog).then(|| view! { <A href="/audit">"Audit log"</A> })}
+                        {can(role, OrgAction::ManagePrices).then(|| view! { <A href="/prices">"Model prices"</A> })}
                         {can(role, OrgAction::ManageOrganization).then(|| view! { <A href="/settings">"Settings"</A> })}
                     }
                 })

@@ -27,10 +27,12 @@ pub enum AuditAction {
     ApiKeyCreated,
     ApiKeyRevoked,
     ApiKeyRotated,
+    ModelPriceAdded,
+    CostsRecomputed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 21] = [
         Self::OrganizationCreated,
         Self::OrganizationUpdated,
         Self::MemberRoleChanged,
@@ -50,6 +52,8 @@ impl AuditAction {
         Self::ApiKeyCreated,
         Self::ApiKeyRevoked,
         Self::ApiKeyRotated,
+        Self::ModelPriceAdded,
+        Self::CostsRecomputed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +77,8 @@ impl AuditAction {
             Self::ApiKeyCreated => "api_key.created",
             Self::ApiKeyRevoked => "api_key.revoked",
             Self::ApiKeyRotated => "api_key.rotated",
+            Self::ModelPriceAdded => "model_price.added",
+            Self::CostsRecomputed => "costs.recomputed",
         }
     }
 
@@ -97,6 +103,8 @@ impl AuditAction {
             Self::ApiKeyCreated => "API key created",
             Self::ApiKeyRevoked => "API key revoked",
             Self::ApiKeyRotated => "API key rotated",
+            Self::ModelPriceAdded => "Model price added",
+            Self::CostsRecomputed => "Costs recomputed",
         }
     }
 

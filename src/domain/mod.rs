@@ -13,6 +13,7 @@ pub mod requests;
 pub mod team;
 pub mod usage;
 pub mod policy;
+pub mod prices;
 pub mod role;
 
 pub use account::{Email, Password, PersonName, User};

@@ -23,10 +23,12 @@ pub enum OrgAction {
     /// Usage, Billing, Settings, plan and payment, deleting the organization.
     ManageOrganization,
     ViewAuditLog,
+    /// See and edit the organization's model prices, and recompute costs.
+    ManagePrices,
 }
 
 impl OrgAction {
-    pub const ALL: [OrgAction; 9] = [
+    pub const ALL: [OrgAction; 10] = [
         Self::ViewDashboard,
         Self::ViewTeam,
         Self::InviteMembers,
@@ -36,6 +38,7 @@ impl OrgAction {
         Self::CreateProject,
         Self::ManageOrganization,
         Self::ViewAuditLog,
+        Self::ManagePrices,
     ];
 }
 
@@ -45,7 +48,7 @@ pub fn can(actor: OrgRole, action: OrgAction) -> bool {
     match action {
         ViewDashboard | Leave => true,
         ViewTeam => actor >= Viewer,
-        InviteMembers | ChangeRoles | RemoveMembers | ViewAuditLog => actor >= Admin,
+        InviteMembers | ChangeRoles | RemoveMembers | ViewAuditLog | ManagePrices => actor >= Admin,
         CreateProject => actor >= Member,
         ManageOrganization => actor == Owner,
     }

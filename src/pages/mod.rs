@@ -5,6 +5,7 @@ pub mod errors;
 pub mod home;
 pub mod invite;
 pub mod orgs;
+pub mod prices;
 pub mod profile;
 pub mod projects;
 pub mod settings;

@@ -13,6 +13,7 @@ mod ingest;
 mod keys;
 mod operations;
 mod permissions;
+mod prices;
 mod requests;
 mod rollups;
 mod rules;

@@ -6,6 +6,7 @@ use crate::fixtures::*;
 use crate::helpers::*;
 use crate::on_both_engines;
 use plinth::api::audit::LoadAuditPage;
+use plinth::api::prices::{AddPrice, LoadPrices, RecomputeCosts};
 use plinth::api::orgs::{DeleteOrg, LeaveOrg, LoadDashboard, LoadDeletionPreview, UpdateOrg};
 use plinth::api::projects::{AddProjectMember, CreateProject, DeleteProject, LoadProject, RemoveProjectMember, SetProjectMember, UpdateProject};
 use plinth::api::team::{ChangeMemberRole, LoadTeamPage, RemoveMember};
@@ -31,6 +32,8 @@ const ORG_TABLE: &[OrgRow] = &[
     OrgRow { action: "see what deleting the organization removes", allowed: &[Owner] },
     OrgRow { action: "delete the organization", allowed: &[Owner] },
     OrgRow { action: "see the audit log", allowed: &[Owner, Admin] },
+    // Not in permissions.md; issue 8: "Owners and Admins can edit it per organization".
+    OrgRow { action: "edit the model price catalog", allowed: &[Owner, Admin] },
 ];
 
 /// The roles an Admin may hand out and manage.
@@ -116,6 +119,18 @@ async fn org_action(app: &TestApp, fx: &mut OrgFx, actor: &mut Person, is_owner:
             }
         }
         "see the audit log" => actor.client.call_fn(&LoadAuditPage { org_id: Some(org_id), action: None, page: 0 }).await,
+        "edit the model price catalog" => {
+            let model = unique_email("model");
+            let add = AddPrice { org_id, provider: "acme".into(), model, input: "1".into(), output: "2".into(), effective_from: String::new() };
+            let res = actor.client.call_fn(&add).await;
+            if res.status == StatusCode::OK {
+                let list = actor.client.call_fn(&LoadPrices { org_id }).await;
+                assert_eq!(list.status, StatusCode::OK);
+                return actor.client.call_fn(&RecomputeCosts { org_id, model: "gpt-4o".into() }).await;
+            }
+            assert!(!actor.client.call_fn(&LoadPrices { org_id }).await.status.is_success(), "nor see it");
+            res
+        }
         other => panic!("no test for {other}"),
     }
 }

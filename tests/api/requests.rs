@@ -31,14 +31,15 @@ on_both_engines!(the_request_log_filters_and_pages_by_cursor, |app: TestApp| asy
     let load = |f: RequestFilters| LoadRequests { slug: slug.clone(), filters: f };
     // Page through everything: 131 rows, each once, newest first.
     let (mut seen, mut after, mut pages) = (HashSet::new(), None::<String>, 0);
-    let mut last_time = String::from("9999");
+    let mut last_time = chrono::DateTime::<Utc>::MAX_UTC;
     loop {
         let res = fx.owner.client.call_fn(&load(RequestFilters { after: after.clone(), ..Default::default() })).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         let page = res.json();
         for row in page["rows"].as_array().unwrap() {
             assert!(seen.insert(row["id"].as_i64().unwrap()), "a row repeated across pages");
-            let t = row["occurred_at"].as_str().unwrap().to_string();
+            // Parsed: serialized times vary in their decimals, so text order is not time order.
+            let t = chrono::DateTime::parse_from_rfc3339(row["occurred_at"].as_str().unwrap()).unwrap().with_timezone(&Utc);
             assert!(t <= last_time, "newest first");
             last_time = t;
         }

@@ -1,12 +1,19 @@
 //! The model price catalog an organization's events are costed with: the
 //! built-in prices, overridden by the organization's own, each in force from
 //! its `effective_from` until the next version of the same model.
+use crate::domain::audit::AuditAction;
 use crate::domain::money::{Nanos, token_cost};
+use crate::domain::prices::{PriceRow, Recomputed};
 use crate::domain::usage::{CostSource, NewEvent};
 use crate::error::AppResult;
+use crate::server::db::begin_write;
 use crate::server::entities::model_price;
+use crate::server::guard::OrgCtx;
+use crate::server::repo::audit::{self, Change};
+use crate::server::repo::conflict_on_unique;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 
 /// Every price an organization's events may use, loaded once per request.
 #[derive(Debug, Default)]
@@ -65,6 +72,109 @@ impl Catalog {
                 .ok_or_else(|| "the cost of these tokens is too large to store".to_string()),
         }
     }
+}
+
+/// Every price version the organization's events may use, built-in and its
+/// own, by provider, model and start.
+pub async fn list(db: &impl ConnectionTrait, org_id: i64) -> AppResult<Vec<PriceRow>> {
+    let catalog = Catalog::load(db, org_id).await?;
+    Ok(catalog
+        .prices
+        .into_iter()
+        .map(|p| PriceRow {
+            id: p.id,
+            built_in: p.org_id.is_none(),
+            provider: p.provider,
+            model: p.model,
+            input: Nanos(p.input_per_million),
+            output: Nanos(p.output_per_million),
+            effective_from: p.effective_from,
+        })
+        .collect())
+}
+
+/// A new version of a model's price for the organization, in force from
+/// `effective_from`. One version per (provider, model, start).
+pub async fn add(db: &DatabaseConnection, ctx: &OrgCtx, provider: String, model: String, input: Nanos, output: Nanos, effective_from: DateTime<Utc>) -> AppResult<()> {
+    let tx = begin_write(db).await?;
+    model_price::ActiveModel {
+        org_id: Set(Some(ctx.org.id)),
+        provider: Set(provider.clone()),
+        model: Set(model.clone()),
+        input_per_million: Set(input.0),
+        output_per_million: Set(output.0),
+        effective_from: Set(effective_from),
+        created_at: Set(Utc::now()),
+        created_by: Set(Some(ctx.user.id.0)),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await
+    .map_err(|e| conflict_on_unique(e, "This model already has a price starting at that time; choose another start."))?;
+    let after = json!({"provider": provider, "model": model, "input_per_million": input.usd_exact(), "output_per_million": output.usd_exact(), "effective_from": effective_from});
+    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::ModelPriceAdded, format!("{provider}/{model}")).after(after)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Events read per round while recomputing.
+const RECOMPUTE_CHUNK: u64 = 1_000;
+
+/// Cost again, from the catalog as it is now, every event of the
+/// organization for `model` (any provider) that did not report its own cost;
+/// the rollups move by the same amounts, in the same transaction.
+pub async fn recompute(db: &DatabaseConnection, org_id: i64, actor: Option<&crate::domain::account::User>, model: &str) -> AppResult<Recomputed> {
+    use crate::server::entities::{project, usage_event};
+    use crate::server::repo::rollups::{self, RollupKey};
+    use sea_orm::{QuerySelect, sea_query::Expr};
+    use std::collections::BTreeMap;
+    let catalog = Catalog::load(db, org_id).await?;
+    let tx = begin_write(db).await?;
+    let projects: Vec<i64> = project::Entity::find().select_only().column(project::Column::Id).filter(project::Column::OrgId.eq(org_id)).into_tuple().all(&tx).await?;
+    let mut done = Recomputed::default();
+    for project_id in projects {
+        let mut changes: BTreeMap<RollupKey, i64> = BTreeMap::new();
+        let mut after_id = 0i64;
+        loop {
+            let events = usage_event::Entity::find()
+                .filter(usage_event::Column::ProjectId.eq(project_id))
+                .filter(usage_event::Column::Model.eq(model))
+                .filter(usage_event::Column::CostSource.ne(CostSource::Reported))
+                .filter(usage_event::Column::Id.gt(after_id))
+                .order_by_asc(usage_event::Column::Id)
+                .limit(RECOMPUTE_CHUNK)
+                .all(&tx)
+                .await?;
+            let Some(last) = events.last() else { break };
+            after_id = last.id;
+            for e in events {
+                done.events += 1;
+                let Ok((cost, source)) = catalog.catalog_cost(e.provider.as_deref(), &e.model, e.occurred_at, e.input_tokens, e.output_tokens) else { continue };
+                if cost.0 == e.cost_nanos && source == e.cost_source {
+                    continue;
+                }
+                usage_event::Entity::update_many()
+                    .col_expr(usage_event::Column::CostNanos, Expr::value(cost.0))
+                    .col_expr(usage_event::Column::CostSource, Expr::value(source))
+                    .filter(usage_event::Column::Id.eq(e.id))
+                    .exec(&tx)
+                    .await?;
+                let delta = cost.0 - e.cost_nanos;
+                done.changed += 1;
+                done.delta = done.delta.saturating_add(delta);
+                let key = RollupKey::new(e.hour, &e.model, e.assistant.as_deref(), e.end_user.as_deref(), e.environment.as_deref(), e.status);
+                let slot = changes.entry(key).or_default();
+                *slot = slot.saturating_add(delta);
+            }
+        }
+        rollups::adjust_cost(&tx, project_id, changes).await?;
+    }
+    if let Some(user) = actor {
+        let after = json!({"model": model, "events": done.events, "changed": done.changed, "delta": Nanos(done.delta).usd_exact()});
+        audit::record(&tx, Change::new(org_id, user, AuditAction::CostsRecomputed, model.to_string()).after(after)).await?;
+    }
+    tx.commit().await?;
+    Ok(done)
 }
 
 #[cfg(test)]

@@ -1,0 +1,31 @@
+//! The organization's model price catalog: list, add a version, recompute
+//! the costs of a model's events (Owners and Admins: `OrgAction::ManagePrices`).
+use crate::domain::prices::{PriceList, Recomputed};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(endpoint = "prices/list")]
+pub async fn load_prices(org_id: i64) -> Result<PriceList, AppError> {
+    use crate::api::prelude::*;
+    let ctx = guard::org_for(crate::domain::OrgId(org_id), OrgAction::ManagePrices).await?;
+    Ok(PriceList { org_id, rows: repo::prices::list(ctx.db(), ctx.org.id).await? })
+}
+
+#[server(endpoint = "prices/add")]
+pub async fn add_price(org_id: i64, provider: String, model: String, input: String, output: String, effective_from: String) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    use crate::domain::prices::{parse_effective, parse_name, parse_price};
+    let ctx = guard::org_for(crate::domain::OrgId(org_id), OrgAction::ManagePrices).await?;
+    let (provider, model) = (parse_name(&provider, "provider")?, parse_name(&model, "model")?);
+    let (input, output) = (parse_price(&input, "input")?, parse_price(&output, "output")?);
+    let from = parse_effective(&effective_from, chrono::Utc::now())?;
+    repo::prices::add(ctx.db(), &ctx, provider, model, input, output, from).await
+}
+
+#[server(endpoint = "prices/recompute")]
+pub async fn recompute_costs(org_id: i64, model: String) -> Result<Recomputed, AppError> {
+    use crate::api::prelude::*;
+    let ctx = guard::org_for(crate::domain::OrgId(org_id), OrgAction::ManagePrices).await?;
+    let model = crate::domain::prices::parse_name(&model, "model")?;
+    repo::prices::recompute(ctx.db(), ctx.org.id, Some(&ctx.user), &model).await
+}

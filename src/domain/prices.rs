@@ -1,0 +1,90 @@
+//! The model price catalog as the Prices page shows it: every version of
+//! every price an organization's events may use, built-in and its own.
+use crate::domain::money::Nanos;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceRow {
+    pub id: i64,
+    pub provider: String,
+    pub model: String,
+    /// Per million tokens.
+    pub input: Nanos,
+    pub output: Nanos,
+    pub effective_from: DateTime<Utc>,
+    /// From Plinth's built-in list (the organization's own rows win).
+    pub built_in: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceList {
+    pub org_id: i64,
+    pub rows: Vec<PriceRow>,
+}
+
+/// What recomputing a model's costs changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recomputed {
+    /// Events looked at (those without a cost of their own).
+    pub events: u64,
+    /// Events whose cost changed.
+    pub changed: u64,
+    /// The total change, in nano-dollars (negative when costs went down).
+    pub delta: i64,
+}
+
+/// A provider or model name: trimmed, 1 to 200 characters.
+pub fn parse_name(s: &str, what: &str) -> Result<String, crate::error::AppError> {
+    let s = s.trim();
+    if s.is_empty() || s.chars().count() > 200 || s.chars().any(char::is_control) {
+        return Err(crate::error::AppError::invalid(format!("Give the {what}: 1 to 200 characters.")));
+    }
+    Ok(s.to_string())
+}
+
+/// A price per million tokens in dollars ("2.50"), exact, at most $1,000,000.
+pub fn parse_price(s: &str, what: &str) -> Result<Nanos, crate::error::AppError> {
+    match Nanos::parse_usd(s.trim()) {
+        Ok(n) if n.0 >= 0 && n.0 <= 1_000_000 * crate::domain::money::NANOS_PER_USD => Ok(n),
+        _ => Err(crate::error::AppError::invalid(format!("The {what} price is dollars per million tokens, like 2.50 (at most 1000000)."))),
+    }
+}
+
+/// "2026-11-01" (midnight UTC) or an RFC 3339 time; empty means now.
+pub fn parse_effective(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, crate::error::AppError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(now);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .filter(|t| t.timestamp() >= 0)
+        .ok_or_else(|| crate::error::AppError::invalid("The start is a date (YYYY-MM-DD) or a time (RFC 3339)."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_and_names_parse_once() {
+        assert_eq!(parse_price("2.50", "input").unwrap(), Nanos(2_500_000_000));
+        assert_eq!(parse_price("0", "input").unwrap(), Nanos(0));
+        for bad in ["-1", "abc", "1e30", "1000000.01", "NaN", ""] {
+            assert!(parse_price(bad, "input").is_err(), "{bad}");
+        }
+        assert!(parse_name("  ", "model").is_err());
+        assert!(parse_name(&"m".repeat(201), "model").is_err());
+        assert_eq!(parse_name(" gpt-4o ", "model").unwrap(), "gpt-4o");
+        let now = Utc::now();
+        assert_eq!(parse_effective("", now).unwrap(), now);
+        assert_eq!(parse_effective("2026-11-01", now).unwrap().to_rfc3339(), "2026-11-01T00:00:00+00:00");
+        assert!(parse_effective("tomorrow", now).is_err());
+    }
+}

@@ -1,0 +1,95 @@
+//! Model prices (Owners and Admins): the catalog events are costed with,
+//! a form to add a corrected or new price from a start time, and a button
+//! that recomputes the costs of a model's events (and the dashboards' sums).
+use crate::api::orgs::OrgNav;
+use crate::api::prices::{AddPrice, RecomputeCosts, load_prices};
+use crate::components::feedback::{ActionError, ActionSuccess, Loaded};
+use crate::components::form::Submit;
+use crate::components::format::date_time;
+use crate::components::org::use_orgs;
+use crate::components::table::DataTable;
+use crate::domain::money::count;
+use crate::domain::policy::OrgAction;
+use crate::domain::prices::{PriceList, Recomputed};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn PricesPage() -> impl IntoView {
+    let orgs = use_orgs();
+    view! {
+        <Title text="Model prices" />
+        <header class="page-header">
+            <div>
+                <h1>"Model prices"</h1>
+                <p class="page-subtitle muted">"Dollars per million tokens. Events without their own cost are priced with the version in force when they happened."</p>
+            </div>
+        </header>
+        <Loaded resource=orgs.nav then=|nav: OrgNav| {
+            let org = nav.current_for(OrgAction::ManagePrices)?;
+            Ok(view! { <Prices org_id=org.id.0 /> })
+        } />
+    }
+}
+
+#[component]
+fn Prices(org_id: i64) -> impl IntoView {
+    let add = ServerAction::<AddPrice>::new();
+    let recompute = ServerAction::<RecomputeCosts>::new();
+    let prices = Resource::new(move || add.version().get(), move |_| load_prices(org_id));
+    let recomputed = move || {
+        recompute.value().get().and_then(Result::ok).map(|r: Recomputed| {
+            format!("Recomputed {} events: {} changed, by {} in all.", count(r.events as i64), count(r.changed as i64), crate::domain::money::Nanos(r.delta).usd_exact())
+        })
+    };
+    view! {
+        <div class="stack">
+            <section class="card" aria-labelledby="add-price">
+                <h2 id="add-price" class="card-title">"Add a price"</h2>
+                <ActionForm action=add attr:class="form form-grid">
+                    <ActionError action=add />
+                    <ActionSuccess action=add message="Saved. New events use it; recompute to re-price earlier ones." />
+                    <input type="hidden" name="org_id" value=org_id />
+                    <div class="field"><label for="pr-provider">"Provider"</label><input id="pr-provider" name="provider" required maxlength="200" placeholder="openai" /></div>
+                    <div class="field"><label for="pr-model">"Model"</label><input id="pr-model" name="model" required maxlength="200" placeholder="gpt-4o" /></div>
+                    <div class="field"><label for="pr-input">"Input, $ per million"</label><input id="pr-input" name="input" required inputmode="decimal" placeholder="2.50" /></div>
+                    <div class="field"><label for="pr-output">"Output, $ per million"</label><input id="pr-output" name="output" required inputmode="decimal" placeholder="10.00" /></div>
+                    <div class="field"><label for="pr-from">"In force from (UTC)"</label><input id="pr-from" name="effective_from" type="date" aria-describedby="pr-from-hint" /><p class="hint" id="pr-from-hint">"Empty: from now."</p></div>
+                    <div class="form-actions"><Submit label="Add price" pending=add.pending() /></div>
+                </ActionForm>
+            </section>
+            <ActionError action=recompute />
+            <p role="status" class="muted">{move || if recompute.pending().get() { Some("Recomputing…".to_string()) } else { recomputed() }}</p>
+            <Loaded resource=prices then=move |list: PriceList| Ok(view! { <PriceTable list recompute /> }) />
+        </div>
+    }
+}
+
+#[component]
+fn PriceTable(list: PriceList, recompute: ServerAction<RecomputeCosts>) -> impl IntoView {
+    let org_id = list.org_id;
+    view! {
+        <DataTable label="Prices" columns=&["Provider", "Model", "Input", "Output", "In force from", "Source", "Actions"]>
+            {list.rows.into_iter().map(|p| {
+                let model = p.model.clone();
+                view! {
+                    <tr>
+                        <td>{p.provider.clone()}</td>
+                        <td>{p.model.clone()}</td>
+                        <td class="num">{format!("${}", p.input.usd_exact())}</td>
+                        <td class="num">{format!("${}", p.output.usd_exact())}</td>
+                        <td>{date_time(&p.effective_from)}</td>
+                        <td>{if p.built_in { "built-in" } else { "your organization" }}</td>
+                        <td>
+                            <button type="button" class="btn btn-secondary btn-sm" disabled=move || recompute.pending().get()
+                                aria-label=format!("Recompute costs of {}", p.model)
+                                on:click=move |_| { recompute.dispatch(RecomputeCosts { org_id, model: model.clone() }); }>
+                                "Recompute costs"
+                            </button>
+                        </td>
+                    </tr>
+                }
+            }).collect_view()}
+        </DataTable>
+    }
+}
