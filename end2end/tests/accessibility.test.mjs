@@ -44,7 +44,7 @@ test('every page has 0 axe violations, in light and dark themes', async () => {
   assert.equal(sent.status(), 200, await sent.text());
   await serverFn(page, 'team/invite', { org_id: String(orgId), emails: uniqueEmail('pending'), role: 'viewer', projects: '' });
 
-  const pages = ['/', '/team', '/audit', '/settings', '/profile', '/orgs/new', '/projects/new',
+  const pages = ['/', '/team', '/audit', '/prices', '/settings', '/profile', '/orgs/new', '/projects/new',
     '/projects/support-bot', '/projects/support-bot/members', '/projects/support-bot/settings', '/projects/support-bot/keys', '/projects/support-bot/dashboard', '/projects/support-bot/requests'];
   for (const theme of ['light', 'dark']) {
     await page.evaluate((t) => localStorage.setItem('plinth-theme', t), theme);

@@ -50,10 +50,20 @@ pub async fn seed_demo(state: &AppState) -> Result<Option<String>, AppError> {
         created.push(repo::projects::create(db, &ctx, input).await?);
     }
 
-    // A month of usage for the two live projects, reported with real keys.
-    for (project, scale) in [(created[0].id.0, 1), (created[1].id.0, 3)] {
-        demo_usage(state, &ctx, project, scale).await?;
+    // A quarter of usage for the two live projects, reported with real keys.
+    let live = [(created[0].id.0, 1), (created[1].id.0, 3)];
+    let progress = indicatif::ProgressBar::new(DEMO_DAYS as u64 * live.len() as u64)
+        .with_style(indicatif::ProgressStyle::with_template("demo usage {bar:40} {pos}/{len} days · {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let mut calls = 0;
+    for (project, scale) in live {
+        calls += demo_usage(state, &ctx, project, scale, &progress).await?;
+        progress.set_message(format!("{calls} calls"));
     }
+    progress.finish_and_clear();
+    // A key a newcomer can send events with straight away.
+    let first = crate::server::entities::project::Entity::find_by_id(created[0].id.0).one(db).await?.ok_or(AppError::Internal)?;
+    let first = guard::project_in(ctx.clone(), first).await?;
+    let demo_key = repo::api_keys::create(db, &first, "Demo key (all)".into(), crate::domain::api_key::KeyScope::All, None).await?;
 
     let people = [
         ("Adam Admin", "admin@demo.plinth.dev", OrgRole::Admin, None),
@@ -90,15 +100,24 @@ pub async fn seed_demo(state: &AppState) -> Result<Option<String>, AppError> {
     repo::orgs::set_current(db, &owner, acme.0).await?;
 
     Ok(Some(format!(
-        "Demo data ready. Sign in as {DEMO_OWNER_EMAIL} with password {DEMO_PASSWORD}\n(admin@, member@, viewer@ and guest@demo.plinth.dev use the same password)."
+        "Demo data ready: {calls} calls over {DEMO_DAYS} days. Sign in as {DEMO_OWNER_EMAIL} with password {DEMO_PASSWORD}\n(admin@, member@, viewer@ and guest@demo.plinth.dev use the same password).\ndemo project key: {} (project {}, scope all)",
+        demo_key.secret,
+        first.project.slug
     )))
 }
 
-/// Thirty days of made-up LLM calls for a project, stored as the ingestion
-/// API stores them (priced by the catalog). `scale` thins the traffic out.
-async fn demo_usage(state: &AppState, org: &guard::OrgCtx, project_id: i64, scale: i64) -> Result<(), AppError> {
+/// Days of demo usage.
+const DEMO_DAYS: i64 = 90;
+
+/// Ninety days of made-up LLM calls for a project, stored as the ingestion
+/// API stores them (priced by the catalog, rolled up hourly): several
+/// models, four assistants, a few hundred end users (a few of them busy),
+/// busier working hours and weekdays, about 2% errors and a latency spread.
+/// `scale` thins the traffic out. Returns how many calls were stored.
+async fn demo_usage(state: &AppState, org: &guard::OrgCtx, project_id: i64, scale: i64, progress: &indicatif::ProgressBar) -> Result<u64, AppError> {
     use crate::domain::api_key::KeyScope;
     use crate::domain::usage::{EventStatus, NewEvent};
+    use chrono::{Datelike, Timelike};
     let db = &state.db;
     let model = crate::server::entities::project::Entity::find_by_id(project_id).one(db).await?.ok_or(AppError::Internal)?;
     let ctx = guard::project_in(org.clone(), model).await?;
@@ -108,39 +127,57 @@ async fn demo_usage(state: &AppState, org: &guard::OrgCtx, project_id: i64, scal
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d ^ project_id as u64;
     let mut next = move |n: u64| {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (seed >> 33) % n
+        (seed >> 33) % n.max(1)
     };
-    let models = [("openai", "gpt-4o-mini"), ("openai", "gpt-4o-mini"), ("openai", "gpt-4o"), ("anthropic", "claude-sonnet-4"), ("local", "llama-3-8b")];
+    let models = [("openai", "gpt-4o-mini", 40), ("openai", "gpt-4o", 20), ("anthropic", "claude-sonnet-4", 15), ("google", "gemini-2.5-flash", 15), ("anthropic", "claude-3-5-haiku", 7), ("local", "llama-3-8b", 3)];
+    let assistants = [("checkout", 45), ("returns", 25), ("search", 20), ("summarizer", 10)];
+    let pick = |roll: u64, table: &[(usize, u64)]| table.iter().scan(0, |acc, (i, w)| { *acc += w; Some((*i, *acc)) }).find(|(_, acc)| roll < *acc).map_or(0, |(i, _)| i);
+    let model_weights: Vec<(usize, u64)> = models.iter().enumerate().map(|(i, m)| (i, m.2)).collect();
+    let assistant_weights: Vec<(usize, u64)> = assistants.iter().enumerate().map(|(i, a)| (i, a.1)).collect();
     let now = Utc::now();
-    let mut events = Vec::new();
-    for day in 0..30i64 {
-        let calls = (40 + next(60) as i64 + (29 - day) * 2) / scale;
+    let mut stored = 0u64;
+    for day in 0..DEMO_DAYS {
+        let date = now - Duration::days(day);
+        let weekend = date.weekday().number_from_monday() >= 6;
+        // Growth over the quarter, quieter weekends.
+        let base = 180 + (DEMO_DAYS - day) * 2 + next(80) as i64;
+        let calls = if weekend { base * 2 / 5 } else { base } / scale;
+        let mut events = Vec::with_capacity(calls as usize);
         for i in 0..calls {
-            let (provider, model) = models[next(models.len() as u64) as usize];
-            let failed = next(100) < 3;
-            let at = now - Duration::days(day) - Duration::minutes(next(24 * 60) as i64);
-            events.push((events.len(), NewEvent {
+            // Working hours (UTC 7–19) hold most of the traffic.
+            let hour = if next(10) < 8 { 7 + next(12) } else { next(24) } as i64;
+            let at = (date.with_hour(0).and_then(|d| d.with_minute(0)).unwrap_or(date) + Duration::hours(hour) + Duration::seconds(next(3_600) as i64)).min(now);
+            let (provider, model, _) = models[pick(next(100), &model_weights)];
+            let (assistant, _) = assistants[pick(next(100), &assistant_weights)];
+            // A few busy users, a long tail: squaring skews toward low numbers.
+            let user = { let r = next(1_000); 1 + r * r / 3_000 };
+            let failed = next(1_000) < 20;
+            let input_tokens = 150 + next(2_500) as i64 + if assistant == "summarizer" { 6_000 } else { 0 };
+            // Latency: mostly 0.4–2 s, with a slow tail.
+            let latency = 400 + next(1_600) as i64 + if next(20) == 0 { 3_000 + next(20_000) as i64 } else { 0 };
+            events.push((i as usize, NewEvent {
                 id: format!("demo-{project_id}-{day}-{i}"),
-                occurred_at: at.min(now),
+                occurred_at: at,
                 model: model.into(),
                 provider: Some(provider.into()),
-                assistant: Some(if next(3) == 0 { "returns" } else { "checkout" }.into()),
-                end_user: Some(format!("customer-{}", 1 + next(25))),
-                environment: Some("production".into()),
+                assistant: Some(assistant.into()),
+                end_user: Some(format!("customer-{user:03}")),
+                environment: Some(if next(10) == 0 { "staging" } else { "production" }.into()),
                 session_id: Some(format!("s-{day}-{}", i / 4)),
-                input_tokens: 200 + next(3_000) as i64,
-                output_tokens: 50 + next(800) as i64,
+                input_tokens,
+                output_tokens: 40 + next(900) as i64,
                 cost: None,
-                latency_ms: Some(300 + next(2_700) as i64),
+                latency_ms: Some(if failed { 30_000 } else { latency }),
                 status: if failed { EventStatus::Error } else { EventStatus::Success },
                 error: failed.then(|| "upstream timeout after 30 s".to_string()),
-                input: Some("Where is my order?".into()),
+                input: Some(format!("[{assistant}] Where is my order #{}?", 10_000 + next(90_000))),
                 output: (!failed).then(|| "Your order ships tomorrow.".to_string()),
                 truncated: false,
-                metadata: None,
+                metadata: Some(format!("{{\"plan\":\"{}\"}}", if user < 40 { "pro" } else { "free" })),
             }));
         }
+        stored += repo::usage::store(db, &key, events, &mut Vec::new()).await?.accepted;
+        progress.inc(1);
     }
-    repo::usage::store(db, &key, events, &mut Vec::new()).await?;
-    Ok(())
+    Ok(stored)
 }

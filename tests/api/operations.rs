@@ -167,6 +167,26 @@ async fn cli_migrates_seeds_and_creates_users() {
     let app = start(test_config(&fresh.url), None).await;
     let mut c = Client::new(&app);
     assert_eq!(c.log_in(plinth::server::seed::DEMO_OWNER_EMAIL, plinth::server::seed::DEMO_PASSWORD).await.status, StatusCode::OK);
+    // The printed demo key works with the README's call, and the demo holds a quarter of usage.
+    let key = text.split("demo project key: ").nth(1).and_then(|rest| rest.split_whitespace().next()).expect("a demo key line");
+    let sent = Api::new(&app, Some(key)).events(&serde_json::json!({ "events": [{ "id": "hello-1", "timestamp": chrono::Utc::now().to_rfc3339(), "model": "gpt-4o-mini", "status": "success" }] })).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let days = crate::fixtures::scalar(&app, "SELECT COUNT(DISTINCT hour / 24) FROM usage_hourly").await;
+    assert!((89..=91).contains(&days), "90 days of demo usage, got {days}");
+    assert!(crate::fixtures::scalar(&app, "SELECT COUNT(DISTINCT end_user) FROM usage_hourly").await >= 200, "a few hundred end users");
+
+    // The maintenance commands: nothing to purge or re-price in the fresh demo; unknown organizations refused.
+    let cli = |args: &[&str]| {
+        let out = plinth_cmd(&fresh.url).args(args).output().unwrap();
+        (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    };
+    let (ok, out) = cli(&["purge-expired"]);
+    assert!(ok && out.contains("removed 0 events"), "{out}");
+    let org = crate::fixtures::scalar(&app, "SELECT MIN(id) FROM organizations").await.to_string();
+    let (ok, out) = cli(&["recompute-costs", "--org", &org, "--model", "gpt-4o"]);
+    assert!(ok && out.contains(" 0 changed"), "{out}");
+    let (ok, out) = cli(&["recompute-costs", "--org", "999999", "--model", "gpt-4o"]);
+    assert!(!ok && out.contains("no organization with id 999999"), "{out}");
 }
 
 // Building a router lists the routes by rendering the app with resource
