@@ -97,7 +97,7 @@ async fn sqlite_is_configured_for_concurrent_writers() {
     assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 32, "no update was lost");
 }
 
-fn plinth_cmd(database_url: &str) -> std::process::Command {
+pub fn plinth_cmd(database_url: &str) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_plinth"));
     cmd.env_clear().env("DATABASE_URL", database_url).env("PATH", std::env::var("PATH").unwrap_or_default());
     cmd

@@ -1,0 +1,77 @@
+//! Durability with a real process: batches are sent in a loop to `plinth
+//! serve`, the server is killed with SIGKILL mid-run, and then every
+//! acknowledged event must be there, the rollups must equal the events, and
+//! SQLite's integrity check must say ok.
+use crate::fixtures::*;
+use crate::helpers::*;
+use crate::operations::plinth_cmd;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[tokio::test]
+async fn acknowledged_events_survive_kill_9() {
+    let db = TestDb::new(Engine::Sqlite).await.unwrap();
+    let out = plinth_cmd(&db.url).arg("seed-demo").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let key = text.split("demo project key: ").nth(1).and_then(|r| r.split_whitespace().next()).expect("a demo key").to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = plinth_cmd(&db.url)
+        .arg("serve")
+        .env("PLINTH_BIND", format!("127.0.0.1:{port}"))
+        .env("PLINTH_API_REQUESTS_PER_MINUTE", "1000000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http.get(format!("{base}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Three clients send batches of 100 until the server dies; each keeps the ids acknowledged.
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let senders: Vec<_> = (0..3)
+        .map(|client| {
+            let (http, base, key, acked) = (http.clone(), base.clone(), key.clone(), acked.clone());
+            tokio::spawn(async move {
+                for batch in 0.. {
+                    let ids: Vec<String> = (0..100).map(|i| format!("k9-{client}-{batch}-{i}")).collect();
+                    let events: Vec<_> = ids
+                        .iter()
+                        .map(|id| json!({ "id": id, "timestamp": chrono::Utc::now().to_rfc3339(), "model": "gpt-4o", "status": "success", "input_tokens": 10, "latency_ms": 300 }))
+                        .collect();
+                    match http.post(format!("{base}/api/v1/events")).bearer_auth(&key).json(&json!({ "events": events })).send().await {
+                        Ok(res) if res.status() == StatusCode::OK => acked.lock().unwrap().extend(ids),
+                        Ok(res) => panic!("unexpected {}", res.status()),
+                        Err(_) => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    server.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    server.wait().unwrap();
+    for s in senders {
+        let _ = s.await;
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 300, "batches were acknowledged before the kill: {}", acked.len());
+
+    // Reopen the same file, as a restarted server would.
+    let app = start(test_config(&db.url), None).await;
+    let stored: std::collections::HashSet<String> = text_rows(&app, "SELECT event_id FROM usage_events WHERE event_id LIKE 'k9-%'").await.into_iter().collect();
+    let lost: Vec<_> = acked.iter().filter(|id| !stored.contains(*id)).take(5).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    let events = scalar(&app, "SELECT COUNT(*) FROM usage_events").await;
+    let rolled = scalar(&app, "SELECT CAST(SUM(requests) AS BIGINT) FROM usage_hourly").await;
+    assert_eq!(events, rolled, "rollups equal the events");
+    assert_eq!(text_rows(&app, "PRAGMA integrity_check").await, vec!["ok".to_string()]);
+    drop(db);
+}
