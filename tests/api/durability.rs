@@ -75,3 +75,71 @@ async fn acknowledged_events_survive_kill_9() {
     assert_eq!(text_rows(&app, "PRAGMA integrity_check").await, vec!["ok".to_string()]);
     drop(db);
 }
+
+/// Start `plinth serve` over `url` on a free port; returns the process and its base URL.
+async fn serve(url: &str) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = plinth_cmd(url)
+        .arg("serve")
+        .env("PLINTH_BIND", format!("127.0.0.1:{port}"))
+        .env("PLINTH_API_REQUESTS_PER_MINUTE", "1000000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..400 {
+        if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (child, base)
+}
+
+/// Two `plinth serve` processes on one PostgreSQL database take the same
+/// and overlapping batches at once: no event lost, none counted twice, the
+/// rollups equal the events, and a session started on one works on the other.
+#[tokio::test]
+async fn two_instances_share_one_postgres_database() {
+    let Some(db) = TestDb::new(Engine::Postgres).await else { return };
+    let out = plinth_cmd(&db.url).arg("seed-demo").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let key = text.split("demo project key: ").nth(1).and_then(|r| r.split_whitespace().next()).expect("a demo key").to_string();
+    let ((mut a, base_a), (mut b, base_b)) = (serve(&db.url).await, serve(&db.url).await);
+
+    // Batches 0..40 of 100 ids each, with each batch overlapping the next by half; every batch goes to both instances.
+    let http = reqwest::Client::new();
+    let sends: Vec<_> = (0..40)
+        .flat_map(|n| [(n, base_a.clone()), (n, base_b.clone())])
+        .map(|(n, base)| {
+            let (http, key) = (http.clone(), key.clone());
+            async move {
+                let events: Vec<_> = (n * 50..n * 50 + 100)
+                    .map(|i| json!({ "id": format!("two-{i}"), "timestamp": chrono::Utc::now().to_rfc3339(), "model": "gpt-4o", "status": "success", "cost_usd": "0.001" }))
+                    .collect();
+                let res = http.post(format!("{base}/api/v1/events")).bearer_auth(&key).json(&json!({ "events": events })).send().await.unwrap();
+                (res.status(), res.json::<serde_json::Value>().await.unwrap())
+            }
+        })
+        .collect();
+    let mut accepted = 0;
+    for (status, body) in join_all(sends).await {
+        assert_eq!(status, StatusCode::OK, "{body}");
+        accepted += body["accepted"].as_i64().unwrap();
+    }
+    // Ids two-0 … two-2049: each accepted exactly once, whichever instance took it.
+    assert_eq!(accepted, 2_050);
+    let app = start(test_config(&db.url), None).await;
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM usage_events WHERE event_id LIKE 'two-%'").await, 2_050);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM usage_events").await, scalar(&app, "SELECT CAST(SUM(requests) AS BIGINT) FROM usage_hourly").await);
+
+    // Sign in on A, use the session on B.
+    let mut c = Client::at(&base_a);
+    assert_eq!(c.log_in(plinth::server::seed::DEMO_OWNER_EMAIL, plinth::server::seed::DEMO_PASSWORD).await.status, StatusCode::OK);
+    c.base = base_b.clone();
+    assert_eq!(c.me().await["email"], plinth::server::seed::DEMO_OWNER_EMAIL, "B knows the session A started");
+    a.kill().unwrap();
+    b.kill().unwrap();
+    let _ = (a.wait(), b.wait());
+}

@@ -201,12 +201,17 @@ pub struct Client {
 
 impl Client {
     pub fn new(app: &TestApp) -> Self {
+        Self::at(&app.base)
+    }
+
+    /// A client of a server at `base` (another process, say).
+    pub fn at(base: &str) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
-        Self { base: app.base.clone(), http, cookie: None }
+        Self { base: base.to_string(), http, cookie: None }
     }
 
     async fn send(&mut self, req: reqwest::RequestBuilder) -> Res {
