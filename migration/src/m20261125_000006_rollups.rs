@@ -1,9 +1,12 @@
 //! Hourly rollups of usage events, per-project retention, and the index the
 //! request log pages through.
 //!
-//! A rollup row sums one project's events of one Unix hour with the same
-//! model, assistant, end user, environment and status. Missing names are ''
-//! (not NULL) so that the unique key matches them: NULLs never conflict.
+//! `usage_hourly` sums one project's events of one Unix hour with the same
+//! model, assistant, end user, environment and status; `usage_hourly_totals`
+//! the same without the end user. Dashboards read the second: end users are
+//! many (hundreds per hour), so without them an hour holds a few dozen rows
+//! however many events it had. Missing names are '' (not NULL) so that the
+//! unique key matches them: NULLs never conflict.
 //! `lat_0` … `lat_12` count calls per latency bucket (`LATENCY_BOUNDS_MS`),
 //! which gives p50 and p95 without reading events.
 use sea_orm_migration::{prelude::*, schema::*};
@@ -65,58 +68,8 @@ fn in_bucket(i: usize) -> String {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let mut table = Table::create()
-            .table(UsageHourly::Table)
-            .col(big_pk_auto(UsageHourly::Id))
-            .col(big_integer(UsageHourly::ProjectId))
-            .col(big_integer(UsageHourly::Hour))
-            .col(string_len(UsageHourly::Model, 200))
-            .col(string_len(UsageHourly::Assistant, 200))
-            .col(string_len(UsageHourly::EndUser, 200))
-            .col(string_len(UsageHourly::Environment, 200))
-            .col(string_len(UsageHourly::Status, 10))
-            .col(big_integer(UsageHourly::Requests))
-            .col(big_integer(UsageHourly::InputTokens))
-            .col(big_integer(UsageHourly::OutputTokens))
-            .col(big_integer(UsageHourly::CostNanos))
-            .col(big_integer(UsageHourly::LatencySum))
-            .col(big_integer(UsageHourly::LatencyCount))
-            .foreign_key(ForeignKey::create().from(UsageHourly::Table, UsageHourly::ProjectId).to(Projects::Table, Projects::Id).on_delete(ForeignKeyAction::Cascade))
-            .to_owned();
-        for i in 0..LATENCY_BUCKETS {
-            table.col(big_integer(bucket(i)).default(0));
-        }
-        m.create_table(table).await?;
-        m.create_index(
-            Index::create()
-                .name("ux_usage_hourly_key")
-                .table(UsageHourly::Table)
-                .col(UsageHourly::ProjectId)
-                .col(UsageHourly::Hour)
-                .col(UsageHourly::Model)
-                .col(UsageHourly::Assistant)
-                .col(UsageHourly::EndUser)
-                .col(UsageHourly::Environment)
-                .col(UsageHourly::Status)
-                .unique()
-                .to_owned(),
-        )
-        .await?;
-
-        // Events stored before this migration get their rollups now.
-        let buckets: Vec<String> = (0..LATENCY_BUCKETS).map(|i| format!("lat_{i}")).collect();
-        let bucket_sums: Vec<String> = (0..LATENCY_BUCKETS).map(|i| format!("SUM({})", in_bucket(i))).collect();
-        m.get_connection()
-            .execute_unprepared(&format!(
-                "INSERT INTO usage_hourly (project_id, hour, model, assistant, end_user, environment, status, requests, input_tokens, output_tokens, \
-                 cost_nanos, latency_sum, latency_count, {}) \
-                 SELECT project_id, hour, model, COALESCE(assistant, ''), COALESCE(end_user, ''), COALESCE(environment, ''), status, COUNT(*), \
-                 SUM(input_tokens), SUM(output_tokens), SUM(cost_nanos), COALESCE(SUM(latency_ms), 0), COUNT(latency_ms), {} \
-                 FROM usage_events GROUP BY project_id, hour, model, COALESCE(assistant, ''), COALESCE(end_user, ''), COALESCE(environment, ''), status",
-                buckets.join(", "),
-                bucket_sums.join(", ")
-            ))
-            .await?;
+        rollup_table(m, "usage_hourly", true).await?;
+        rollup_table(m, "usage_hourly_totals", false).await?;
 
         m.create_index(
             Index::create()
@@ -134,6 +87,60 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.alter_table(Table::alter().table(Projects::Table).drop_column(Projects::RetentionDays).to_owned()).await?;
         m.drop_index(Index::drop().name("ix_usage_events_project_time").table(UsageEvents::Table).to_owned()).await?;
+        m.drop_table(Table::drop().table(Alias::new("usage_hourly_totals")).to_owned()).await?;
         m.drop_table(Table::drop().table(UsageHourly::Table).to_owned()).await
     }
+}
+
+/// One rollup table, with or without the end user in its key, filled from
+/// the events stored before this migration.
+async fn rollup_table(m: &SchemaManager<'_>, name: &str, by_user: bool) -> Result<(), DbErr> {
+    let t = Alias::new(name);
+    let mut table = Table::create()
+        .table(t.clone())
+        .col(big_pk_auto(UsageHourly::Id))
+        .col(big_integer(UsageHourly::ProjectId))
+        .col(big_integer(UsageHourly::Hour))
+        .col(string_len(UsageHourly::Model, 200))
+        .col(string_len(UsageHourly::Assistant, 200))
+        .to_owned();
+    if by_user {
+        table.col(string_len(UsageHourly::EndUser, 200));
+    }
+    table
+        .col(string_len(UsageHourly::Environment, 200))
+        .col(string_len(UsageHourly::Status, 10))
+        .col(big_integer(UsageHourly::Requests))
+        .col(big_integer(UsageHourly::InputTokens))
+        .col(big_integer(UsageHourly::OutputTokens))
+        .col(big_integer(UsageHourly::CostNanos))
+        .col(big_integer(UsageHourly::LatencySum))
+        .col(big_integer(UsageHourly::LatencyCount))
+        .foreign_key(ForeignKey::create().from(t.clone(), UsageHourly::ProjectId).to(Projects::Table, Projects::Id).on_delete(ForeignKeyAction::Cascade));
+    for i in 0..LATENCY_BUCKETS {
+        table.col(big_integer(bucket(i)).default(0));
+    }
+    m.create_table(table).await?;
+    let mut index = Index::create().name(format!("ux_{name}_key")).table(t.clone()).col(UsageHourly::ProjectId).col(UsageHourly::Hour).col(UsageHourly::Model).col(UsageHourly::Assistant).to_owned();
+    if by_user {
+        index.col(UsageHourly::EndUser);
+    }
+    m.create_index(index.col(UsageHourly::Environment).col(UsageHourly::Status).unique().to_owned()).await?;
+
+    let user_col = if by_user { "end_user, " } else { "" };
+    let user_val = if by_user { "COALESCE(end_user, ''), " } else { "" };
+    let buckets: Vec<String> = (0..LATENCY_BUCKETS).map(|i| format!("lat_{i}")).collect();
+    let bucket_sums: Vec<String> = (0..LATENCY_BUCKETS).map(|i| format!("SUM({})", in_bucket(i))).collect();
+    m.get_connection()
+        .execute_unprepared(&format!(
+            "INSERT INTO {name} (project_id, hour, model, assistant, {user_col}environment, status, requests, input_tokens, output_tokens, \
+             cost_nanos, latency_sum, latency_count, {}) \
+             SELECT project_id, hour, model, COALESCE(assistant, ''), {user_val}COALESCE(environment, ''), status, COUNT(*), \
+             SUM(input_tokens), SUM(output_tokens), SUM(cost_nanos), COALESCE(SUM(latency_ms), 0), COUNT(latency_ms), {} \
+             FROM usage_events GROUP BY project_id, hour, model, COALESCE(assistant, ''), {user_val}COALESCE(environment, ''), status",
+            buckets.join(", "),
+            bucket_sums.join(", ")
+        ))
+        .await?;
+    Ok(())
 }

@@ -72,6 +72,7 @@ async fn acknowledged_events_survive_kill_9() {
     let events = scalar(&app, "SELECT COUNT(*) FROM usage_events").await;
     let rolled = scalar(&app, "SELECT CAST(SUM(requests) AS BIGINT) FROM usage_hourly").await;
     assert_eq!(events, rolled, "rollups equal the events");
+    assert_eq!(events, scalar(&app, "SELECT CAST(SUM(requests) AS BIGINT) FROM usage_hourly_totals").await);
     assert_eq!(text_rows(&app, "PRAGMA integrity_check").await, vec!["ok".to_string()]);
     drop(db);
 }

@@ -8,6 +8,7 @@ mod accounts;
 mod assets;
 mod audit_chain;
 mod bench;
+mod bench_usage;
 mod durability;
 mod fuzz;
 mod hardening;

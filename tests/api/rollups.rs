@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 
 /// One rollup-shaped line per (hour, model, assistant, user, environment,
 /// status), computed straight from the events, in the rollup's columns.
-fn direct(project: i64) -> String {
+fn direct(project: i64, by_user: bool) -> String {
+    let user = if by_user { "COALESCE(end_user, '') || '|' || " } else { "" };
+    let user_group = if by_user { "COALESCE(end_user, ''), " } else { "" };
     let buckets: Vec<String> = (0..=LATENCY_BOUNDS_MS.len())
         .map(|i| {
             let low = if i == 0 { String::new() } else { format!(" AND latency_ms >= {}", LATENCY_BOUNDS_MS[i - 1]) };
@@ -19,22 +21,23 @@ fn direct(project: i64) -> String {
         })
         .collect();
     format!(
-        "SELECT CAST(hour AS TEXT) || '|' || model || '|' || COALESCE(assistant, '') || '|' || COALESCE(end_user, '') || '|' || COALESCE(environment, '') || '|' || status \
+        "SELECT CAST(hour AS TEXT) || '|' || model || '|' || COALESCE(assistant, '') || '|' || {user}COALESCE(environment, '') || '|' || status \
          || '|' || CAST(COUNT(*) AS TEXT) || '|' || CAST(SUM(input_tokens) AS TEXT) || '|' || CAST(SUM(output_tokens) AS TEXT) || '|' || CAST(SUM(cost_nanos) AS TEXT) \
          || '|' || CAST(COALESCE(SUM(latency_ms), 0) AS TEXT) || '|' || CAST(COUNT(latency_ms) AS TEXT) || '|' || {} \
          FROM usage_events WHERE project_id = {project} \
-         GROUP BY hour, model, COALESCE(assistant, ''), COALESCE(end_user, ''), COALESCE(environment, ''), status",
+         GROUP BY hour, model, COALESCE(assistant, ''), {user_group}COALESCE(environment, ''), status",
         buckets.join(" || '|' || ")
     )
 }
 
-fn rolled(project: i64) -> String {
+fn rolled(project: i64, by_user: bool) -> String {
+    let (table, user) = if by_user { ("usage_hourly", "end_user || '|' || ") } else { ("usage_hourly_totals", "") };
     let buckets: Vec<String> = (0..=LATENCY_BOUNDS_MS.len()).map(|i| format!("CAST(lat_{i} AS TEXT)")).collect();
     format!(
-        "SELECT CAST(hour AS TEXT) || '|' || model || '|' || assistant || '|' || end_user || '|' || environment || '|' || status \
+        "SELECT CAST(hour AS TEXT) || '|' || model || '|' || assistant || '|' || {user}environment || '|' || status \
          || '|' || CAST(requests AS TEXT) || '|' || CAST(input_tokens AS TEXT) || '|' || CAST(output_tokens AS TEXT) || '|' || CAST(cost_nanos AS TEXT) \
          || '|' || CAST(latency_sum AS TEXT) || '|' || CAST(latency_count AS TEXT) || '|' || {} \
-         FROM usage_hourly WHERE project_id = {project}",
+         FROM {table} WHERE project_id = {project}",
         buckets.join(" || '|' || ")
     )
 }
@@ -89,9 +92,11 @@ on_both_engines!(rollups_equal_a_direct_aggregate_of_the_events, |app: TestApp| 
     assert_eq!(res.json()["accepted"], 100, "only ids 900..999 are new: {}", res.body);
     assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_events WHERE project_id = {project}")).await, 1000);
 
-    let (direct, rolled) = (text_rows(&app, &direct(project)).await, text_rows(&app, &rolled(project)).await);
-    assert!(direct.len() > 50, "the events spread over many rollup rows: {}", direct.len());
-    assert_eq!(direct, rolled);
+    for by_user in [true, false] {
+        let (direct, rolled) = (text_rows(&app, &direct(project, by_user)).await, text_rows(&app, &rolled(project, by_user)).await);
+        assert!(direct.len() > 50, "the events spread over many rollup rows: {}", direct.len());
+        assert_eq!(direct, rolled, "by user: {by_user}");
+    }
     assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_hourly WHERE project_id = {other}")).await, 0, "nothing lands in another project");
 });
 

@@ -12,4 +12,5 @@ pub mod project_member;
 pub mod session;
 pub mod usage_event;
 pub mod usage_hourly;
+pub mod usage_hourly_totals;
 pub mod user;

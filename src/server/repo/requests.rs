@@ -5,7 +5,7 @@ use crate::domain::analytics::Window;
 use crate::domain::money::Nanos;
 use crate::domain::requests::{Cursor, PAGE_SIZE, RequestDetail, RequestFilters, RequestRow};
 use crate::error::AppResult;
-use crate::server::entities::{api_key, usage_event, usage_hourly};
+use crate::server::entities::{api_key, usage_event, usage_hourly_totals as usage_hourly};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -114,7 +114,7 @@ pub async fn detail(db: &DatabaseConnection, project_id: i64, id: i64, with_text
     }))
 }
 
-/// Distinct values of a rollup column for a project (at most 100), for filters.
+/// Distinct values of a column of the totals rollup for a project (at most 100), for filters.
 pub async fn names(db: &DatabaseConnection, project_id: i64, column: usage_hourly::Column) -> AppResult<Vec<String>> {
     Ok(usage_hourly::Entity::find()
         .select_only()

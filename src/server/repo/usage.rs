@@ -7,7 +7,7 @@ use crate::domain::api_key::KeyStatus;
 use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::domain::analytics::LATENCY_BUCKETS;
-use crate::server::entities::{api_key, usage_event, usage_hourly};
+use crate::server::entities::{api_key, usage_event, usage_hourly, usage_hourly_totals};
 use crate::server::guard::KeyCtx;
 use crate::server::repo::prices::Catalog;
 use crate::server::repo::rollups::{self, RollupKey, Rollups};
@@ -200,17 +200,27 @@ fn sum(expr: &str) -> Expr {
     Expr::cust(format!("CAST(SUM({expr}) AS BIGINT)"))
 }
 
+/// Either rollup table's rows in the scope (both have these columns).
 fn scoped<E: EntityTrait>(q: sea_orm::Select<E>, scope: &Scope) -> sea_orm::Select<E> {
-    use usage_hourly::Column as C;
-    let q = q.filter(C::ProjectId.eq(scope.project_id)).filter(C::Hour.gte(scope.from_hour)).filter(C::Hour.lt(scope.to_hour));
+    use sea_orm::sea_query::ExprTrait;
+    let col = |c: &str| Expr::col(Alias::new(c));
+    let q = q.filter(col("project_id").eq(scope.project_id)).filter(col("hour").gte(scope.from_hour)).filter(col("hour").lt(scope.to_hour));
     match &scope.environment {
-        Some(env) => q.filter(C::Environment.eq(env.as_str())),
+        Some(env) => q.filter(col("environment").eq(env.as_str())),
         None => q,
     }
 }
 
-/// Sums of a project's usage, grouped, read from the hourly rollups. Days are UTC.
+/// Sums of a project's usage, grouped, read from the hourly rollups: by end
+/// user from `usage_hourly`, the rest from the much smaller totals. Days are UTC.
 pub async fn summary(db: &DatabaseConnection, scope: &Scope, group: GroupBy) -> AppResult<Vec<UsageRow>> {
+    match group {
+        GroupBy::User => summary_of(db, usage_hourly::Entity::find(), scope, group).await,
+        _ => summary_of(db, usage_hourly_totals::Entity::find(), scope, group).await,
+    }
+}
+
+async fn summary_of<E: EntityTrait>(db: &DatabaseConnection, from: sea_orm::Select<E>, scope: &Scope, group: GroupBy) -> AppResult<Vec<UsageRow>> {
     let key = match group {
         GroupBy::Hour => Expr::cust("CAST(hour AS TEXT)"),
         GroupBy::Day => Expr::cust("CAST(hour / 24 AS TEXT)"),
@@ -218,7 +228,7 @@ pub async fn summary(db: &DatabaseConnection, scope: &Scope, group: GroupBy) -> 
         GroupBy::Assistant => Expr::cust("assistant"),
         GroupBy::User => Expr::cust("end_user"),
     };
-    let rows = scoped(usage_hourly::Entity::find(), scope)
+    let rows = scoped(from, scope)
         .select_only()
         .column_as(key.clone(), "key")
         .column_as(sum("requests"), "requests")
@@ -262,7 +272,7 @@ pub async fn summary(db: &DatabaseConnection, scope: &Scope, group: GroupBy) -> 
 
 /// Calls per latency bucket over the scope (for p50 and p95).
 pub async fn latency_buckets(db: &DatabaseConnection, scope: &Scope) -> AppResult<[i64; LATENCY_BUCKETS]> {
-    let mut q = scoped(usage_hourly::Entity::find(), scope).select_only();
+    let mut q = scoped(usage_hourly_totals::Entity::find(), scope).select_only();
     for i in 0..LATENCY_BUCKETS {
         q = q.column_as(sum(&format!("lat_{i}")), format!("b{i}"));
     }
@@ -312,7 +322,7 @@ pub async fn unpriced(db: &DatabaseConnection, scope: &Scope) -> AppResult<i64> 
 
 /// The environments a project has reported, for filters.
 pub async fn environments(db: &DatabaseConnection, project_id: i64) -> AppResult<Vec<String>> {
-    crate::server::repo::requests::names(db, project_id, usage_hourly::Column::Environment).await
+    crate::server::repo::requests::names(db, project_id, usage_hourly_totals::Column::Environment).await
 }
 
 /// Remove events older than their project's retention (whole hours before

@@ -1,0 +1,145 @@
+//! Usage benchmarks (`make bench`): ingestion through HTTP against one
+//! in-process batched writer, the dashboard's queries at 100k and 1M events,
+//! and freshness (an acknowledged batch to its numbers in the dashboard).
+//! They print figures and assert only correctness.
+use crate::fixtures::*;
+use crate::helpers::*;
+use chrono::{Duration, Utc};
+use plinth::domain::usage::{EventStatus, NewEvent};
+use plinth::server::repo::usage::{self, GroupBy, Scope};
+use serde_json::{Value, json};
+use std::time::Instant;
+
+const MODELS: [&str; 6] = ["gpt-4o-mini", "gpt-4o", "claude-sonnet-4", "gemini-2.5-flash", "claude-3-5-haiku", "o3"];
+const ASSISTANTS: [&str; 4] = ["checkout", "returns", "search", "summarizer"];
+
+/// Event `n` of a 30-day spread: six models, four assistants, 300 users (skewed), 2% errors.
+fn event(prefix: &str, n: u64) -> NewEvent {
+    let h = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let r = (h >> 20) % 1000;
+    NewEvent {
+        id: format!("{prefix}-{n}"),
+        occurred_at: Utc::now() - Duration::minutes(((h >> 8) % (30 * 24 * 60)) as i64 + 1),
+        model: MODELS[(h % 6) as usize].into(),
+        provider: None,
+        assistant: Some(ASSISTANTS[((h >> 4) % 4) as usize].into()),
+        end_user: Some(format!("user-{}", 1 + r * r / 3_334)),
+        environment: Some("production".into()),
+        session_id: None,
+        input_tokens: 100 + (h % 3_000) as i64,
+        output_tokens: 20 + (h % 700) as i64,
+        cost: None,
+        latency_ms: Some(200 + ((h >> 12) % 3_000) as i64),
+        status: if (h >> 30) % 50 == 0 { EventStatus::Error } else { EventStatus::Success },
+        error: None,
+        input: None,
+        output: None,
+        truncated: false,
+        metadata: None,
+    }
+}
+
+fn as_json(e: &NewEvent) -> Value {
+    json!({ "id": e.id, "timestamp": e.occurred_at.to_rfc3339(), "model": e.model, "assistant": e.assistant, "user": e.end_user,
+            "environment": e.environment, "input_tokens": e.input_tokens, "output_tokens": e.output_tokens, "latency_ms": e.latency_ms,
+            "status": if e.status == EventStatus::Error { "error" } else { "success" } })
+}
+
+async fn usage_benchmarks(engine: Engine) {
+    let Some(app) = spawn_app_with(engine, |c| c.limits.api_requests_per_key_minute = 1_000_000).await else {
+        eprintln!("skipped: set {POSTGRES_ENV} to benchmark PostgreSQL");
+        return;
+    };
+    let mut fx = org(&app, "Bench").await;
+    let (project, slug) = fx.projects[0].clone();
+    let secret = api_key(&mut fx.owner, project, "all").await;
+    let key = plinth::server::guard::api_key(&app.state.db, &secret).await.unwrap();
+
+    // Ingestion: 100 batches of 500 over HTTP from 4 clients, then the same
+    // rows (other ids) through one in-process writer (`repo::usage::store`).
+    const BATCHES: u64 = 100;
+    let bodies: Vec<String> = (0..BATCHES).map(|b| json!({ "events": (0..500).map(|i| as_json(&event("http", b * 500 + i))).collect::<Vec<_>>() }).to_string()).collect();
+    let started = Instant::now();
+    let chunks: Vec<Vec<String>> = bodies.chunks((BATCHES / 4) as usize).map(|c| c.to_vec()).collect();
+    let sends = chunks.into_iter().map(|chunk| {
+        let api = Api::new(&app, Some(&secret));
+        async move {
+            for body in chunk {
+                let res = api.post_raw("/api/v1/events", "application/json", body).await;
+                assert_eq!(res.status, reqwest::StatusCode::OK, "{}", res.body);
+            }
+        }
+    });
+    join_all(sends).await;
+    let http_rate = (BATCHES * 500) as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for b in 0..BATCHES {
+        let events: Vec<(usize, NewEvent)> = (0..500).map(|i| (i as usize, event("direct", b * 500 + i))).collect();
+        usage::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
+    }
+    let direct_rate = (BATCHES * 500) as f64 / started.elapsed().as_secs_f64();
+    println!("bench {engine:?}: ingestion  HTTP (4 clients, batches of 500) {http_rate:>8.0} events/s   in-process writer {direct_rate:>8.0} events/s   ratio {:.2}", http_rate / direct_rate);
+
+    // Freshness: from sending a batch to the dashboard query counting it.
+    let before = dashboard_requests(&mut fx.owner, &slug).await;
+    let started = Instant::now();
+    let recent = |i| NewEvent { occurred_at: Utc::now() - Duration::minutes(1), ..event("fresh", i) };
+    let body = json!({ "events": (0..500).map(|i| as_json(&recent(i))).collect::<Vec<_>>() });
+    assert_eq!(Api::new(&app, Some(&secret)).events(&body).await.status, reqwest::StatusCode::OK);
+    let acked = started.elapsed();
+    assert_eq!(dashboard_requests(&mut fx.owner, &slug).await, before + 500, "visible in the very next dashboard load");
+    println!("bench {engine:?}: freshness  batch acknowledged in {:.1} ms; its numbers in the next dashboard load, {:.1} ms after sending", acked.as_secs_f64() * 1e3, started.elapsed().as_secs_f64() * 1e3);
+
+    // The dashboard's queries for 30 days at 100k and at 1M events in one project.
+    let now_hour = Utc::now().timestamp().div_euclid(3_600);
+    let scope = Scope { project_id: project, from_hour: (now_hour / 24 - 29) * 24, to_hour: (now_hour / 24 + 1) * 24, environment: None };
+    let mut stored = 100_500u64;
+    let mut figures = Vec::new();
+    for target in [100_000u64, 1_000_000] {
+        while stored < target {
+            let events: Vec<(usize, NewEvent)> = (0..1_000).map(|i| (i as usize, event("bulk", stored + i))).collect();
+            usage::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
+            stored += 1_000;
+        }
+        let (mut times, mut user_times) = (Vec::new(), Vec::new());
+        for _ in 0..7 {
+            let t = Instant::now();
+            for group in [GroupBy::Day, GroupBy::Model, GroupBy::Assistant] {
+                usage::summary(&app.state.db, &scope, group).await.unwrap();
+            }
+            usage::latency_buckets(&app.state.db, &scope).await.unwrap();
+            times.push(t.elapsed());
+            let t = Instant::now();
+            usage::summary(&app.state.db, &scope, GroupBy::User).await.unwrap();
+            user_times.push(t.elapsed());
+        }
+        times.sort();
+        user_times.sort();
+        let rows = |t: &str| format!("SELECT COUNT(*) FROM {t} WHERE project_id = {project}");
+        let (totals, by_user) = (scalar(&app, &rows("usage_hourly_totals")).await, scalar(&app, &rows("usage_hourly")).await);
+        println!(
+            "bench {engine:?}: dashboard  30 days at {stored:>9} events: totals, days, models, assistants, latency ({totals} rollup rows) median {:>7.2} ms; top users ({by_user} rows) median {:>8.2} ms",
+            times[3].as_secs_f64() * 1e3,
+            user_times[3].as_secs_f64() * 1e3
+        );
+        figures.push(times[3].as_secs_f64());
+    }
+    println!("bench {engine:?}: dashboard  1M / 100k time ratio {:.2} without the user table (10× the events)", figures[1] / figures[0]);
+}
+
+async fn dashboard_requests(p: &mut Person, slug: &str) -> i64 {
+    let res = p.client.call_fn(&plinth::api::analytics::LoadDashboard { slug: slug.to_string(), filters: plinth::domain::analytics::Filters::default() }).await;
+    res.json()["totals"]["requests"].as_i64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark: run with make bench"]
+async fn bench_usage_sqlite() {
+    usage_benchmarks(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark: run with make bench"]
+async fn bench_usage_postgres() {
+    usage_benchmarks(Engine::Postgres).await;
+}
