@@ -29,6 +29,10 @@ pub enum AppError {
     TooLarge(String),
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
+    /// The database is busy with other writes; nothing was changed, and the
+    /// same request can be sent again in a moment.
+    #[error("Plinth is busy; nothing was changed. Please try again in a moment.")]
+    Busy,
     /// The call never reached the server function (network, encoding).
     #[error("Could not reach Plinth: {0}")]
     Transport(String),
@@ -49,6 +53,7 @@ impl AppError {
             Self::TooManyRequests(_) => 429,
             Self::TooLarge(_) => 413,
             Self::Internal => 500,
+            Self::Busy => 503,
             Self::Transport(_) => 400,
         }
     }
@@ -64,6 +69,7 @@ impl AppError {
             Self::TooManyRequests(_) => "rate_limited",
             Self::TooLarge(_) => "too_large",
             Self::Internal => "internal",
+            Self::Busy => "busy",
             Self::Transport(_) => "bad_request",
         }
     }
@@ -98,6 +104,12 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
+        // SQLite's busy timeout ran out: the transaction was rolled back, so
+        // the caller may simply send the request again.
+        if err.to_string().contains("database is locked") {
+            tracing::warn!(error = %err, "database busy");
+            return Self::Busy;
+        }
         Self::internal(err)
     }
 }
@@ -120,3 +132,16 @@ impl From<tower_sessions::session::Error> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(all(test, feature = "ssr"))]
+mod busy_tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_sqlite_is_a_503_not_a_500() {
+        let locked = sea_orm::DbErr::Custom("error returned from database: (code: 5) database is locked".into());
+        let e = AppError::from(locked);
+        assert_eq!((e.status_code(), e.code()), (503, "busy"));
+        assert_eq!(AppError::from(sea_orm::DbErr::Custom("disk I/O error".into())).status_code(), 500);
+    }
+}

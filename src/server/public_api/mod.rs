@@ -38,7 +38,7 @@ pub fn routes() -> Router<AppState> {
 pub struct ApiError {
     pub error: AppError,
     pub message: Option<String>,
-    /// Seconds, for 429.
+    /// Seconds, for 429 and 503.
     pub retry_after: Option<u64>,
 }
 
@@ -50,7 +50,8 @@ impl ApiError {
 
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
-        Self { error, message: None, retry_after: None }
+        let retry_after = (error == AppError::Busy).then_some(1);
+        Self { error, message: None, retry_after }
     }
 }
 

@@ -17,6 +17,12 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, Que
 use serde::Serialize;
 use std::collections::HashSet;
 
+/// The turn of batches writing to SQLite in this process (see `store`).
+fn sqlite_writer() -> &'static tokio::sync::Semaphore {
+    static TURN: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    TURN.get_or_init(|| tokio::sync::Semaphore::new(1))
+}
+
 /// What an event adds to its rollup.
 struct Counted {
     key: RollupKey,
@@ -64,6 +70,18 @@ pub async fn store(db: &DatabaseConnection, key_ctx: &KeyCtx, events: Vec<(usize
     // on each other's rows in opposite orders (a PostgreSQL deadlock).
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     let valid = rows.len() as u64;
+    // SQLite has one writer. Its busy timeout is not a queue: under many
+    // concurrent batches some waited past it and failed. Batches of this
+    // process take turns here instead, first come first served.
+    let _turn = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => Some(
+            tokio::time::timeout(std::time::Duration::from_secs(30), sqlite_writer().acquire())
+                .await
+                .map_err(|_| AppError::Busy)?
+                .map_err(|_| AppError::Internal)?,
+        ),
+        _ => None,
+    };
     let tx = begin_write(db).await?;
     // The key may have been revoked while the body was uploading: look again
     // inside the transaction that writes.
