@@ -16,23 +16,8 @@ async fn acknowledged_events_survive_kill_9() {
     let out = plinth_cmd(&db.url).arg("seed-demo").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let key = text.split("demo project key: ").nth(1).and_then(|r| r.split_whitespace().next()).expect("a demo key").to_string();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = plinth_cmd(&db.url)
-        .arg("serve")
-        .env("PLINTH_BIND", format!("127.0.0.1:{port}"))
-        .env("PLINTH_API_REQUESTS_PER_MINUTE", "1000000")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let (mut server, base) = serve(&db.url).await;
     let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if http.get(format!("{base}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 
     // Three clients send batches of 100 until the server dies; each keeps the ids acknowledged.
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
