@@ -6,7 +6,7 @@ use crate::pages::audit::AuditPage;
 use crate::pages::prices::PricesPage;
 use crate::pages::invite::InvitePage;
 use crate::pages::orgs::NewOrgPage;
-use crate::pages::projects::{NewProjectPage, ProjectDashboardPage, ProjectKeysPage, ProjectLayout, ProjectMembersPage, ProjectOverview, ProjectRequestPage, ProjectRequestsPage, ProjectSectionPending, ProjectSettingsPage};
+use crate::pages::projects::{NewProjectPage, ProjectDashboardPage, ProjectKeysPage, ProjectLayout, ProjectMembersPage, ProjectOverview, ProjectRequestPage, ProjectRequestsPage, ProjectSettingsPage, ProjectTokensPage, ProjectUsersPage};
 use crate::pages::settings::SettingsPage;
 use crate::pages::team::TeamPage;
 use crate::pages::{auth::LoginPage, auth::SignupPage, errors::NotFound, home::HomePage, profile::ProfilePage};
@@ -74,7 +74,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/keys") view=ProjectKeysPage ssr=SsrMode::Async />
                         <Route path=path!("/members") view=ProjectMembersPage ssr=SsrMode::Async />
                         <Route path=path!("/settings") view=ProjectSettingsPage ssr=SsrMode::Async />
-                        <Route path=path!("/:section") view=ProjectSectionPending ssr=SsrMode::Async />
+                        <Route path=path!("/users") view=ProjectUsersPage ssr=SsrMode::Async />
+                        <Route path=path!("/tokens") view=ProjectTokensPage ssr=SsrMode::Async />
                     </ParentRoute>
                 </ParentRoute>
             </Routes>

@@ -45,12 +45,15 @@ test('every page has 0 axe violations, in light and dark themes', async () => {
   await serverFn(page, 'team/invite', { org_id: String(orgId), emails: uniqueEmail('pending'), role: 'viewer', projects: '' });
 
   const pages = ['/', '/team', '/audit', '/prices', '/settings', '/profile', '/orgs/new', '/projects/new',
-    '/projects/support-bot', '/projects/support-bot/members', '/projects/support-bot/settings', '/projects/support-bot/keys', '/projects/support-bot/dashboard', '/projects/support-bot/requests'];
+    '/projects/support-bot', '/projects/support-bot/members', '/projects/support-bot/settings', '/projects/support-bot/keys', '/projects/support-bot/dashboard', '/projects/support-bot/requests',
+    '/projects/support-bot/users', '/projects/support-bot/tokens'];
   for (const theme of ['light', 'dark']) {
     await page.evaluate((t) => localStorage.setItem('plinth-theme', t), theme);
     for (const path of pages) await audit(page, path);
   }
   await audit(page, '/team', (p) => p.getByRole('button', { name: 'Invite members' }).click());
+  // A chart's numbers, opened.
+  await audit(page, '/projects/support-bot/tokens', (p) => p.getByText('Show the numbers').first().click());
   await audit(page, '/projects/support-bot/requests', async (p) => {
     await p.getByRole('region', { name: 'Requests' }).getByRole('link').first().click();
     await p.getByRole('heading', { name: 'Request', exact: true }).waitFor();

@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { BASE, launch, newPage, hydrated, uniqueEmail, signUp, serverFn } from './browser.mjs';
 
 let browser;
@@ -70,4 +71,48 @@ test('a project dashboard shows usage reported over the API, with a chart drawn 
   await page.getByRole('heading', { name: 'Request', exact: true }).waitFor();
   assert.equal(await page.locator('.facts dd', { hasText: 'c2' }).textContent(), 'c2', 'the failed call');
   assert.equal(await page.locator('.facts dd', { hasText: 'bob' }).textContent(), 'bob');
+});
+
+test('users and tokens pages, a chart\'s numbers as a table, and a CSV export of the filtered log', async () => {
+  const page = await newPage(browser);
+  await signUp(page, { name: 'Uma Users', email: uniqueEmail('users') });
+  const orgId = await serverFn(page, 'orgs/create', { name: 'Users Co', kind: 'team' });
+  const project = await serverFn(page, 'projects/create', { org_id: String(orgId), name: 'Help Desk', slug: 'help-desk', description: '', environment: 'production', group: '' });
+  const at = (minutes) => new Date(Date.now() - minutes * 60e3).toISOString();
+  await report(page, project.id, [
+    { id: 'u1', timestamp: at(5), model: 'gpt-4o', assistant: 'helper', user: 'ann', status: 'success', input_tokens: 1000, output_tokens: 200, cost_usd: '0.30' },
+    { id: 'u2', timestamp: at(6), model: 'gpt-4o-mini', assistant: 'helper', user: 'ann', status: 'success', input_tokens: 500, output_tokens: 100, cost_usd: '0.10' },
+    { id: 'u3', timestamp: at(7), model: 'gpt-4o', assistant: 'triage', user: 'bob', status: 'success', input_tokens: 300, output_tokens: 100, cost_usd: '0.20' },
+  ]);
+  const stat = (label) => page.locator('.stat', { has: page.getByText(label, { exact: true }) }).locator('dd');
+
+  await page.goto('/projects/help-desk/users');
+  await hydrated(page);
+  assert.equal(await stat('Active end users').textContent(), '2');
+  assert.equal(await stat('Cost per user').textContent(), '$0.30');
+  assert.equal(await stat('Requests per user').textContent(), '1.5');
+  const byCost = page.getByRole('region', { name: 'Top users by cost' });
+  assert.equal(await byCost.locator('tbody tr').first().locator('td').first().textContent(), 'ann');
+  await page.locator('.chart[data-drawn="true"] canvas').first().waitFor();
+  // The chart's numbers, one click away.
+  await page.getByText('Show the numbers').first().click();
+  await page.getByRole('region', { name: 'Average per active user (UTC): the numbers' }).getByRole('cell', { name: '$0.30' }).waitFor();
+
+  // To Tokens through the project's navigation, the range kept in the URL.
+  await page.getByRole('link', { name: 'Tokens', exact: true }).click();
+  await page.waitForURL(/\/tokens$/);
+  await page.waitForFunction(() => [...document.querySelectorAll('.stat-label')].some((l) => l.textContent === 'Total tokens'));
+  assert.equal(await stat('Total tokens').textContent(), '2,200');
+  assert.equal(await stat('Input tokens per request').textContent(), '600.0');
+  assert.equal(await stat('Output tokens per response').textContent(), '133.3');
+  await page.locator('.chart[data-drawn="true"] canvas').nth(1).waitFor();
+
+  // The log's filters go into its CSV export.
+  await page.goto('/projects/help-desk/requests?model=gpt-4o');
+  await hydrated(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'these requests' }).click()]);
+  assert.match(download.suggestedFilename(), /^help-desk-requests-\d{4}-\d{2}-\d{2}\.csv$/);
+  const lines = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+  assert.equal(lines.length, 3, 'a header and the two gpt-4o calls');
+  assert.ok(lines.slice(1).every((l) => l.includes(',gpt-4o,')));
 });

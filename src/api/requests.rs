@@ -8,21 +8,15 @@ use leptos::prelude::*;
 #[server(endpoint = "requests/page")]
 pub async fn load_requests(slug: String, #[server(default)] filters: RequestFilters) -> Result<RequestPage, AppError> {
     use crate::api::prelude::*;
-    use crate::domain::requests::{Cursor, MAX_FILTER_CHARS};
+    use crate::domain::requests::PAGE_SIZE;
     use crate::server::entities::usage_hourly_totals::Column;
     use crate::server::repo::requests;
     let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
     let window = filters.window.window(chrono::Utc::now().timestamp().div_euclid(3_600)).map_err(AppError::invalid)?;
-    let texts = [&filters.model, &filters.assistant, &filters.user, &filters.window.env];
-    if texts.iter().any(|t| t.as_deref().is_some_and(|s| s.chars().count() > MAX_FILTER_CHARS)) {
-        return Err(AppError::invalid(format!("Filters are at most {MAX_FILTER_CHARS} characters.")));
-    }
-    let after = match RequestFilters::text(&filters.after) {
-        Some(c) => Some(Cursor::parse(c).ok_or_else(|| AppError::invalid("That page link is broken; start from the first page."))?),
-        None => None,
-    };
+    let after = filters.check().map_err(AppError::invalid)?;
     let (db, project) = (ctx.db(), ctx.project.id);
-    let (rows, next) = requests::page(db, project, &window, &filters, after).await?;
+    let (rows, next) = requests::page(db, project, &window, &filters, after, PAGE_SIZE).await?;
+    let next = next.map(|c| c.encode());
     Ok(RequestPage {
         never_reported: rows.is_empty() && after.is_none() && !requests::any(db, project).await?,
         rows,

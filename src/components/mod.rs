@@ -1,5 +1,6 @@
 //! Building blocks shared by pages.
 pub mod analytics_filters;
+pub mod analytics_page;
 pub mod auth;
 pub mod chart;
 pub mod dialog;

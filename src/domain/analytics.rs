@@ -70,6 +70,21 @@ impl Filters {
         Ok(Window { from_hour: (today - days + 1) * 24, to_hour: (today + 1) * 24, hourly: false, label: format!("the last {days} days") })
     }
 
+    /// These filters as query parameters, without `?` ("range=7d&env=prod").
+    pub fn to_query(&self) -> String {
+        let mut parts = Vec::new();
+        let mut add = |name: &str, v: &Option<String>| {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                parts.push(format!("{name}={}", crate::urls::query_value(v)));
+            }
+        };
+        add("range", &self.range);
+        add("from", &self.from);
+        add("to", &self.to);
+        add("env", &self.env);
+        parts.join("&")
+    }
+
     /// The query string for these filters with `range` replaced (custom dates dropped).
     pub fn with_range(&self, range: &str) -> String {
         let mut q = format!("?range={range}");
@@ -134,11 +149,20 @@ pub struct ProjectDashboard {
     pub endpoint: String,
 }
 
-/// One chart: the option the server built, and what it shows in words.
+/// One chart: the option the server built, what it shows in words, and the
+/// same numbers as a table (one click away, for readers who cannot see it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChartData {
     pub option: String,
     pub summary: String,
+    pub table: TextTable,
+}
+
+/// Rows of text under column names, ready to show.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextTable {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
 }
 
 /// Upper bounds (exclusive) of the latency buckets the rollups count, in
@@ -204,6 +228,9 @@ mod tests {
         assert!(f(None, Some("yesterday"), Some("2024-01-01")).window(now).is_err());
         assert!(f(None, Some("-262144-01-01"), Some("2024-01-01")).window(now).is_err());
         assert_eq!(f(Some("7d"), None, None).with_range("24h"), "?range=24h");
+        let custom = Filters { range: None, from: Some("2024-10-01".into()), to: Some("2024-10-02".into()), env: Some("a&b".into()) };
+        assert_eq!(custom.to_query(), "from=2024-10-01&to=2024-10-02&env=a%26b");
+        assert_eq!(Filters::default().to_query(), "");
     }
 
     #[test]

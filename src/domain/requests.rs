@@ -4,6 +4,8 @@ use crate::domain::analytics::{Filters, Window};
 use crate::domain::money::Nanos;
 use crate::domain::usage::EventStatus;
 use chrono::{DateTime, Utc};
+use leptos::Params;
+use leptos_router::params::Params;
 use serde::{Deserialize, Serialize};
 
 /// Rows per page.
@@ -30,6 +32,75 @@ impl RequestFilters {
     /// A non-empty filter value, or `None`.
     pub fn text(v: &Option<String>) -> Option<&str> {
         v.as_deref().filter(|s| !s.is_empty())
+    }
+
+    /// The filters checked: their cursor, or why they cannot be used.
+    pub fn check(&self) -> Result<Option<Cursor>, String> {
+        let texts = [&self.model, &self.assistant, &self.user, &self.window.env];
+        if texts.iter().any(|t| t.as_deref().is_some_and(|s| s.chars().count() > MAX_FILTER_CHARS)) {
+            return Err(format!("Filters are at most {MAX_FILTER_CHARS} characters."));
+        }
+        match Self::text(&self.after) {
+            Some(c) => Cursor::parse(c).map(Some).ok_or_else(|| "That page link is broken; start from the first page.".into()),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The log's query string as the URL has it (flat, every value text: the
+/// filter form sends `key=` for "Any"). Shared by the page and its CSV export.
+#[derive(Params, Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct RequestQuery {
+    pub range: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub env: Option<String>,
+    pub model: Option<String>,
+    pub assistant: Option<String>,
+    pub user: Option<String>,
+    /// Text, not a number: the form sends `key=` for "Any".
+    pub key: Option<String>,
+    pub status: Option<String>,
+    pub after: Option<String>,
+}
+
+impl RequestQuery {
+    pub fn key_id(&self) -> Option<i64> {
+        self.key.as_deref().and_then(|k| k.parse().ok())
+    }
+
+    pub fn filters(&self) -> RequestFilters {
+        RequestFilters {
+            window: Filters { range: self.range.clone(), from: self.from.clone(), to: self.to.clone(), env: self.env.clone() },
+            model: self.model.clone(),
+            assistant: self.assistant.clone(),
+            user: self.user.clone(),
+            key: self.key_id(),
+            status: match self.status.as_deref() {
+                Some("success") => Some(EventStatus::Success),
+                Some("error") => Some(EventStatus::Error),
+                _ => None,
+            },
+            after: self.after.clone(),
+        }
+    }
+
+    /// `base` with these filters as its query string and `after` replaced.
+    pub fn href(&self, base: &str, after: Option<&str>) -> String {
+        let mut pairs = form_urlencoded::Serializer::new(String::new());
+        let text = [("range", &self.range), ("from", &self.from), ("to", &self.to), ("env", &self.env), ("model", &self.model), ("assistant", &self.assistant), ("user", &self.user), ("status", &self.status)];
+        for (k, v) in text {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                pairs.append_pair(k, v);
+            }
+        }
+        if let Some(k) = self.key_id() {
+            pairs.append_pair("key", &k.to_string());
+        }
+        if let Some(a) = after {
+            pairs.append_pair("after", a);
+        }
+        format!("{base}?{}", pairs.finish())
     }
 }
 

@@ -43,6 +43,8 @@ pub fn router(state: AppState) -> Router {
     };
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes(), || {}, move || shell(leptos.clone()))
+        // CSV downloads: plain routes that need the signed-in user too.
+        .merge(crate::server::export::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(http::error_status))
         .layer(middleware::from_fn_with_state(state.clone(), http::load_user))

@@ -45,6 +45,41 @@ pub fn daily_usage(days: &[Day]) -> String {
     serde_json::to_string(&chart).unwrap_or_default()
 }
 
+/// Average cost (left axis, dollars) and requests (right axis) per active
+/// end user, as two lines.
+pub fn per_user(labels: &[String], cost: &[Nanos], requests: &[f64]) -> String {
+    let cost: Vec<f64> = cost.iter().map(|c| c.0 as f64 / NANOS_PER_USD as f64).collect();
+    let chart = Chart::new()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .legend(Legend::new().top("bottom"))
+        .grid(Grid::new().left(8).right(8).top(32).bottom(40).contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Category).data(labels.to_vec()))
+        .y_axis(Axis::new().type_(AxisType::Value).name("USD"))
+        .y_axis(Axis::new().type_(AxisType::Value).name("Requests"))
+        .series(Line::new().name("Cost per user (USD)").data(cost))
+        .series(Line::new().name("Requests per user").y_axis_index(1).data(requests.to_vec()));
+    serde_json::to_string(&chart).unwrap_or_default()
+}
+
+/// Input and output tokens per hour or day, as stacked bars.
+pub fn tokens_over_time(labels: &[String], input: &[i64], output: &[i64]) -> String {
+    stacked_bars(labels, &[("Input tokens".to_string(), input.to_vec()), ("Output tokens".to_string(), output.to_vec())], "Tokens")
+}
+
+/// One bar per category, stacked from one part per series.
+pub fn stacked_bars(categories: &[String], series: &[(String, Vec<i64>)], unit: &str) -> String {
+    let mut chart = Chart::new()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .legend(Legend::new().top("bottom"))
+        .grid(Grid::new().left(8).right(8).top(32).bottom(40).contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Category).data(categories.to_vec()))
+        .y_axis(Axis::new().type_(AxisType::Value).name(unit).min_interval(1));
+    for (name, values) in series {
+        chart = chart.series(Bar::new().name(name.as_str()).stack("total").data(values.clone()));
+    }
+    serde_json::to_string(&chart).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +98,18 @@ mod tests {
         assert_eq!(option["series"][1]["data"], serde_json::json!([3, 0]));
         let errors: serde_json::Value = serde_json::from_str(&errors_over_time(&days)).unwrap();
         assert_eq!(errors["series"][0]["data"], serde_json::json!([1, 0]));
+    }
+
+    #[test]
+    fn stacked_bars_share_one_stack() {
+        let labels = ["support".to_string(), "search".to_string()];
+        let option: serde_json::Value = serde_json::from_str(&stacked_bars(&labels, &[("gpt-4o".into(), vec![5, 0]), ("haiku".into(), vec![1, 2])], "Tokens")).unwrap();
+        assert_eq!(option["series"][0]["stack"], "total");
+        assert_eq!(option["series"][1]["stack"], "total");
+        assert_eq!(option["series"][1]["name"], "haiku");
+        assert_eq!(option["series"][1]["data"], serde_json::json!([1, 2]));
+        let per_user: serde_json::Value = serde_json::from_str(&per_user(&labels, &[Nanos(250_000_000), Nanos(0)], &[2.5, 0.0])).unwrap();
+        assert_eq!(per_user["series"][0]["data"], serde_json::json!([0.25, 0.0]));
+        assert_eq!(per_user["series"][1]["yAxisIndex"], 1.0);
     }
 }

@@ -119,6 +119,16 @@ pub async fn project_by_slug_for(slug: &str, action: ProjectAction) -> AppResult
     Ok(ctx)
 }
 
+/// The same check for plain axum handlers (CSV downloads), which run
+/// outside Leptos and so name the caller and the app themselves.
+pub async fn project_by_slug_as(app: &AppState, caller: &CurrentUser, slug: &str, action: ProjectAction) -> AppResult<ProjectCtx> {
+    let org = current_org_of(app, caller).await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
+    org.require(OrgAction::ViewDashboard)?;
+    let ctx = project_by_slug_in(org, slug).await?;
+    ctx.require(action)?;
+    Ok(ctx)
+}
+
 /// The caller inside one organization, and the app to act with.
 #[derive(Debug, Clone)]
 pub struct OrgCtx {

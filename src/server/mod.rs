@@ -6,6 +6,7 @@ pub mod charts;
 pub mod config;
 pub mod db;
 pub mod entities;
+pub mod export;
 pub mod guard;
 pub mod http;
 pub mod mail;

@@ -147,11 +147,16 @@ pub async fn api_key(by: &mut Person, project_id: i64, scope: &str) -> String {
     res.json()["secret"].as_str().unwrap().to_string()
 }
 
-/// Every row of a query, each as its columns joined by '|' (the query casts them to text).
+/// Every row of a query, each as its columns joined by '|' (the query casts them to text), sorted.
 pub async fn text_rows(app: &TestApp, sql: &str) -> Vec<String> {
-    let backend = app.state.db.get_database_backend();
-    let rows = app.state.db.query_all_raw(Statement::from_string(backend, sql.to_string())).await.unwrap();
-    let mut out: Vec<String> = rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+    let mut out = ordered_rows(app, sql).await;
     out.sort();
     out
+}
+
+/// The first column of every row, as text, in the query's order.
+pub async fn ordered_rows(app: &TestApp, sql: &str) -> Vec<String> {
+    let backend = app.state.db.get_database_backend();
+    let rows = app.state.db.query_all_raw(Statement::from_string(backend, sql.to_string())).await.unwrap();
+    rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect()
 }

@@ -231,6 +231,7 @@ async fn the_openapi_document_is_served_without_a_session() {
     let doc = res.json();
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/events"]["post"]["responses"]["207"].is_object());
+    assert!(doc["paths"]["/events"]["post"]["responses"]["503"].is_object(), "a busy database is documented");
     assert!(doc["paths"]["/usage"]["get"].is_object());
     assert!(res.headers.get("set-cookie").is_none(), "the public API never starts a session");
 }

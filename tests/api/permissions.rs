@@ -230,10 +230,10 @@ use ProjectRole as P;
 const PROJECT_TABLE: &[ProjectRow] = &[
     ProjectRow { action: "see dashboards, charts and the request list", allowed: &[P::Admin, P::Member, P::Viewer], http: true },
     ProjectRow { action: "see the input and output text of a request", allowed: &[P::Admin, P::Member], http: false },
-    ProjectRow { action: "create an API key", allowed: &[P::Admin, P::Member], http: false },
+    ProjectRow { action: "create an API key", allowed: &[P::Admin, P::Member], http: true },
     ProjectRow { action: "revoke or rotate an API key they created", allowed: &[P::Admin, P::Member], http: false },
     ProjectRow { action: "revoke or rotate any API key", allowed: &[P::Admin], http: false },
-    ProjectRow { action: "export usage as CSV", allowed: &[P::Admin, P::Member, P::Viewer], http: false },
+    ProjectRow { action: "export usage as CSV", allowed: &[P::Admin, P::Member, P::Viewer], http: true },
     ProjectRow { action: "rename the project, set its environment and budget", allowed: &[P::Admin], http: true },
     ProjectRow { action: "add or remove project members; change project roles", allowed: &[P::Admin], http: true },
     ProjectRow { action: "delete the project", allowed: &[P::Admin], http: true },
@@ -314,6 +314,16 @@ async fn project_matrix(app: TestApp, role: ProjectRole, via: Via) {
                     assert_eq!(remove.status, StatusCode::OK, "{}", remove.body);
                 }
                 add
+            }
+            "create an API key" => {
+                let create = plinth::api::keys::CreateKey { project_id, name: "matrix".into(), scope: "ingest".into(), expires: "30".into() };
+                actor.client.call_fn(&create).await
+            }
+            "export usage as CSV" => {
+                let csv = actor.client.get(&format!("/projects/{slug}/export/usage.csv?group_by=model")).await;
+                let log = actor.client.get(&format!("/projects/{slug}/export/requests.csv")).await;
+                expect(allowed, &log, &format!("{who} exports the request log"));
+                csv
             }
             "delete the project" => {
                 let name = scalar_text(&app, project_id).await;

@@ -4,63 +4,21 @@
 //! so reloads and shared links keep them; while new numbers load, the old
 //! ones stay on screen.
 use crate::api::analytics::load_dashboard;
-use crate::components::analytics_filters::AnalyticsFilters;
-use crate::components::chart::Chart;
-use crate::components::feedback::{ErrorAlert, Loading};
+use crate::components::analytics_page::{AnalyticsPage, ExportLinks, Stat};
+use crate::components::chart::ChartCard;
 use crate::components::first_event::FirstEvent;
 use crate::components::table::DataTable;
-use crate::domain::analytics::{ChartData, Filters, ProjectDashboard, UsageGroup};
+use crate::domain::analytics::{Filters, ProjectDashboard, UsageGroup};
 use crate::domain::money::{Nanos, count};
-use leptos::Params;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query};
-use leptos_router::params::Params;
-
-/// The analytics pages' query string.
-#[derive(Params, Clone, Debug, Default, PartialEq)]
-pub struct AnalyticsQuery {
-    pub range: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub env: Option<String>,
-}
-
-impl AnalyticsQuery {
-    pub fn filters(&self) -> Filters {
-        Filters { range: self.range.clone(), from: self.from.clone(), to: self.to.clone(), env: self.env.clone() }
-    }
-}
 
 #[component]
 pub fn ProjectDashboardPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query::<AnalyticsQuery>();
-    let filters = Memo::new(move |_| query.get().map(|q| q.filters()).unwrap_or_default());
-    let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
-    let data = Resource::new(move || (slug.get(), filters.get()), |(slug, filters)| load_dashboard(slug, filters));
-    let pending = RwSignal::new(false);
-    let filter_bar = move |environments: Vec<String>| {
-        view! { <AnalyticsFilters path=format!("/projects/{}/dashboard", slug.get_untracked()) filters=filters.get_untracked() environments /> }
-    };
-    view! {
-        // Dimming the old numbers would fail contrast; a status line says instead.
-        <p class="muted" role="status">{move || pending.get().then_some("Updating…")}</p>
-        <Transition fallback=|| view! { <Loading /> } set_pending=pending>
-            <div aria-busy=move || pending.get().to_string()>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        // The filters render with the data, which names the environments.
-                        Ok(d) => view! { {filter_bar(d.environments.clone())} <Dashboard d slug=slug.get_untracked() /> }.into_any(),
-                        Err(error) => view! { {filter_bar(vec![])} <ErrorAlert error /> }.into_any(),
-                    }
-                })}
-            </div>
-        </Transition>
-    }
+    view! { <AnalyticsPage section="dashboard" load=load_dashboard environments=|d: &ProjectDashboard| d.environments.clone() render=|d, slug, filters| view! { <Dashboard d slug filters /> } /> }
 }
 
 #[component]
-fn Dashboard(d: ProjectDashboard, slug: String) -> impl IntoView {
+fn Dashboard(d: ProjectDashboard, slug: String, filters: Filters) -> impl IntoView {
     let t = d.totals.clone();
     if t.requests == 0 {
         return view! { <FirstEvent title=format!("No usage in {}", d.window.label) endpoint=d.endpoint slug /> }.into_any();
@@ -88,28 +46,9 @@ fn Dashboard(d: ProjectDashboard, slug: String) -> impl IntoView {
             <Groups label="Cost by assistant" columns=&["Assistant", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.assistants none="(not named)" total=t.cost />
             <Groups label="Costliest end users" columns=&["End user", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.users none="(not named)" total=t.cost />
         </div>
+        <ExportLinks slug filters links=&[("by day", "usage.csv?group_by=day"), ("by model", "usage.csv?group_by=model"), ("by assistant", "usage.csv?group_by=assistant"), ("by end user", "usage.csv?group_by=user")] />
     }
     .into_any()
-}
-
-#[component]
-fn ChartCard(title: &'static str, chart: ChartData, script: Option<String>) -> impl IntoView {
-    view! {
-        <section class="card stack">
-            <h2 class="card-title">{title}</h2>
-            <Chart option=chart.option summary=chart.summary script />
-        </section>
-    }
-}
-
-#[component]
-fn Stat(label: &'static str, #[prop(into)] value: String) -> impl IntoView {
-    view! {
-        <div class="stat">
-            <dt class="stat-label">{label}</dt>
-            <dd class="stat-value">{value}</dd>
-        </div>
-    }
 }
 
 /// A model's, assistant's or end user's share of requests and cost.

@@ -6,7 +6,11 @@ mod members;
 mod request;
 mod requests;
 mod retention;
+mod tokens;
+mod users;
 pub use dashboard::ProjectDashboardPage;
+pub use tokens::ProjectTokensPage;
+pub use users::ProjectUsersPage;
 pub use request::ProjectRequestPage;
 pub use requests::ProjectRequestsPage;
 pub use keys::ProjectKeysPage;
@@ -151,17 +155,6 @@ pub fn ProjectOverview() -> impl IntoView {
                 })
             })}
         </Suspense>
-    }
-}
-
-/// Sections whose features arrive with usage ingestion.
-#[component]
-pub fn ProjectSectionPending() -> impl IntoView {
-    view! {
-        <section class="empty-state">
-            <h2>"No usage yet"</h2>
-            <p class="muted">"This section fills in once applications report LLM calls for this project with an API key."</p>
-        </section>
     }
 }
 

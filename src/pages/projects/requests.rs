@@ -8,52 +8,12 @@ use crate::components::feedback::{ErrorAlert, Loading};
 use crate::components::first_event::FirstEvent;
 use crate::components::format::date_time;
 use crate::components::table::DataTable;
-use crate::domain::analytics::Filters;
 use crate::domain::money::count;
-use crate::domain::requests::{RequestFilters, RequestPage};
+use crate::domain::requests::{RequestPage, RequestQuery};
 use crate::domain::usage::EventStatus;
-use leptos::Params;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query};
-use leptos_router::params::Params;
-
-#[derive(Params, Clone, Debug, Default, PartialEq)]
-pub struct RequestQuery {
-    pub range: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub env: Option<String>,
-    pub model: Option<String>,
-    pub assistant: Option<String>,
-    pub user: Option<String>,
-    /// Text, not a number: the form sends `key=` for "Any".
-    pub key: Option<String>,
-    pub status: Option<String>,
-    pub after: Option<String>,
-}
-
-impl RequestQuery {
-    fn key_id(&self) -> Option<i64> {
-        self.key.as_deref().and_then(|k| k.parse().ok())
-    }
-
-    fn filters(&self) -> RequestFilters {
-        RequestFilters {
-            window: Filters { range: self.range.clone(), from: self.from.clone(), to: self.to.clone(), env: self.env.clone() },
-            model: self.model.clone(),
-            assistant: self.assistant.clone(),
-            user: self.user.clone(),
-            key: self.key_id(),
-            status: match self.status.as_deref() {
-                Some("success") => Some(EventStatus::Success),
-                Some("error") => Some(EventStatus::Error),
-                _ => None,
-            },
-            after: self.after.clone(),
-        }
-    }
-}
 
 #[component]
 pub fn ProjectRequestsPage() -> impl IntoView {
@@ -82,24 +42,6 @@ pub fn ProjectRequestsPage() -> impl IntoView {
     }
 }
 
-/// `q` as a query string, with `after` replaced.
-fn href(slug: &str, q: &RequestQuery, after: Option<&str>) -> String {
-    let mut pairs = form_urlencoded::Serializer::new(String::new());
-    let text = [("range", &q.range), ("from", &q.from), ("to", &q.to), ("env", &q.env), ("model", &q.model), ("assistant", &q.assistant), ("user", &q.user), ("status", &q.status)];
-    for (k, v) in text {
-        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-            pairs.append_pair(k, v);
-        }
-    }
-    if let Some(k) = q.key_id() {
-        pairs.append_pair("key", &k.to_string());
-    }
-    if let Some(a) = after {
-        pairs.append_pair("after", a);
-    }
-    format!("/projects/{slug}/requests?{}", pairs.finish())
-}
-
 #[component]
 fn Log(page: RequestPage, q: RequestQuery, slug: String) -> impl IntoView {
     if page.never_reported {
@@ -110,9 +52,10 @@ fn Log(page: RequestPage, q: RequestQuery, slug: String) -> impl IntoView {
         names.into_iter().map(move |n| view! { <option value=n.clone() selected=chosen(&current, &n)>{n.clone()}</option> }).collect_view()
     };
     let hidden = [("range", q.range.clone()), ("from", q.from.clone()), ("to", q.to.clone()), ("env", q.env.clone())];
-    let older = page.next.as_deref().map(|c| href(&slug, &q, Some(c)));
-    let first = q.after.is_some().then(|| href(&slug, &q, None));
+    let older = page.next.as_deref().map(|c| q.href(&format!("/projects/{slug}/requests"), Some(c)));
+    let first = q.after.is_some().then(|| q.href(&format!("/projects/{slug}/requests"), None));
     let rows = page.rows;
+    let export = q.href(&format!("/projects/{slug}/export/requests.csv"), None);
     view! {
         <form method="get" action=format!("/projects/{slug}/requests") class="filters" aria-label="Filter requests">
             {hidden.into_iter().filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| view! { <input type="hidden" name=k value=v /> })).collect_view()}
@@ -155,6 +98,11 @@ fn Log(page: RequestPage, q: RequestQuery, slug: String) -> impl IntoView {
                 </DataTable>
             }.into_any()
         }}
+        <p class="export-links">
+            <span class="muted">"Export CSV: "</span>
+            // `rel="external"`: a download, not a page for the router.
+            <a href=export download rel="external" class="export-link">"these requests"</a>
+        </p>
         <nav class="pagination" aria-label="Request pages">
             <span class="muted">{format!("Newest first, in {}", page.window.label)}</span>
             <span class="spacer"></span>

@@ -39,6 +39,7 @@ pub fn document() -> Value {
                     "403": err("The key's scope does not allow sending events."),
                     "413": err("More than the allowed events or bytes."),
                     "429": err("Over the key's rate limit; retry after `Retry-After` seconds."),
+                    "503": err("The database is busy (SQLite, under heavy concurrent writing); nothing was stored; retry after `Retry-After` seconds."),
                 },
             } },
             "/usage": { "get": {
@@ -118,7 +119,7 @@ pub fn document() -> Value {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": {
                     "type": "object", "required": ["code", "message"],
                     "properties": {
-                        "code": { "type": "string", "enum": ["bad_request", "invalid", "unauthenticated", "forbidden", "not_found", "too_large", "rate_limited", "method_not_allowed", "internal"] },
+                        "code": { "type": "string", "enum": ["bad_request", "invalid", "unauthenticated", "forbidden", "not_found", "too_large", "rate_limited", "method_not_allowed", "busy", "internal"] },
                         "message": { "type": "string" },
                     },
                 } } },

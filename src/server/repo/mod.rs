@@ -2,6 +2,7 @@
 //! scopes by), so no query can reach across organizations or projects.
 pub mod api_keys;
 pub mod audit;
+pub mod breakdowns;
 pub mod invitations;
 pub mod orgs;
 pub mod prices;

@@ -3,14 +3,15 @@
 //! scoped by the project in the caller's context.
 use crate::domain::analytics::Window;
 use crate::domain::money::Nanos;
-use crate::domain::requests::{Cursor, PAGE_SIZE, RequestDetail, RequestFilters, RequestRow};
+use crate::domain::requests::{Cursor, RequestDetail, RequestFilters, RequestRow};
 use crate::error::AppResult;
 use crate::server::entities::{api_key, usage_event, usage_hourly_totals as usage_hourly};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-/// One page of a project's log in `window` and its cursor for the next.
-pub async fn page(db: &DatabaseConnection, project_id: i64, window: &Window, f: &RequestFilters, after: Option<Cursor>) -> AppResult<(Vec<RequestRow>, Option<String>)> {
+/// One page of a project's log in `window` (`size` rows, `PAGE_SIZE` on
+/// screen) and the cursor of the next.
+pub async fn page(db: &DatabaseConnection, project_id: i64, window: &Window, f: &RequestFilters, after: Option<Cursor>, size: u64) -> AppResult<(Vec<RequestRow>, Option<Cursor>)> {
     use usage_event::Column as C;
     let mut q = usage_event::Entity::find()
         .filter(C::ProjectId.eq(project_id))
@@ -42,7 +43,7 @@ pub async fn page(db: &DatabaseConnection, project_id: i64, window: &Window, f: 
         .columns([C::Id, C::EventId, C::OccurredAt, C::Model, C::Assistant, C::EndUser, C::InputTokens, C::OutputTokens, C::CostNanos, C::LatencyMs, C::Status])
         .order_by_desc(C::OccurredAt)
         .order_by_desc(C::Id)
-        .limit(PAGE_SIZE + 1)
+        .limit(size + 1)
         .into_tuple::<(i64, String, chrono::DateTime<chrono::Utc>, String, Option<String>, Option<String>, i64, i64, i64, Option<i64>, crate::domain::usage::EventStatus)>()
         .all(db)
         .await?
@@ -61,9 +62,9 @@ pub async fn page(db: &DatabaseConnection, project_id: i64, window: &Window, f: 
             status,
         })
         .collect();
-    let next = if rows.len() as u64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| Cursor { at: r.occurred_at, id: r.id }.encode())
+    let next = if rows.len() as u64 > size {
+        rows.truncate(size as usize);
+        rows.last().map(|r| Cursor { at: r.occurred_at, id: r.id })
     } else {
         None
     };

@@ -214,12 +214,23 @@ struct Sums {
 pub const MAX_GROUPS: u64 = 1_000;
 
 /// PostgreSQL sums BIGINT as NUMERIC: cast back so both engines return integers.
-fn sum(expr: &str) -> Expr {
+pub(crate) fn sum(expr: &str) -> Expr {
     Expr::cust(format!("CAST(SUM({expr}) AS BIGINT)"))
 }
 
+/// The order "costliest first" over grouped rollup rows. Costs are summed
+/// as whole dollars and the rest apart (so neither sum overflows), and the
+/// rests can add up to more than a dollar: the order is the whole dollars
+/// with the rests' carried in, then what remains.
+pub(crate) fn costliest_first() -> [Expr; 2] {
+    [
+        Expr::cust("CAST(SUM(cost_nanos / 1000000000) AS BIGINT) + CAST(SUM(cost_nanos % 1000000000) AS BIGINT) / 1000000000"),
+        Expr::cust("CAST(SUM(cost_nanos % 1000000000) AS BIGINT) % 1000000000"),
+    ]
+}
+
 /// Either rollup table's rows in the scope (both have these columns).
-fn scoped<E: EntityTrait>(q: sea_orm::Select<E>, scope: &Scope) -> sea_orm::Select<E> {
+pub(crate) fn scoped<E: EntityTrait>(q: sea_orm::Select<E>, scope: &Scope) -> sea_orm::Select<E> {
     use sea_orm::sea_query::ExprTrait;
     let col = |c: &str| Expr::col(Alias::new(c));
     let q = q.filter(col("project_id").eq(scope.project_id)).filter(col("hour").gte(scope.from_hour)).filter(col("hour").lt(scope.to_hour));
@@ -232,21 +243,63 @@ fn scoped<E: EntityTrait>(q: sea_orm::Select<E>, scope: &Scope) -> sea_orm::Sele
 /// Sums of a project's usage, grouped, read from the hourly rollups: by end
 /// user from `usage_hourly`, the rest from the much smaller totals. Days are UTC.
 pub async fn summary(db: &DatabaseConnection, scope: &Scope, group: GroupBy) -> AppResult<Vec<UsageRow>> {
-    match group {
-        GroupBy::User => summary_of(db, usage_hourly::Entity::find(), scope, group).await,
-        _ => summary_of(db, usage_hourly_totals::Entity::find(), scope, group).await,
+    top(db, scope, group, Rank::Cost, MAX_GROUPS + 1).await
+}
+
+/// What "top" means for a list of groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rank {
+    Cost,
+    Requests,
+    Tokens,
+}
+
+impl Rank {
+    /// What sorts first for this rank, before cost (`None` for cost itself).
+    pub(crate) fn measure(self) -> Option<Expr> {
+        match self {
+            Rank::Cost => None,
+            Rank::Requests => Some(Expr::cust("SUM(requests)")),
+            Rank::Tokens => Some(Expr::cust("SUM(input_tokens) + SUM(output_tokens)")),
+        }
     }
 }
 
-async fn summary_of<E: EntityTrait>(db: &DatabaseConnection, from: sea_orm::Select<E>, scope: &Scope, group: GroupBy) -> AppResult<Vec<UsageRow>> {
-    let key = match group {
-        GroupBy::Hour => Expr::cust("CAST(hour AS TEXT)"),
-        GroupBy::Day => Expr::cust("CAST(hour / 24 AS TEXT)"),
-        GroupBy::Model => Expr::cust("model"),
-        GroupBy::Assistant => Expr::cust("assistant"),
-        GroupBy::User => Expr::cust("end_user"),
-    };
-    let rows = scoped(from, scope)
+impl GroupBy {
+    /// The column (or expression) a rollup groups by.
+    pub(crate) fn key(self) -> Expr {
+        match self {
+            GroupBy::Hour => Expr::cust("CAST(hour AS TEXT)"),
+            GroupBy::Day => Expr::cust("CAST(hour / 24 AS TEXT)"),
+            GroupBy::Model => Expr::cust("model"),
+            GroupBy::Assistant => Expr::cust("assistant"),
+            GroupBy::User => Expr::cust("end_user"),
+        }
+    }
+
+    /// A group's stored key as shown: days and hours as dates, '' as `None`.
+    pub(crate) fn name(self, key: Option<String>) -> Option<String> {
+        match self {
+            GroupBy::Day => key.and_then(|d| d.parse::<i64>().ok()).map(day_name),
+            GroupBy::Hour => key.and_then(|h| h.parse::<i64>().ok()).map(hour_name),
+            _ => key.filter(|k| !k.is_empty()),
+        }
+    }
+}
+
+/// The first `limit` groups by `rank`, largest first (days and hours in
+/// time order instead). By end user from `usage_hourly`, the rest from the
+/// much smaller totals.
+pub async fn top(db: &DatabaseConnection, scope: &Scope, group: GroupBy, rank: Rank, limit: u64) -> AppResult<Vec<UsageRow>> {
+    match group {
+        GroupBy::User => summary_of(db, usage_hourly::Entity::find(), scope, group, rank, limit).await,
+        _ => summary_of(db, usage_hourly_totals::Entity::find(), scope, group, rank, limit).await,
+    }
+}
+
+async fn summary_of<E: EntityTrait>(db: &DatabaseConnection, from: sea_orm::Select<E>, scope: &Scope, group: GroupBy, rank: Rank, limit: u64) -> AppResult<Vec<UsageRow>> {
+    let key = group.key();
+    let mut q = scoped(from, scope)
         .select_only()
         .column_as(key.clone(), "key")
         .column_as(sum("requests"), "requests")
@@ -258,21 +311,24 @@ async fn summary_of<E: EntityTrait>(db: &DatabaseConnection, from: sea_orm::Sele
         .column_as(sum("cost_nanos % 1000000000"), "cost_rest")
         .column_as(sum("latency_sum"), "latency_sum")
         .column_as(sum("latency_count"), "latency_count")
-        .group_by(key)
-        .order_by(Expr::col(Alias::new("cost_dollars")), sea_orm::Order::Desc)
-        .order_by(Expr::col(Alias::new("cost_rest")), sea_orm::Order::Desc)
-        .limit(MAX_GROUPS + 1)
+        .group_by(key);
+    if let Some(first) = rank.measure() {
+        q = q.order_by(first, sea_orm::Order::Desc);
+    }
+    let [dollars, rest] = costliest_first();
+    let rows = q
+        .order_by(dollars, sea_orm::Order::Desc)
+        .order_by(rest, sea_orm::Order::Desc)
+        // Ties in a stable order, so a list reads the same on every load.
+        .order_by(Expr::col(Alias::new("key")), sea_orm::Order::Asc)
+        .limit(limit)
         .into_model::<Sums>()
         .all(db)
         .await?;
     let mut rows: Vec<UsageRow> = rows
         .into_iter()
         .map(|r| UsageRow {
-            key: match group {
-                GroupBy::Day => r.key.and_then(|d| d.parse::<i64>().ok()).map(day_name),
-                GroupBy::Hour => r.key.and_then(|h| h.parse::<i64>().ok()).map(hour_name),
-                _ => r.key.filter(|k| !k.is_empty()),
-            },
+            key: group.name(r.key),
             requests: r.requests.unwrap_or(0),
             errors: r.errors.unwrap_or(0),
             input_tokens: r.input_tokens.unwrap_or(0),
@@ -306,18 +362,18 @@ pub async fn latency_buckets(db: &DatabaseConnection, scope: &Scope) -> AppResul
 
 /// Dollars and nano-dollars summed apart, as one amount; past what an i64
 /// holds (9.2 billion dollars) it stays at that ceiling.
-fn cost_of_parts(dollars: i64, rest: i64) -> i64 {
+pub(crate) fn cost_of_parts(dollars: i64, rest: i64) -> i64 {
     let total = dollars as i128 * crate::domain::money::NANOS_PER_USD as i128 + rest as i128;
     i64::try_from(total).unwrap_or(i64::MAX)
 }
 
 /// A Unix hour as RFC 3339 (UTC).
-fn hour_name(hour: i64) -> String {
+pub(crate) fn hour_name(hour: i64) -> String {
     DateTime::<Utc>::from_timestamp(hour.saturating_mul(3_600), 0).map(|d| d.format("%Y-%m-%dT%H:00:00Z").to_string()).unwrap_or_default()
 }
 
 /// Days since the Unix epoch as YYYY-MM-DD.
-fn day_name(days: i64) -> String {
+pub(crate) fn day_name(days: i64) -> String {
     DateTime::<Utc>::from_timestamp(days * 86_400, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 

@@ -1,0 +1,98 @@
+//! The frame every analytics page shares: the filters from the URL, the
+//! data loaded for them, the filter bar, and the old numbers kept on screen
+//! (with an "Updating…" status) while new ones load.
+use crate::components::analytics_filters::AnalyticsFilters;
+use crate::components::feedback::{ErrorAlert, Loading};
+use crate::domain::analytics::Filters;
+use crate::error::AppError;
+use leptos::Params;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query};
+use leptos_router::params::Params;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+
+/// The analytics pages' query string.
+#[derive(Params, Clone, Debug, Default, PartialEq)]
+pub struct AnalyticsQuery {
+    pub range: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub env: Option<String>,
+}
+
+impl AnalyticsQuery {
+    pub fn filters(&self) -> Filters {
+        Filters { range: self.range.clone(), from: self.from.clone(), to: self.to.clone(), env: self.env.clone() }
+    }
+}
+
+/// One analytics page of the project in the URL: `section` is its path
+/// under the project ("users"), `load` its server function, `environments`
+/// what the loaded data offers to filter by, and `render` the page itself
+/// (given the data and the project's slug).
+#[component]
+pub fn AnalyticsPage<T, Fut, V>(section: &'static str, load: fn(String, Filters) -> Fut, environments: fn(&T) -> Vec<String>, render: fn(T, String, Filters) -> V) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+    V: IntoView + 'static,
+{
+    let params = use_params_map();
+    let query = use_query::<AnalyticsQuery>();
+    let filters = Memo::new(move |_| query.get().map(|q| q.filters()).unwrap_or_default());
+    let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
+    let data = Resource::new(move || (slug.get(), filters.get()), move |(slug, filters)| load(slug, filters));
+    let pending = RwSignal::new(false);
+    let filter_bar = move |environments: Vec<String>| {
+        view! { <AnalyticsFilters path=format!("/projects/{}/{section}", slug.get_untracked()) filters=filters.get_untracked() environments /> }
+    };
+    view! {
+        // Dimming the old numbers would fail contrast; a status line says instead.
+        <p class="muted" role="status">{move || pending.get().then_some("Updating…")}</p>
+        <Transition fallback=|| view! { <Loading /> } set_pending=pending>
+            <div aria-busy=move || pending.get().to_string()>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        // The filters render with the data, which names the environments.
+                        Ok(d) => view! { {filter_bar(environments(&d))} {render(d, slug.get_untracked(), filters.get_untracked())} }.into_any(),
+                        Err(error) => view! { {filter_bar(vec![])} <ErrorAlert error /> }.into_any(),
+                    }
+                })}
+            </div>
+        </Transition>
+    }
+}
+
+/// Links that download the page's numbers as CSV, with its filters:
+/// `(label, what)` pairs, `what` being `usage.csv?group_by=day` and the like.
+#[component]
+pub fn ExportLinks(slug: String, filters: Filters, links: &'static [(&'static str, &'static str)]) -> impl IntoView {
+    let query = filters.to_query();
+    view! {
+        <p class="export-links">
+            <span class="muted">"Export CSV: "</span>
+            {links
+                .iter()
+                .map(|(label, what)| {
+                    let sep = if what.contains('?') { '&' } else { '?' };
+                    let href = if query.is_empty() { format!("/projects/{slug}/export/{what}") } else { format!("/projects/{slug}/export/{what}{sep}{query}") };
+                    // `rel="external"`: a download, not a page for the router.
+                    view! { <a href=href download rel="external" class="export-link">{*label}</a> }
+                })
+                .collect_view()}
+        </p>
+    }
+}
+
+/// One KPI.
+#[component]
+pub fn Stat(label: &'static str, #[prop(into)] value: String) -> impl IntoView {
+    view! {
+        <div class="stat">
+            <dt class="stat-label">{label}</dt>
+            <dd class="stat-value">{value}</dd>
+        </div>
+    }
+}

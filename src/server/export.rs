@@ -1,0 +1,158 @@
+//! CSV downloads of a project's analytics, for whoever may export it
+//! (`ProjectAction::ExportCsv`):
+//! - `/projects/<slug>/export/requests.csv` — the request log with the log
+//!   page's filters, streamed a thousand rows at a time through its index;
+//! - `/projects/<slug>/export/usage.csv?group_by=day|hour|model|assistant|user`
+//!   — sums from the rollups, with the analytics pages' range and environment.
+//!
+//! Plain GET routes behind the session layers, so a browser saves them as
+//! files; the path ends in `.csv`, so a signed-out caller gets a 401, not the
+//! sign-in page.
+use crate::domain::csv::{Cell, header, line};
+use crate::domain::policy::ProjectAction;
+use crate::domain::requests::{RequestQuery, RequestRow};
+use crate::domain::usage::EventStatus;
+use crate::error::{AppError, AppResult};
+use crate::server::AppState;
+use crate::server::auth::CurrentUser;
+use crate::server::guard::{self, ProjectCtx};
+use crate::server::repo::{requests, usage};
+use axum::Router;
+use axum::body::Body;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri, header as h};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+/// Rows per query while streaming the log.
+const LOG_CHUNK: u64 = 1_000;
+/// Most groups in a usage export (end users can be many).
+const MAX_GROUPS: u64 = 100_000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/projects/{slug}/export/requests.csv", get(requests_csv))
+        .route("/projects/{slug}/export/usage.csv", get(usage_csv))
+}
+
+/// The caller and their project, if they may export it.
+async fn project(app: &AppState, caller: Option<Extension<CurrentUser>>, slug: &str) -> AppResult<ProjectCtx> {
+    let Some(Extension(caller)) = caller else { return Err(AppError::Unauthenticated) };
+    guard::project_by_slug_as(app, &caller, slug, ProjectAction::ExportCsv).await
+}
+
+fn failed(e: AppError) -> Response {
+    let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(h::CONTENT_TYPE, "text/plain; charset=utf-8")], e.to_string()).into_response()
+}
+
+fn csv(filename: String, body: Body) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    ([(h::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (h::CONTENT_DISPOSITION, disposition), (h::CACHE_CONTROL, "no-store".to_string())], body).into_response()
+}
+
+fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+async fn requests_csv(State(app): State<AppState>, Path(slug): Path<String>, caller: Option<Extension<CurrentUser>>, uri: Uri) -> Response {
+    let ctx = match project(&app, caller, &slug).await {
+        Ok(ctx) => ctx,
+        Err(e) => return failed(e),
+    };
+    let query = match Query::<RequestQuery>::try_from_uri(&uri) {
+        Ok(Query(q)) => q,
+        Err(e) => return failed(AppError::invalid(e.body_text())),
+    };
+    let mut filters = query.filters();
+    filters.after = None;
+    let window = match filters.window.window(chrono::Utc::now().timestamp().div_euclid(3_600)).map_err(AppError::invalid).and_then(|w| filters.check().map_err(AppError::invalid).map(|_| w)) {
+        Ok(w) => w,
+        Err(e) => return failed(e),
+    };
+    let (db, project_id, slug) = (ctx.db().clone(), ctx.project.id, ctx.project.slug.clone());
+    // Each step reads the next chunk after the last row sent; the state is
+    // the cursor, `None` once the log is done.
+    let chunks = futures::stream::unfold(Some((None, true)), move |state| {
+        let (db, filters, window) = (db.clone(), filters.clone(), window.clone());
+        async move {
+            let (after, first) = state?;
+            let (rows, next) = match requests::page(&db, project_id, &window, &filters, after, LOG_CHUNK).await {
+                Ok(page) => page,
+                Err(e) => return Some((Err(e), None)),
+            };
+            let mut out = if first { header(&["id", "event_id", "timestamp", "model", "assistant", "end_user", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "status"]) } else { String::new() };
+            for r in &rows {
+                out.push_str(&log_line(r));
+            }
+            Some((Ok::<_, AppError>(out), next.map(|c| (Some(c), false))))
+        }
+    });
+    // Fused: the compression layer polls once more after the end.
+    csv(format!("{slug}-requests-{}.csv", today()), Body::from_stream(futures::StreamExt::fuse(chunks)))
+}
+
+fn log_line(r: &RequestRow) -> String {
+    line(&[
+        Cell::Int(r.id),
+        Cell::Text(&r.event_id),
+        Cell::Number(r.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        Cell::Text(&r.model),
+        Cell::Text(r.assistant.as_deref().unwrap_or_default()),
+        Cell::Text(r.end_user.as_deref().unwrap_or_default()),
+        Cell::Int(r.input_tokens),
+        Cell::Int(r.output_tokens),
+        Cell::Number(r.cost.usd_exact()),
+        r.latency_ms.map_or(Cell::Text(""), Cell::Int),
+        Cell::Text(match r.status {
+            EventStatus::Success => "success",
+            EventStatus::Error => "error",
+        }),
+    ])
+}
+
+#[derive(serde::Deserialize)]
+struct UsageQuery {
+    #[serde(flatten)]
+    filters: crate::domain::analytics::Filters,
+    group_by: Option<String>,
+}
+
+async fn usage_csv(State(app): State<AppState>, Path(slug): Path<String>, caller: Option<Extension<CurrentUser>>, uri: Uri) -> Response {
+    let ctx = match project(&app, caller, &slug).await {
+        Ok(ctx) => ctx,
+        Err(e) => return failed(e),
+    };
+    let query = match Query::<UsageQuery>::try_from_uri(&uri) {
+        Ok(Query(q)) => q,
+        Err(e) => return failed(AppError::invalid(e.body_text())),
+    };
+    let group_name = query.group_by.as_deref().unwrap_or("day");
+    let Some(group) = usage::GroupBy::parse(group_name) else {
+        return failed(AppError::invalid("group_by is one of day, hour, model, assistant and user."));
+    };
+    let filters = query.filters;
+    let window = match filters.window(chrono::Utc::now().timestamp().div_euclid(3_600)) {
+        Ok(w) => w,
+        Err(e) => return failed(AppError::invalid(e)),
+    };
+    let scope = usage::Scope { project_id: ctx.project.id, from_hour: window.from_hour, to_hour: window.to_hour, environment: filters.environment().map(str::to_string) };
+    let rows = match usage::top(ctx.db(), &scope, group, usage::Rank::Cost, MAX_GROUPS).await {
+        Ok(rows) => rows,
+        Err(e) => return failed(e),
+    };
+    let mut out = header(&[group_name, "requests", "errors", "input_tokens", "output_tokens", "cost_usd", "avg_latency_ms"]);
+    for r in &rows {
+        out.push_str(&line(&[
+            Cell::Text(r.key.as_deref().unwrap_or_default()),
+            Cell::Int(r.requests),
+            Cell::Int(r.errors),
+            Cell::Int(r.input_tokens),
+            Cell::Int(r.output_tokens),
+            Cell::Number(r.cost.usd_exact()),
+            if r.latency_count > 0 { Cell::Int(r.latency_sum_ms / r.latency_count) } else { Cell::Text("") },
+        ]));
+    }
+    csv(format!("{}-usage-by-{group_name}-{}.csv", ctx.project.slug, today()), Body::from(out))
+}
