@@ -9,6 +9,7 @@ mod m20261123_000003_audit_chain;
 mod m20261123_000004_api_keys;
 mod m20261124_000005_usage;
 mod m20261125_000006_rollups;
+mod m20261126_000007_daily_user_rollup;
 
 pub use m20261125_000006_rollups::{LATENCY_BOUNDS_MS, LATENCY_BUCKETS};
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_api_keys::Migration),
             Box::new(m20261124_000005_usage::Migration),
             Box::new(m20261125_000006_rollups::Migration),
+            Box::new(m20261126_000007_daily_user_rollup::Migration),
         ]
     }
 }

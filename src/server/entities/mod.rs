@@ -11,6 +11,7 @@ pub mod project_group;
 pub mod project_member;
 pub mod session;
 pub mod usage_event;
+pub mod usage_daily_users;
 pub mod usage_hourly;
 pub mod usage_hourly_totals;
 pub mod user;

@@ -1,10 +1,11 @@
 //! Usage split two ways (end user × model, assistant × model) and end users
 //! counted over time, for the Users and Tokens pages. Read from the rollups
-//! in a `usage::Scope`, like `usage::summary`; only the end-user figures need
-//! `usage_hourly`, the rest read the smaller totals.
+//! in a `usage::Scope`, like `usage::summary`: end-user figures from
+//! `usage_daily_users` over whole days (else `usage_hourly`), the rest from
+//! the hourly totals.
 use crate::domain::money::Nanos;
 use crate::error::AppResult;
-use crate::server::entities::{usage_hourly, usage_hourly_totals};
+use crate::server::entities::{usage_daily_users, usage_hourly, usage_hourly_totals};
 use crate::server::repo::usage::{GroupBy, Rank, Scope, cost_of_parts, costliest_first, scoped, sum};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
@@ -38,7 +39,11 @@ struct PairSums {
 /// `MAX_PAIRS`); with `only`, just the pairs whose first key is one of
 /// those names (the top users of a pivot table).
 pub async fn pairs(db: &DatabaseConnection, scope: &Scope, first: GroupBy, second: GroupBy, rank: Rank, only: Option<&[String]>) -> AppResult<Vec<PairRow>> {
-    if first == GroupBy::User || second == GroupBy::User {
+    let by_user = first == GroupBy::User || second == GroupBy::User;
+    let daily = scope.whole_days() && ![first, second].iter().any(|g| matches!(g, GroupBy::Assistant | GroupBy::Hour));
+    if by_user && daily {
+        pairs_of(db, usage_daily_users::Entity::find(), scope, first, second, rank, only).await
+    } else if by_user {
         pairs_of(db, usage_hourly::Entity::find(), scope, first, second, rank, only).await
     } else {
         pairs_of(db, usage_hourly_totals::Entity::find(), scope, first, second, rank, only).await
@@ -109,8 +114,16 @@ struct SpanSums {
 /// `GroupBy::Hour`, in time order) or, with `None`, over the whole scope.
 /// Calls that named no end user count nowhere here.
 pub async fn active_users(db: &DatabaseConnection, scope: &Scope, step: Option<GroupBy>) -> AppResult<Vec<UserSpan>> {
+    if scope.whole_days() && step != Some(GroupBy::Hour) {
+        active_users_in(db, usage_daily_users::Entity::find(), scope, step).await
+    } else {
+        active_users_in(db, usage_hourly::Entity::find(), scope, step).await
+    }
+}
+
+async fn active_users_in<E: EntityTrait>(db: &DatabaseConnection, from: sea_orm::Select<E>, scope: &Scope, step: Option<GroupBy>) -> AppResult<Vec<UserSpan>> {
     let key = step.map(GroupBy::key).unwrap_or_else(|| Expr::cust("CAST(NULL AS TEXT)"));
-    let mut q = scoped(usage_hourly::Entity::find(), scope)
+    let mut q = scoped(from, scope)
         .select_only()
         .filter(Expr::col(Alias::new("end_user")).ne(""))
         .column_as(key.clone(), "key")

@@ -1,8 +1,10 @@
-//! Hourly rollups, kept up to date in the transaction that stores events:
+//! Rollups, kept up to date in the transaction that stores events:
 //! `usage_hourly_totals` (no end user: a few dozen rows an hour, what
 //! dashboards read, so their cost grows with the range, not with the number
-//! of events) and `usage_hourly` (by end user, for user views). A batch shows
-//! as soon as it is acknowledged. Additions saturate at the i64 ceiling.
+//! of events), `usage_hourly` (by end user, for views of the last hours) and
+//! `usage_daily_users` (by end user and day, no assistant: views by end user
+//! over whole days). A batch shows as soon as it is acknowledged. Additions
+//! saturate at the i64 ceiling.
 use crate::domain::analytics::{LATENCY_BUCKETS, latency_bucket};
 use crate::domain::usage::EventStatus;
 use crate::error::{AppError, AppResult};
@@ -71,19 +73,23 @@ const CHUNK: usize = 500;
 
 const MEASURES: [&str; 6] = ["requests", "input_tokens", "output_tokens", "cost_nanos", "latency_sum", "latency_count"];
 
-/// The two rollup tables: by end user (for user pages), and totals without
-/// the end user (what dashboards read: a few dozen rows per hour).
+/// The rollup tables: by end user and hour, totals by hour without the end
+/// user (what dashboards read), and by end user and day without the assistant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
     ByUser,
     Totals,
+    DailyUsers,
 }
 
 impl Level {
+    const ALL: [Level; 3] = [Level::ByUser, Level::Totals, Level::DailyUsers];
+
     fn table(self) -> &'static str {
         match self {
             Level::ByUser => "usage_hourly",
             Level::Totals => "usage_hourly_totals",
+            Level::DailyUsers => "usage_daily_users",
         }
     }
 
@@ -91,15 +97,43 @@ impl Level {
         match self {
             Level::ByUser => &["project_id", "hour", "model", "assistant", "end_user", "environment", "status"],
             Level::Totals => &["project_id", "hour", "model", "assistant", "environment", "status"],
+            Level::DailyUsers => &["project_id", "hour", "model", "end_user", "environment", "status"],
         }
+    }
+
+    /// The key an event's hourly key sums into at this level.
+    fn regroup(self, k: &RollupKey) -> RollupKey {
+        match self {
+            Level::ByUser => k.clone(),
+            Level::Totals => RollupKey { end_user: String::new(), ..k.clone() },
+            Level::DailyUsers => RollupKey { hour: k.hour.div_euclid(24) * 24, assistant: String::new(), ..k.clone() },
+        }
+    }
+
+    /// Only the hourly tables count latency buckets.
+    fn buckets(self) -> bool {
+        self != Level::DailyUsers
     }
 }
 
-/// The same sums with the end user dropped from every key.
-fn without_users(rollups: &Rollups) -> Rollups {
-    let mut totals = Rollups::new();
+/// A key column's value.
+fn key_value(project_id: i64, k: &RollupKey, col: &str) -> SimpleExpr {
+    match col {
+        "project_id" => project_id.into(),
+        "hour" => k.hour.into(),
+        "model" => k.model.clone().into(),
+        "assistant" => k.assistant.clone().into(),
+        "end_user" => k.end_user.clone().into(),
+        "environment" => k.environment.clone().into(),
+        _ => k.status.into(),
+    }
+}
+
+/// The same sums under this level's keys.
+fn regrouped(level: Level, rollups: &Rollups) -> Rollups {
+    let mut out = Rollups::new();
     for (k, m) in rollups {
-        let t = totals.entry(RollupKey { end_user: String::new(), ..k.clone() }).or_default();
+        let t = out.entry(level.regroup(k)).or_default();
         t.requests = t.requests.saturating_add(m.requests);
         t.input_tokens = t.input_tokens.saturating_add(m.input_tokens);
         t.output_tokens = t.output_tokens.saturating_add(m.output_tokens);
@@ -110,16 +144,17 @@ fn without_users(rollups: &Rollups) -> Rollups {
             *a = a.saturating_add(*b);
         }
     }
-    totals
+    out
 }
 
 /// Add `rollups` to a project's rows in both tables, creating the ones that
 /// do not exist. Keys go in one order (the map's, the same table order every
 /// time), so concurrent writers never wait on each other in opposite orders.
 pub async fn add(tx: &DatabaseTransaction, project_id: i64, rollups: Rollups) -> AppResult<()> {
-    let totals = without_users(&rollups);
-    add_to(tx, Level::ByUser, project_id, rollups).await?;
-    add_to(tx, Level::Totals, project_id, totals).await
+    for level in Level::ALL {
+        add_to(tx, level, project_id, regrouped(level, &rollups)).await?;
+    }
+    Ok(())
 }
 
 async fn add_to(tx: &DatabaseTransaction, level: Level, project_id: i64, rollups: Rollups) -> AppResult<()> {
@@ -127,20 +162,15 @@ async fn add_to(tx: &DatabaseTransaction, level: Level, project_id: i64, rollups
         let t = level.table();
         Expr::cust(format!("CASE WHEN {t}.{col} > 9223372036854775807 - excluded.{col} THEN 9223372036854775807 ELSE {t}.{col} + excluded.{col} END"))
     };
-    let buckets: Vec<String> = (0..LATENCY_BUCKETS).map(|i| format!("lat_{i}")).collect();
+    let buckets: Vec<String> = if level.buckets() { (0..LATENCY_BUCKETS).map(|i| format!("lat_{i}")).collect() } else { vec![] };
     let summed: Vec<&str> = MEASURES.iter().copied().chain(buckets.iter().map(String::as_str)).collect();
     let mut rows = rollups.into_iter().peekable();
     while rows.peek().is_some() {
         let mut insert = Query::insert();
         insert.into_table(Alias::new(level.table())).columns(level.key().iter().chain(summed.iter()).map(|c| Alias::new(*c)));
         for (k, m) in rows.by_ref().take(CHUNK) {
-            let mut values: Vec<SimpleExpr> = vec![project_id.into(), k.hour.into(), k.model.into(), k.assistant.into()];
-            if level == Level::ByUser {
-                values.push(k.end_user.into());
-            }
+            let mut values: Vec<SimpleExpr> = level.key().iter().map(|col| key_value(project_id, &k, col)).collect();
             values.extend([
-                k.environment.into(),
-                k.status.into(),
                 m.requests.into(),
                 m.input_tokens.into(),
                 m.output_tokens.into(),
@@ -148,7 +178,9 @@ async fn add_to(tx: &DatabaseTransaction, level: Level, project_id: i64, rollups
                 m.latency_sum.into(),
                 m.latency_count.into(),
             ]);
-            values.extend(m.latency.iter().map(|n| SimpleExpr::from(*n)));
+            if level.buckets() {
+                values.extend(m.latency.iter().map(|n| SimpleExpr::from(*n)));
+            }
             insert.values(values).map_err(|e| {
                 tracing::error!("rollup insert: {e}");
                 AppError::Internal
@@ -167,13 +199,15 @@ async fn add_to(tx: &DatabaseTransaction, level: Level, project_id: i64, rollups
 /// Move rollup costs by signed amounts (a price was corrected). Each entry
 /// is (key, change in nano-dollars); rows missing are left alone.
 pub async fn adjust_cost(tx: &DatabaseTransaction, project_id: i64, changes: BTreeMap<RollupKey, i64>) -> AppResult<()> {
-    let mut totals: BTreeMap<RollupKey, i64> = BTreeMap::new();
-    for (k, delta) in &changes {
-        let t = totals.entry(RollupKey { end_user: String::new(), ..k.clone() }).or_default();
-        *t = t.saturating_add(*delta);
+    for level in Level::ALL {
+        let mut moved: BTreeMap<RollupKey, i64> = BTreeMap::new();
+        for (k, delta) in &changes {
+            let t = moved.entry(level.regroup(k)).or_default();
+            *t = t.saturating_add(*delta);
+        }
+        adjust_in(tx, level, project_id, moved).await?;
     }
-    adjust_in(tx, Level::ByUser, project_id, changes).await?;
-    adjust_in(tx, Level::Totals, project_id, totals).await
+    Ok(())
 }
 
 async fn adjust_in(tx: &DatabaseTransaction, level: Level, project_id: i64, changes: BTreeMap<RollupKey, i64>) -> AppResult<()> {
@@ -191,15 +225,9 @@ async fn adjust_in(tx: &DatabaseTransaction, level: Level, project_id: i64, chan
                     "CASE WHEN cost_nanos > 9223372036854775807 - {up} THEN 9223372036854775807 WHEN cost_nanos + {delta} < 0 THEN 0 ELSE cost_nanos + {delta} END",
                     up = Ord::max(delta, 0)
                 )),
-            )
-            .and_where(Expr::col(Alias::new("project_id")).eq(project_id))
-            .and_where(Expr::col(Alias::new("hour")).eq(k.hour))
-            .and_where(Expr::col(Alias::new("model")).eq(k.model))
-            .and_where(Expr::col(Alias::new("assistant")).eq(k.assistant))
-            .and_where(Expr::col(Alias::new("environment")).eq(k.environment))
-            .and_where(Expr::col(Alias::new("status")).eq(k.status));
-        if level == Level::ByUser {
-            update.and_where(Expr::col(Alias::new("end_user")).eq(k.end_user));
+            );
+        for col in level.key() {
+            update.and_where(Expr::col(Alias::new(*col)).eq(key_value(project_id, &k, col)));
         }
         tx.execute(&update).await?;
     }

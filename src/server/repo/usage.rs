@@ -7,7 +7,7 @@ use crate::domain::api_key::KeyStatus;
 use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::domain::analytics::LATENCY_BUCKETS;
-use crate::server::entities::{api_key, usage_event, usage_hourly, usage_hourly_totals};
+use crate::server::entities::{api_key, usage_daily_users, usage_event, usage_hourly, usage_hourly_totals};
 use crate::server::guard::KeyCtx;
 use crate::server::repo::prices::Catalog;
 use crate::server::repo::rollups::{self, RollupKey, Rollups};
@@ -182,6 +182,13 @@ pub struct Scope {
     pub environment: Option<String>,
 }
 
+impl Scope {
+    /// The scope is whole UTC days, so the daily rollups can answer it.
+    pub fn whole_days(&self) -> bool {
+        self.from_hour.rem_euclid(24) == 0 && self.to_hour.rem_euclid(24) == 0
+    }
+}
+
 /// One group's sums. `key` is the hour (RFC 3339), day (YYYY-MM-DD), model,
 /// assistant or end user; `None` for events that did not name one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,10 +295,11 @@ impl GroupBy {
 }
 
 /// The first `limit` groups by `rank`, largest first (days and hours in
-/// time order instead). By end user from `usage_hourly`, the rest from the
-/// much smaller totals.
+/// time order instead). By end user from `usage_daily_users` over whole days
+/// (else `usage_hourly`), the rest from the much smaller totals.
 pub async fn top(db: &DatabaseConnection, scope: &Scope, group: GroupBy, rank: Rank, limit: u64) -> AppResult<Vec<UsageRow>> {
     match group {
+        GroupBy::User if scope.whole_days() => summary_of(db, usage_daily_users::Entity::find(), scope, group, rank, limit).await,
         GroupBy::User => summary_of(db, usage_hourly::Entity::find(), scope, group, rank, limit).await,
         _ => summary_of(db, usage_hourly_totals::Entity::find(), scope, group, rank, limit).await,
     }
