@@ -2,7 +2,7 @@
 //! data loaded for them, the filter bar, and the old numbers kept on screen
 //! (with an "Updating…" status) while new ones load.
 use crate::components::analytics_filters::AnalyticsFilters;
-use crate::components::feedback::{ErrorAlert, Loading};
+use crate::components::feedback::{ErrorAlert, Loading, pending_flag};
 use crate::domain::analytics::Filters;
 use crate::error::AppError;
 use leptos::Params;
@@ -44,14 +44,14 @@ where
     let filters = Memo::new(move |_| query.get().map(|q| q.filters()).unwrap_or_default());
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
     let data = Resource::new(move || (slug.get(), filters.get()), move |(slug, filters)| load(slug, filters));
-    let pending = RwSignal::new(false);
+    let (pending, set_pending) = pending_flag();
     let filter_bar = move |environments: Vec<String>| {
         view! { <AnalyticsFilters path=format!("/projects/{}/{section}", slug.get_untracked()) filters=filters.get_untracked() environments /> }
     };
     view! {
         // Dimming the old numbers would fail contrast; a status line says instead.
         <p class="muted" role="status">{move || pending.get().then_some("Updating…")}</p>
-        <Transition fallback=|| view! { <Loading /> } set_pending=pending>
+        <Transition fallback=|| view! { <Loading /> } set_pending>
             <div aria-busy=move || pending.get().to_string()>
                 {move || Suspend::new(async move {
                     match data.await {

@@ -4,6 +4,18 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use std::sync::Arc;
 
+/// Whether a `Transition` is loading new data, and the setter to give it
+/// (`set_pending`). Only the browser shows "Updating…". On the server the
+/// Transition's effect runs as its own task and can run after the page's
+/// owner is gone, on another thread: setting the signal then panicked and
+/// left the page unanswered (seen once under load). So the server gets a
+/// setter that does nothing.
+pub fn pending_flag() -> (RwSignal<bool>, SignalSetter<bool>) {
+    let pending = RwSignal::new(false);
+    let setter = if cfg!(feature = "hydrate") { pending.into() } else { SignalSetter::default() };
+    (pending, setter)
+}
+
 #[component]
 pub fn Loading(#[prop(default = "Loading…")] label: &'static str) -> impl IntoView {
     view! {

@@ -75,6 +75,11 @@ on_both_engines!(users_and_tokens_equal_direct_aggregates, |app: TestApp| async 
     }
     assert!(u["timeline"]["summary"].as_str().unwrap().contains("12 users"), "{}", u["timeline"]["summary"]);
     assert!(!u["timeline"]["table"]["rows"].as_array().unwrap().is_empty(), "the chart's numbers as a table");
+    // The last 24 hours are not whole days: the hourly per-user rollup answers, alike.
+    let day = fx.owner.client.call_fn(&users(Filters { range: Some("24h".into()), ..prod.clone() })).await.json();
+    for field in ["active_users", "requests", "cost", "unnamed_requests", "top_by_cost", "top_by_requests", "pivot"] {
+        assert_eq!(day[field], u[field], "{field} over 24 hours");
+    }
     // Without the environment filter the staging tester counts too.
     let all = fx.owner.client.call_fn(&users(Filters { range: Some("7d".into()), ..Default::default() })).await.json();
     assert_eq!(all["active_users"], 13);

@@ -4,7 +4,7 @@
 //! GET form, so it works before hydration too.
 use crate::api::requests::load_requests;
 use crate::components::analytics_filters::AnalyticsFilters;
-use crate::components::feedback::{ErrorAlert, Loading};
+use crate::components::feedback::{ErrorAlert, Loading, pending_flag};
 use crate::components::first_event::FirstEvent;
 use crate::components::format::date_time;
 use crate::components::table::DataTable;
@@ -22,13 +22,13 @@ pub fn ProjectRequestsPage() -> impl IntoView {
     let q = Memo::new(move |_| query.get().unwrap_or_default());
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
     let data = Resource::new(move || (slug.get(), q.get().filters()), |(slug, filters)| load_requests(slug, filters));
-    let pending = RwSignal::new(false);
+    let (pending, set_pending) = pending_flag();
     let filter_bar = move |environments: Vec<String>| {
         view! { <AnalyticsFilters path=format!("/projects/{}/requests", slug.get_untracked()) filters=q.get_untracked().filters().window environments /> }
     };
     view! {
         <p class="muted" role="status">{move || pending.get().then_some("Updating…")}</p>
-        <Transition fallback=|| view! { <Loading /> } set_pending=pending>
+        <Transition fallback=|| view! { <Loading /> } set_pending>
             <div aria-busy=move || pending.get().to_string()>
                 {move || Suspend::new(async move {
                     match data.await {
