@@ -1,6 +1,7 @@
 //! The frame every analytics page shares: the filters from the URL, the
 //! data loaded for them, the filter bar, and the old numbers kept on screen
 //! (with an "Updating…" status) while new ones load.
+use crate::components::page_data::page_data;
 use crate::components::analytics_filters::AnalyticsFilters;
 use crate::components::feedback::{ErrorAlert, Loading, pending_flag};
 use crate::domain::analytics::Filters;
@@ -43,7 +44,7 @@ where
     let query = use_query::<AnalyticsQuery>();
     let filters = Memo::new(move |_| query.get().map(|q| q.filters()).unwrap_or_default());
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
-    let data = Resource::new(move || (slug.get(), filters.get()), move |(slug, filters)| load(slug, filters));
+    let data = page_data(move || (slug.get(), filters.get()), move |(slug, filters)| load(slug, filters));
     let (pending, set_pending) = pending_flag();
     let filter_bar = move |environments: Vec<String>| {
         view! { <AnalyticsFilters path=format!("/projects/{}/{section}", slug.get_untracked()) filters=filters.get_untracked() environments /> }

@@ -1,5 +1,6 @@
 //! One auth context for the whole app: the account actions and the signed-in
 //! user, which reloads whenever one of those actions completes.
+use crate::components::page_data::{page_data, PageData};
 use crate::api::auth::{ChangePassword, LogIn, LogOut, SignUp, UpdateProfile, me};
 use crate::domain::User;
 use crate::error::AppError;
@@ -12,7 +13,7 @@ pub struct Auth {
     pub logout: ServerAction<LogOut>,
     pub update_profile: ServerAction<UpdateProfile>,
     pub change_password: ServerAction<ChangePassword>,
-    pub user: Resource<Result<Option<User>, AppError>>,
+    pub user: PageData<Result<Option<User>, AppError>>,
 }
 
 pub fn provide_auth() {
@@ -21,7 +22,7 @@ pub fn provide_auth() {
     let logout = ServerAction::<LogOut>::new();
     let update_profile = ServerAction::<UpdateProfile>::new();
     let change_password = ServerAction::<ChangePassword>::new();
-    let user = Resource::new(
+    let user = page_data(
         move || (login.version().get(), signup.version().get(), logout.version().get(), update_profile.version().get()),
         |_| me(),
     );

@@ -1,4 +1,5 @@
 //! Loading, error and empty states, so every async part looks the same.
+use crate::components::page_data::PageData;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -93,7 +94,7 @@ pub fn PageError(error: AppError) -> impl IntoView {
 /// as an alert in its place, for a part of a page rather than the page.
 #[component]
 pub fn Loaded<T, V, F>(
-    resource: Resource<Result<T, AppError>>,
+    resource: PageData<Result<T, AppError>>,
     then: F,
     #[prop(default = "Loading…")] loading: &'static str,
     #[prop(optional)] quiet: bool,

@@ -10,5 +10,6 @@ pub mod form;
 pub mod format;
 pub mod layout;
 pub mod org;
+pub mod page_data;
 pub mod pagination;
 pub mod table;

@@ -1,5 +1,6 @@
 //! The organization context: actions that change which organization the user
 //! works in (or what it is), and the navigation data that reloads after them.
+use crate::components::page_data::{page_data, PageData};
 use crate::api::invitations::AcceptInvitation;
 use crate::api::orgs::{CreateOrg, DeleteOrg, LeaveOrg, OrgNav, SwitchOrg, UpdateOrg, load_org_nav};
 use crate::components::auth::use_auth;
@@ -18,7 +19,7 @@ pub struct Orgs {
     /// Changes whenever the current organization may have changed; resources
     /// that load organization data use it as their source.
     pub epoch: Memo<usize>,
-    pub nav: Resource<Result<OrgNav, AppError>>,
+    pub nav: PageData<Result<OrgNav, AppError>>,
 }
 
 impl Orgs {
@@ -42,7 +43,7 @@ pub fn provide_orgs() {
             .map(|v| v.get())
             .sum()
     });
-    let nav = Resource::new(move || epoch.get(), |_| load_org_nav());
+    let nav = page_data(move || epoch.get(), |_| load_org_nav());
     provide_context(Orgs { create, switch, update, delete, leave, accept, epoch, nav });
 }
 

@@ -1,5 +1,6 @@
 //! The audit log: every change to memberships, roles, invitations, projects
 //! and settings, newest first, of one action or all.
+use crate::components::page_data::page_data;
 use crate::api::audit::{load_audit_page, verify_audit_chain};
 use crate::components::feedback::Loaded;
 use crate::components::org::use_orgs;
@@ -49,13 +50,13 @@ pub fn AuditPage() -> impl IntoView {
     let orgs = use_orgs();
     let query = use_query::<AuditQuery>();
     let q = Memo::new(move |_| query.get().unwrap_or_default());
-    let entries = Resource::new(
+    let entries = page_data(
         move || (orgs.epoch.get(), q.with(|q| (q.action(), q.page_index()))),
         |(_, (action, page))| load_audit_page(None, Some(action), page),
     );
     let href = Callback::new(move |index: u64| q.with_untracked(|q| q.href(index)));
     // The check's own failure is a line on the page, not the page's error.
-    let chain = Resource::new(move || orgs.epoch.get(), |_| async { Ok::<_, AppError>(verify_audit_chain(None).await.ok()) });
+    let chain = page_data(move || orgs.epoch.get(), |_| async { Ok::<_, AppError>(verify_audit_chain(None).await.ok()) });
     let navigate = use_navigate();
     let choose = move |ev| {
         let action = event_target_value(&ev);

@@ -1,4 +1,5 @@
 //! The organization dashboard: the landing page after sign-in.
+use crate::components::page_data::page_data;
 use crate::api::orgs::{Dashboard, load_dashboard};
 use crate::components::feedback::Loaded;
 use crate::components::org::use_orgs;
@@ -9,7 +10,7 @@ use leptos_meta::Title;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let orgs = use_orgs();
-    let dashboard = Resource::new(move || orgs.epoch.get(), |_| load_dashboard());
+    let dashboard = page_data(move || orgs.epoch.get(), |_| load_dashboard());
     view! {
         <Title text="Dashboard" />
         <Loaded resource=dashboard then={|d: Option<Dashboard>| Ok(match d {

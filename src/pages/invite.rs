@@ -1,4 +1,5 @@
 //! Opening an invitation link: accept it, or learn clearly why not.
+use crate::components::page_data::page_data;
 use crate::api::invitations::invitation;
 use crate::components::auth::use_auth;
 use crate::components::feedback::{ActionError, Loaded};
@@ -15,7 +16,7 @@ pub fn InvitePage() -> impl IntoView {
     let token = move || params.read().get("token").unwrap_or_default();
     let auth = use_auth();
     let accept = use_orgs().accept;
-    let view_data = Resource::new(move || (token(), accept.version().get(), auth.logout.version().get()), |(t, ..)| invitation(t));
+    let view_data = page_data(move || (token(), accept.version().get(), auth.logout.version().get()), |(t, ..)| invitation(t));
     view! {
         <Title text="Invitation" />
         <main class="auth-page" id="main">

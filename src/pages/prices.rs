@@ -1,6 +1,7 @@
 //! Model prices (Owners and Admins): the catalog events are costed with,
 //! a form to add a corrected or new price from a start time, and a button
 //! that recomputes the costs of a model's events (and the dashboards' sums).
+use crate::components::page_data::page_data;
 use crate::api::orgs::OrgNav;
 use crate::api::prices::{AddPrice, RecomputeCosts, load_prices};
 use crate::components::feedback::{ActionError, ActionSuccess, Loaded};
@@ -36,7 +37,7 @@ pub fn PricesPage() -> impl IntoView {
 fn Prices(org_id: i64) -> impl IntoView {
     let add = ServerAction::<AddPrice>::new();
     let recompute = ServerAction::<RecomputeCosts>::new();
-    let prices = Resource::new(move || add.version().get(), move |_| load_prices(org_id));
+    let prices = page_data(move || add.version().get(), move |_| load_prices(org_id));
     let recomputed = move || {
         recompute.value().get().and_then(Result::ok).map(|r: Recomputed| {
             format!("Recomputed {} events: {} changed, by {} in all.", count(r.events as i64), count(r.changed as i64), crate::domain::money::Nanos(r.delta).usd_exact())

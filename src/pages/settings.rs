@@ -1,4 +1,5 @@
 //! Organization settings (Owners only): general details and the danger zone.
+use crate::components::page_data::page_data;
 use crate::api::orgs::{DeleteOrg, OrgNav, UpdateOrg, load_deletion_preview};
 use crate::components::dialog::{hide, show};
 use crate::components::feedback::{ActionError, ActionSuccess, ErrorAlert, Loaded, Loading};
@@ -59,7 +60,7 @@ fn Settings(org: OrgSummary) -> impl IntoView {
 fn DangerZone(org: OrgSummary, delete: ServerAction<DeleteOrg>) -> impl IntoView {
     let dialog = NodeRef::<Dialog>::new();
     let opened = RwSignal::new(0u32);
-    let preview = Resource::new(move || opened.get(), move |n| async move { if n == 0 { None } else { Some(load_deletion_preview(org.id.0).await) } });
+    let preview = page_data(move || opened.get(), move |n| async move { if n == 0 { None } else { Some(load_deletion_preview(org.id.0).await) } });
     let typed = RwSignal::new(String::new());
     let name = org.name.clone();
     let matches = {

@@ -1,5 +1,6 @@
 //! The code's shape, checked like behaviour: no import circle among the
-//! modules of `src/`, and no page file over 250 lines.
+//! modules of `src/`, no page file over 250 lines, and page data created
+//! one way.
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -116,4 +117,19 @@ fn page_files_stay_small() {
         .filter(|(_, lines)| *lines > 250)
         .collect();
     assert!(long.is_empty(), "page files over 250 lines: {long:?}");
+}
+
+/// Page data goes through `components::page_data`, whose codec reads it with
+/// the same JSON reader as server functions' answers: a `Resource::new`
+/// elsewhere compiles its type's deserializer into the bundle a second time.
+#[test]
+fn resources_are_created_with_page_data() {
+    let modules = modules();
+    assert!(modules.values().filter(|code| code.contains("page_data(")).count() > 10);
+    let direct: Vec<_> = modules
+        .iter()
+        .filter(|(name, code)| name.as_str() != "components::page_data" && (code.contains("Resource::new") || code.contains("OnceResource")))
+        .map(|(name, _)| name.clone())
+        .collect();
+    assert!(direct.is_empty(), "resources created without page_data in: {direct:?}");
 }

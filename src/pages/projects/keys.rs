@@ -1,5 +1,6 @@
 //! A project's API keys: create one (its secret shown once), see them all,
 //! rotate with a grace period, revoke.
+use crate::components::page_data::page_data;
 use crate::api::keys::{CreateKey, ProjectKeys, RevokeKey, RotateKey, load_keys};
 use crate::components::dialog::ConfirmButton;
 use crate::components::feedback::{ActionError, Loaded};
@@ -38,7 +39,7 @@ pub fn ProjectKeysPage() -> impl IntoView {
             changed.update(|n| *n += 1);
         }
     });
-    let keys = Resource::new(move || (params.read().get("slug").unwrap_or_default(), changed.get()), |(slug, _)| load_keys(slug));
+    let keys = page_data(move || (params.read().get("slug").unwrap_or_default(), changed.get()), |(slug, _)| load_keys(slug));
     view! {
         <ActionError action=rotate />
         <ActionError action=revoke />

@@ -1,5 +1,6 @@
 //! Project members: who has a role granted directly in a project, and
 //! adding people to it.
+use crate::components::page_data::page_data;
 use crate::api::projects::{AddProjectMember, Candidate, ProjectMembers, RemoveProjectMember, SetProjectMember, load_project_members};
 use crate::components::dialog::ConfirmButton;
 use crate::components::feedback::{ActionError, Loaded};
@@ -18,7 +19,7 @@ pub fn ProjectMembersPage() -> impl IntoView {
     let params = use_params_map();
     // Keyed by the URL, not by the project resource's value, so server and
     // browser resolve it the same way.
-    let members = Resource::new(
+    let members = page_data(
         move || (params.read().get("slug").unwrap_or_default(), set.version().get(), add.version().get(), remove.version().get()),
         |(slug, ..)| load_project_members(slug),
     );

@@ -16,6 +16,7 @@ pub use requests::ProjectRequestsPage;
 pub use keys::ProjectKeysPage;
 pub use members::ProjectMembersPage;
 
+use crate::components::page_data::{page_data, PageData};
 use crate::api::projects::{CreateProject, DeleteProject, ProjectForm, ProjectView, UpdateProject, load_project, load_project_form};
 use crate::components::feedback::{ActionError, ActionSuccess, Loaded, Loading};
 use crate::components::form::{Field, Submit};
@@ -58,7 +59,7 @@ fn GroupField(groups: Vec<Group>, #[prop(optional, into)] value: String) -> impl
 pub fn NewProjectPage() -> impl IntoView {
     let orgs = use_orgs();
     let create = ServerAction::<CreateProject>::new();
-    let form = Resource::new(move || orgs.epoch.get(), |_| load_project_form());
+    let form = page_data(move || orgs.epoch.get(), |_| load_project_form());
     view! {
         <Title text="New project" />
         <header class="page-header">
@@ -103,7 +104,7 @@ pub fn ProjectLayout() -> impl IntoView {
     let params = use_params_map();
     let orgs = use_orgs();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let project = Resource::new(move || (slug(), orgs.epoch.get()), |(slug, _)| load_project(slug));
+    let project = page_data(move || (slug(), orgs.epoch.get()), |(slug, _)| load_project(slug));
     provide_context(project);
     view! {
         <Loaded resource=project then=|v: ProjectView| {
@@ -129,7 +130,7 @@ pub fn ProjectLayout() -> impl IntoView {
     }
 }
 
-pub(crate) fn use_project() -> Resource<Result<ProjectView, AppError>> {
+pub(crate) fn use_project() -> PageData<Result<ProjectView, AppError>> {
     expect_context()
 }
 

@@ -1,5 +1,6 @@
 //! One request in full: what was sent and answered, its metadata and error.
 //! Project Viewers see everything but the input and output text.
+use crate::components::page_data::page_data;
 use crate::api::requests::load_request;
 use crate::components::feedback::{ErrorAlert, Loading};
 use crate::components::format::date_time;
@@ -15,7 +16,7 @@ pub fn ProjectRequestPage() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
     let id = Memo::new(move |_| params.read().get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0));
-    let data = Resource::new(move || (slug.get(), id.get()), |(slug, id)| load_request(slug, id));
+    let data = page_data(move || (slug.get(), id.get()), |(slug, id)| load_request(slug, id));
     view! {
         <p><A href=move || format!("/projects/{}/requests", slug.get())>"← All requests"</A></p>
         <Suspense fallback=|| view! { <Loading /> }>

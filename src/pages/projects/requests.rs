@@ -2,6 +2,7 @@
 //! user, API key, status, time range and environment, fifty at a time. Every
 //! filter and the page cursor live in the URL; the filter form is a plain
 //! GET form, so it works before hydration too.
+use crate::components::page_data::page_data;
 use crate::api::requests::load_requests;
 use crate::components::analytics_filters::AnalyticsFilters;
 use crate::components::feedback::{ErrorAlert, Loading, pending_flag};
@@ -21,7 +22,7 @@ pub fn ProjectRequestsPage() -> impl IntoView {
     let query = use_query::<RequestQuery>();
     let q = Memo::new(move |_| query.get().unwrap_or_default());
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
-    let data = Resource::new(move || (slug.get(), q.get().filters()), |(slug, filters)| load_requests(slug, filters));
+    let data = page_data(move || (slug.get(), q.get().filters()), |(slug, filters)| load_requests(slug, filters));
     let (pending, set_pending) = pending_flag();
     let filter_bar = move |environments: Vec<String>| {
         view! { <AnalyticsFilters path=format!("/projects/{}/requests", slug.get_untracked()) filters=q.get_untracked().filters().window environments /> }

@@ -1,4 +1,5 @@
 //! Pending invitations and the invite dialog.
+use crate::components::page_data::PageData;
 use crate::components::format::date;
 use crate::api::team::{Invite, ResendInvitation, RevokeInvitation, invite_link};
 use crate::components::dialog::{ConfirmButton, hide};
@@ -87,7 +88,7 @@ fn InvitationTr(r: InvitationRow, revoke: ServerAction<RevokeInvitation>, resend
 #[component]
 pub(super) fn InviteDialog(
     dialog: NodeRef<Dialog>,
-    projects: Resource<Result<Option<crate::api::orgs::Dashboard>, AppError>>,
+    projects: PageData<Result<Option<crate::api::orgs::Dashboard>, AppError>>,
     invite: ServerAction<Invite>,
     org: OrgSummary,
 ) -> impl IntoView {

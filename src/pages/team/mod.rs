@@ -3,6 +3,7 @@
 mod filters;
 mod invitations;
 mod members;
+use crate::components::page_data::page_data;
 use filters::TeamFilters;
 use invitations::InviteDialog;
 use members::MembersTable;
@@ -41,7 +42,7 @@ pub fn TeamPage() -> impl IntoView {
     // Created here, outside any Suspense body, and keyed by plain signals
     // (not by another resource's value): otherwise server and browser can
     // resolve it differently and hydration fails.
-    let table = Resource::new(
+    let table = page_data(
         move || {
             let versions = (remove.version().get(), revoke.version().get(), resend.version().get(), invite.version().get(), changed.get());
             (orgs.epoch.get(), filters.get(), versions)
@@ -51,7 +52,7 @@ pub fn TeamPage() -> impl IntoView {
     let invite_dialog = NodeRef::<Dialog>::new();
     let dialog_opened = RwSignal::new(0u32);
     // The invite dialog's project list, loaded when it first opens.
-    let projects = Resource::new(move || dialog_opened.get(), |n| async move { if n == 0 { Ok(None) } else { load_dashboard().await } });
+    let projects = page_data(move || dialog_opened.get(), |n| async move { if n == 0 { Ok(None) } else { load_dashboard().await } });
     let open_invite = move || {
         dialog_opened.update(|n| *n += 1);
         show(invite_dialog);
