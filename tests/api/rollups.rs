@@ -6,6 +6,7 @@ use crate::on_both_engines;
 use chrono::{Duration, Utc};
 use plinth::domain::analytics::LATENCY_BOUNDS_MS;
 use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 /// One rollup-shaped line per (hour, model, assistant, user, environment,
@@ -197,4 +198,44 @@ on_both_engines!(retention_removes_old_events_and_keeps_rollups, |app: TestApp| 
     assert_eq!((d["totals"]["requests"].as_i64(), d["totals"]["cost"].as_i64()), (Some(2), Some(2_000_000_000)));
     assert_eq!(fx.owner.client.call_fn(&set("")).await.status, StatusCode::OK, "back to forever");
     assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM projects WHERE id = {project} AND retention_days IS NULL")).await, 1);
+});
+
+/// What SQLite plans for `sql`: the detail column of EXPLAIN QUERY PLAN.
+async fn plan(app: &TestApp, sql: &str) -> String {
+    let stmt = sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, format!("EXPLAIN QUERY PLAN {sql}"));
+    let rows = app.state.db.query_all_raw(stmt).await.unwrap();
+    rows.iter().map(|r| r.try_get::<String>("", "detail").unwrap()).collect::<Vec<_>>().join("; ")
+}
+
+/// The dashboard's cost stays flat as events grow only if its reads do not
+/// visit each event or each rollup row's table entry. On SQLite the sums come
+/// from covering indexes (`m20261127_000008`), and on both engines the count of
+/// unpriced events reads only those (its index leads with the cost source).
+#[tokio::test]
+async fn the_dashboards_reads_use_their_indexes_on_sqlite() {
+    let app = spawn_app(Engine::Sqlite).await.unwrap();
+    let sums = "SUM(requests), SUM(CASE WHEN status = 'error' THEN requests ELSE 0 END), SUM(input_tokens), SUM(output_tokens), \
+                SUM(cost_nanos / 1000000000), SUM(cost_nanos % 1000000000), SUM(latency_sum), SUM(latency_count)";
+    let range = "project_id = 1 AND hour >= 10 AND hour < 20";
+    for key in ["CAST(hour / 24 AS TEXT)", "model", "assistant"] {
+        let p = plan(&app, &format!("SELECT {key} AS key, {sums} FROM usage_hourly_totals WHERE {range} AND environment = 'production' GROUP BY key")).await;
+        assert!(p.contains("USING COVERING INDEX ix_usage_hourly_totals_covering"), "by {key}: {p}");
+    }
+    let buckets: Vec<String> = (0..LATENCY_BOUNDS_MS.len() + 1).map(|i| format!("SUM(lat_{i})")).collect();
+    let p = plan(&app, &format!("SELECT {} FROM usage_hourly_totals WHERE {range}", buckets.join(", "))).await;
+    assert!(p.contains("USING COVERING INDEX ix_usage_hourly_totals_covering"), "latency: {p}");
+    for key in ["end_user", "model"] {
+        let p = plan(&app, &format!("SELECT {key} AS key, {sums}, COUNT(DISTINCT end_user) FROM usage_daily_users WHERE {range} GROUP BY key")).await;
+        assert!(p.contains("USING COVERING INDEX ix_usage_daily_users_covering"), "daily users by {key}: {p}");
+    }
+    let p = plan(&app, &format!("SELECT COUNT(*) FROM usage_events WHERE {range} AND cost_source = 'unpriced'")).await;
+    assert!(p.contains("ix_usage_events_unpriced"), "unpriced: {p}");
+}
+
+on_both_engines!(the_unpriced_count_has_its_index, |app: TestApp| async move {
+    let sql = match app.state.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'ix_usage_events_unpriced'",
+        _ => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_usage_events_unpriced'",
+    };
+    assert_eq!(scalar(&app, sql).await, 1);
 });
