@@ -10,7 +10,7 @@ mod m20261123_000004_api_keys;
 mod m20261124_000005_usage;
 mod m20261125_000006_rollups;
 mod m20261126_000007_daily_user_rollup;
-mod m20261127_000008_covering_rollup_indexes;
+mod m20261127_000008_unpriced_index;
 
 pub use m20261125_000006_rollups::{LATENCY_BOUNDS_MS, LATENCY_BUCKETS};
 
@@ -27,7 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_usage::Migration),
             Box::new(m20261125_000006_rollups::Migration),
             Box::new(m20261126_000007_daily_user_rollup::Migration),
-            Box::new(m20261127_000008_covering_rollup_indexes::Migration),
+            Box::new(m20261127_000008_unpriced_index::Migration),
         ]
     }
 }
