@@ -3,12 +3,15 @@
 # figure on every run, however busy the machine is. Runs the release binary
 # (`make run` or `make bench` builds it) on a fresh SQLite database with the
 # demo data, signs in as the demo owner, and sends each request N times after
-# three warm-up requests, one at a time.
+# WARM warm-up requests, one at a time. The warm-ups are many because each of
+# the pool's SQLite connections prepares a statement the first time it runs
+# it: with a few, those one-off costs landed in the measured requests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${CARGO_TARGET_DIR:-$PWD/target}
 bin=$target/release/plinth
 n=${N:-30}
+warm=${WARM:-12}
 port=${PORT:-3917}
 [ -x "$bin" ] || { echo "no release build at $bin: run make run or make bench first" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
@@ -27,7 +30,7 @@ callgrind_control -i on $pid >/dev/null 2>&1
 dumps=0
 measure() { # label, curl arguments
   local label=$1; shift
-  for _ in 1 2 3; do curl -sf -o /dev/null -H "cookie: $send_cookie" -H "origin: $base" "$@"; done
+  for _ in $(seq "$warm"); do curl -sf -o /dev/null -H "cookie: $send_cookie" -H "origin: $base" "$@"; done
   callgrind_control -z $pid >/dev/null 2>&1
   for _ in $(seq "$n"); do curl -sf -o /dev/null -H "cookie: $send_cookie" -H "origin: $base" "$@"; done
   callgrind_control -d $pid >/dev/null 2>&1

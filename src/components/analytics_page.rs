@@ -3,7 +3,7 @@
 //! (with an "Updating…" status) while new ones load.
 use crate::components::page_data::page_data;
 use crate::components::analytics_filters::AnalyticsFilters;
-use crate::components::feedback::{ErrorAlert, Loading, pending_flag};
+use crate::components::feedback::{ErrorAlert, Loading, pending_flag, suspense_body};
 use crate::domain::analytics::Filters;
 use crate::error::AppError;
 use leptos::Params;
@@ -54,7 +54,7 @@ where
         <p class="muted" role="status">{move || pending.get().then_some("Updating…")}</p>
         <Transition fallback=|| view! { <Loading /> } set_pending>
             <div aria-busy=move || pending.get().to_string()>
-                {move || Suspend::new(async move {
+                {suspense_body!(async move {
                     match data.await {
                         // The filters render with the data, which names the environments.
                         Ok(d) => view! { {filter_bar(environments(&d))} {render(d, slug.get_untracked(), filters.get_untracked())} }.into_any(),

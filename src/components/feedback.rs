@@ -5,6 +5,42 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use std::sync::Arc;
 
+/// The body of a `Suspense`: `suspense_body!(async move { .. })`, the view
+/// once the data it awaits has arrived.
+///
+/// In the browser this is `move || Suspend::new(..)`, a closure that runs
+/// again whenever the resources it reads reload. On the server a page renders
+/// once, after its data has arrived (`SsrMode::Async`), and Leptos calls a
+/// closure body up to three times (two dry runs that look for resources, then
+/// the render), building the whole view each time. There it is a plain
+/// `Suspend`, built once, which keeps what it built. The markup is the same
+/// either way (a closure renders as its value), so hydration is unaffected.
+///
+/// A macro, so that the browser gets what `view!` makes of a literal
+/// `{move || ..}`: with `--cfg erase_components` it wraps the closure in
+/// `__as_shared_reactive_fn`, one render type per output type. Hidden from
+/// `view!` (in a function, or a macro without the wrapper) the closures were
+/// 13 KB gzip more of bundle. README, "Performance".
+#[cfg(all(feature = "hydrate", erase_components))]
+macro_rules! suspense_body {
+    ($body:expr) => {
+        ::leptos::__as_shared_reactive_fn(move || ::leptos::prelude::Suspend::new($body))
+    };
+}
+#[cfg(all(feature = "hydrate", not(erase_components)))]
+macro_rules! suspense_body {
+    ($body:expr) => {
+        move || ::leptos::prelude::Suspend::new($body)
+    };
+}
+#[cfg(not(feature = "hydrate"))]
+macro_rules! suspense_body {
+    ($body:expr) => {
+        ::leptos::prelude::Suspend::new($body)
+    };
+}
+pub(crate) use suspense_body;
+
 /// Whether a `Transition` is loading new data, and the setter to give it
 /// (`set_pending`). Only the browser shows "Updating…". On the server the
 /// Transition's effect runs as its own task and can run after the page's
@@ -108,16 +144,16 @@ where
     let then = Arc::new(then);
     view! {
         <Suspense fallback=move || (!quiet).then(|| view! { <Loading label=loading /> })>
-            {move || {
+            {suspense_body!({
                 let then = then.clone();
-                Suspend::new(async move {
+                async move {
                     match resource.await.and_then(|value| then(value)) {
                         Ok(view) => view.into_any(),
                         Err(error) if inline => view! { <ErrorAlert error /> }.into_any(),
                         Err(error) => view! { <PageError error /> }.into_any(),
                     }
-                })
-            }}
+                }
+            })}
         </Suspense>
     }
 }

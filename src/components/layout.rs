@@ -1,7 +1,7 @@
 //! The console frame: top navigation (organization switcher, theme, user
 //! menu), the sidebar, and the content area that pages render into.
 use crate::components::auth::use_auth;
-use crate::components::feedback::{ActionError, Loaded, Loading};
+use crate::components::feedback::{ActionError, Loaded, Loading, suspense_body};
 use crate::api::orgs::{LeaveOrg, SwitchOrg};
 use crate::components::dialog::{ConfirmDialog, show};
 use crate::components::org::use_orgs;
@@ -44,7 +44,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                 <span class="spacer"></span>
                 <ThemeToggle />
                 <Suspense fallback=|| view! { <span class="avatar skeleton" aria-hidden="true"></span> }>
-                    {move || Suspend::new(async move {
+                    {suspense_body!(async move {
                         // One boundary awaits both: boundaries nested inside
                         // another's async body do not hydrate reliably.
                         let org = orgs.nav.await.ok().and_then(|n| n.current);
@@ -177,7 +177,7 @@ fn OrgSwitcher() -> impl IntoView {
     let orgs = use_orgs();
     view! {
         <Suspense fallback=|| view! { <span class="org-switcher skeleton" aria-hidden="true"></span> }>
-            {move || Suspend::new(async move {
+            {suspense_body!(async move {
                 let nav = orgs.nav.await.ok();
                 let current = nav.as_ref().and_then(|n| n.current.clone());
                 let list = nav.map(|n| n.orgs).unwrap_or_default();
@@ -236,7 +236,7 @@ fn SidebarLinks() -> impl IntoView {
     let orgs = use_orgs();
     view! {
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {suspense_body!(async move {
                 let role = orgs.nav.await.ok().and_then(|n| n.current).map(|c| c.role);
                 role.map(|role| {
                     view! {

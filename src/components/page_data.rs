@@ -11,6 +11,7 @@
 use leptos::prelude::*;
 use leptos::server::codee::{Decoder, Encoder};
 use serde::{Serialize, de::DeserializeOwned};
+use std::pin::Pin;
 
 /// JSON in the page, read like a server function's answer.
 pub struct SliceJson;
@@ -47,6 +48,11 @@ where
     S: PartialEq + Clone + Send + Sync + 'static,
     Fut: Future<Output = T> + Send + 'static,
 {
+    // Boxed: a server function's future holds its database queries' futures
+    // (kilobytes), and the resource moves its future several times on the
+    // server; a box moves as a pointer. In the browser one future type per
+    // data type also means fewer copies of the resource code in the bundle.
+    let fetcher = move |s| -> Pin<Box<dyn Future<Output = T> + Send>> { Box::pin(fetcher(s)) };
     Resource::new_with_options(source, fetcher, false)
 }
 

@@ -2,7 +2,7 @@
 use crate::components::page_data::page_data;
 use crate::api::orgs::{DeleteOrg, OrgNav, UpdateOrg, load_deletion_preview};
 use crate::components::dialog::{hide, show};
-use crate::components::feedback::{ActionError, ActionSuccess, ErrorAlert, Loaded, Loading};
+use crate::components::feedback::{ActionError, ActionSuccess, ErrorAlert, Loaded, Loading, suspense_body};
 use crate::components::form::Submit;
 use crate::components::org::use_orgs;
 use crate::domain::OrgSummary;
@@ -80,7 +80,7 @@ fn DangerZone(org: OrgSummary, delete: ServerAction<DeleteOrg>) -> impl IntoView
                     <ActionError action=delete />
                     <p>"This permanently removes:"</p>
                     <Suspense fallback=|| view! { <Loading label="Counting…" /> }>
-                        {move || Suspend::new(async move {
+                        {suspense_body!(async move {
                             match preview.await {
                                 Some(Ok(p)) => view! {
                                     <ul class="deletion-list">

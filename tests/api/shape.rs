@@ -133,3 +133,18 @@ fn resources_are_created_with_page_data() {
         .collect();
     assert!(direct.is_empty(), "resources created without page_data in: {direct:?}");
 }
+
+/// A `Suspense` body written as `move || Suspend::new(..)` is built up to
+/// three times per server render; `suspense_body` builds it once there
+/// (README, "Performance").
+#[test]
+fn suspense_bodies_go_through_suspense_body() {
+    let modules = modules();
+    assert!(modules.values().filter(|code| code.contains("suspense_body!(")).count() >= 6);
+    let direct: Vec<_> = modules
+        .iter()
+        .filter(|(name, code)| name.as_str() != "components::feedback" && code.contains("Suspend::new"))
+        .map(|(name, _)| name.clone())
+        .collect();
+    assert!(direct.is_empty(), "Suspense bodies built without suspense_body in: {direct:?}");
+}

@@ -18,7 +18,7 @@ pub use members::ProjectMembersPage;
 
 use crate::components::page_data::{page_data, PageData};
 use crate::api::projects::{CreateProject, DeleteProject, ProjectForm, ProjectView, UpdateProject, load_project, load_project_form};
-use crate::components::feedback::{ActionError, ActionSuccess, Loaded, Loading};
+use crate::components::feedback::{ActionError, ActionSuccess, Loaded, Loading, suspense_body};
 use crate::components::form::{Field, Submit};
 use crate::components::org::use_orgs;
 use crate::domain::project::{Environment, Group};
@@ -140,7 +140,7 @@ pub fn ProjectOverview() -> impl IntoView {
     // Not `Loaded`: the layout above already shows this resource's error.
     view! {
         <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
+            {suspense_body!(async move {
                 project.await.ok().map(|v| {
                     let p = v.project;
                     view! {

@@ -2,7 +2,7 @@
 //! Project Viewers see everything but the input and output text.
 use crate::components::page_data::page_data;
 use crate::api::requests::load_request;
-use crate::components::feedback::{ErrorAlert, Loading};
+use crate::components::feedback::{ErrorAlert, Loading, suspense_body};
 use crate::components::format::date_time;
 use crate::domain::money::count;
 use crate::domain::requests::RequestDetail;
@@ -20,7 +20,7 @@ pub fn ProjectRequestPage() -> impl IntoView {
     view! {
         <p><A href=move || format!("/projects/{}/requests", slug.get())>"← All requests"</A></p>
         <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
+            {suspense_body!(async move {
                 match data.await {
                     Ok(d) => view! { <Detail d /> }.into_any(),
                     Err(error) => view! { <ErrorAlert error /> }.into_any(),

@@ -5,7 +5,7 @@
 use crate::components::page_data::page_data;
 use crate::api::requests::load_requests;
 use crate::components::analytics_filters::AnalyticsFilters;
-use crate::components::feedback::{ErrorAlert, Loading, pending_flag};
+use crate::components::feedback::{ErrorAlert, Loading, pending_flag, suspense_body};
 use crate::components::first_event::FirstEvent;
 use crate::components::format::date_time;
 use crate::components::table::DataTable;
@@ -31,7 +31,7 @@ pub fn ProjectRequestsPage() -> impl IntoView {
         <p class="muted" role="status">{move || pending.get().then_some("Updating…")}</p>
         <Transition fallback=|| view! { <Loading /> } set_pending>
             <div aria-busy=move || pending.get().to_string()>
-                {move || Suspend::new(async move {
+                {suspense_body!(async move {
                     match data.await {
                         // The filters render with the data, which names the environments.
                         Ok(page) => view! { {filter_bar(page.environments.clone())} <Log page q=q.get_untracked() slug=slug.get_untracked() /> }.into_any(),
