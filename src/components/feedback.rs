@@ -15,6 +15,8 @@ use std::sync::Arc;
 /// the render), building the whole view each time. There it is a plain
 /// `Suspend`, built once, which keeps what it built. The markup is the same
 /// either way (a closure renders as its value), so hydration is unaffected.
+/// Every build without the `hydrate` feature gets the plain form: right for
+/// the server, the only such build; a client-only build would need the closure.
 ///
 /// A macro, so that the browser gets what `view!` makes of a literal
 /// `{move || ..}`: with `--cfg erase_components` it wraps the closure in
