@@ -11,6 +11,7 @@ mod m20261124_000005_usage;
 mod m20261125_000006_rollups;
 mod m20261126_000007_daily_user_rollup;
 mod m20261127_000008_unpriced_index;
+mod m20261128_000009_daily_totals;
 
 pub use m20261125_000006_rollups::{LATENCY_BOUNDS_MS, LATENCY_BUCKETS};
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_rollups::Migration),
             Box::new(m20261126_000007_daily_user_rollup::Migration),
             Box::new(m20261127_000008_unpriced_index::Migration),
+            Box::new(m20261128_000009_daily_totals::Migration),
         ]
     }
 }

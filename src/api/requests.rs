@@ -9,7 +9,7 @@ use leptos::prelude::*;
 pub async fn load_requests(slug: String, #[server(default)] filters: RequestFilters) -> Result<RequestPage, AppError> {
     use crate::api::prelude::*;
     use crate::domain::requests::PAGE_SIZE;
-    use crate::server::entities::usage_hourly_totals::Column;
+    use crate::server::entities::usage_daily_totals::Column;
     use crate::server::repo::requests;
     let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
     let window = filters.window.window(chrono::Utc::now().timestamp().div_euclid(3_600)).map_err(AppError::invalid)?;

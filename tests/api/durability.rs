@@ -57,7 +57,9 @@ async fn acknowledged_events_survive_kill_9() {
     let events = scalar(&app, "SELECT COUNT(*) FROM usage_events").await;
     let rolled = scalar(&app, "SELECT CAST(SUM(requests) AS BIGINT) FROM usage_hourly").await;
     assert_eq!(events, rolled, "rollups equal the events");
-    assert_eq!(events, scalar(&app, "SELECT CAST(SUM(requests) AS BIGINT) FROM usage_hourly_totals").await);
+    for table in ["usage_hourly_totals", "usage_daily_totals", "usage_daily_users", "usage_daily_user_totals"] {
+        assert_eq!(events, scalar(&app, &format!("SELECT CAST(SUM(requests) AS BIGINT) FROM {table}")).await, "{table}");
+    }
     assert_eq!(text_rows(&app, "PRAGMA integrity_check").await, vec!["ok".to_string()]);
     drop(db);
 }
@@ -118,7 +120,10 @@ async fn two_instances_share_one_postgres_database() {
     assert_eq!(accepted, 2_050);
     let app = start(test_config(&db.url), None).await;
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM usage_events WHERE event_id LIKE 'two-%'").await, 2_050);
-    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM usage_events").await, scalar(&app, "SELECT CAST(SUM(requests) AS BIGINT) FROM usage_hourly").await);
+    let events = scalar(&app, "SELECT COUNT(*) FROM usage_events").await;
+    for table in ["usage_hourly", "usage_hourly_totals", "usage_daily_totals", "usage_daily_users", "usage_daily_user_totals"] {
+        assert_eq!(events, scalar(&app, &format!("SELECT CAST(SUM(requests) AS BIGINT) FROM {table}")).await, "{table}");
+    }
 
     // Sign in on A, use the session on B.
     let mut c = Client::at(&base_a);

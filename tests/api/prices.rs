@@ -41,7 +41,9 @@ on_both_engines!(a_corrected_price_recomputes_events_and_rollups, |app: TestApp|
     assert_eq!(scalar(&app, &sum("usage_events")).await, 12_000_000_000);
     assert_eq!(scalar(&app, &sum("usage_hourly")).await, 12_000_000_000, "rollups follow");
     assert_eq!(scalar(&app, &sum("usage_hourly_totals")).await, 12_000_000_000, "all of them");
-    assert_eq!(scalar(&app, &sum("usage_daily_users")).await, 12_000_000_000);
+    for table in ["usage_daily_totals", "usage_daily_users", "usage_daily_user_totals"] {
+        assert_eq!(scalar(&app, &sum(table)).await, 12_000_000_000, "{table}");
+    }
     assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_events WHERE project_id = {project} AND cost_source = 'catalog'")).await, 2);
     // Twice changes nothing; another project of the organization without events is untouched.
     assert_eq!(fx.owner.client.call_fn(&RecomputeCosts { org_id, model: "house-model".into() }).await.json()["changed"], 0);
@@ -53,7 +55,9 @@ on_both_engines!(a_corrected_price_recomputes_events_and_rollups, |app: TestApp|
     assert_eq!(fx.owner.client.call_fn(&RecomputeCosts { org_id, model: "house-model".into() }).await.json()["delta"], -2_000_000_000i64);
     assert_eq!((scalar(&app, &sum("usage_events")).await, scalar(&app, &sum("usage_hourly")).await), (10_000_000_000, 10_000_000_000));
     assert_eq!(scalar(&app, &sum("usage_hourly_totals")).await, 10_000_000_000);
-    assert_eq!(scalar(&app, &sum("usage_daily_users")).await, 10_000_000_000);
+    for table in ["usage_daily_totals", "usage_daily_users", "usage_daily_user_totals"] {
+        assert_eq!(scalar(&app, &sum(table)).await, 10_000_000_000, "{table}");
+    }
 
     // Another organization's Owner sees and changes nothing here.
     let mut stranger = org(&app, "Stranger").await;

@@ -9,9 +9,11 @@ use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-/// One rollup-shaped line per (hour, model, assistant, user, environment,
-/// status), computed straight from the events, in the rollup's columns.
-fn direct(project: i64, by_user: bool) -> String {
+/// One rollup-shaped line per (hour or day, model, assistant, user,
+/// environment, status), computed straight from the events, in the rollup's
+/// columns.
+fn direct(project: i64, by_user: bool, daily: bool) -> String {
+    let hour = if daily { "(hour / 24) * 24" } else { "hour" };
     let user = if by_user { "COALESCE(end_user, '') || '|' || " } else { "" };
     let user_group = if by_user { "COALESCE(end_user, ''), " } else { "" };
     let buckets: Vec<String> = (0..=LATENCY_BOUNDS_MS.len())
@@ -22,17 +24,21 @@ fn direct(project: i64, by_user: bool) -> String {
         })
         .collect();
     format!(
-        "SELECT CAST(hour AS TEXT) || '|' || model || '|' || COALESCE(assistant, '') || '|' || {user}COALESCE(environment, '') || '|' || status \
+        "SELECT CAST({hour} AS TEXT) || '|' || model || '|' || COALESCE(assistant, '') || '|' || {user}COALESCE(environment, '') || '|' || status \
          || '|' || CAST(COUNT(*) AS TEXT) || '|' || CAST(SUM(input_tokens) AS TEXT) || '|' || CAST(SUM(output_tokens) AS TEXT) || '|' || CAST(SUM(cost_nanos) AS TEXT) \
          || '|' || CAST(COALESCE(SUM(latency_ms), 0) AS TEXT) || '|' || CAST(COUNT(latency_ms) AS TEXT) || '|' || {} \
          FROM usage_events WHERE project_id = {project} \
-         GROUP BY hour, model, COALESCE(assistant, ''), {user_group}COALESCE(environment, ''), status",
+         GROUP BY {hour}, model, COALESCE(assistant, ''), {user_group}COALESCE(environment, ''), status",
         buckets.join(" || '|' || ")
     )
 }
 
-fn rolled(project: i64, by_user: bool) -> String {
-    let (table, user) = if by_user { ("usage_hourly", "end_user || '|' || ") } else { ("usage_hourly_totals", "") };
+fn rolled(project: i64, by_user: bool, daily: bool) -> String {
+    let (table, user) = match (by_user, daily) {
+        (true, _) => ("usage_hourly", "end_user || '|' || "),
+        (false, false) => ("usage_hourly_totals", ""),
+        (false, true) => ("usage_daily_totals", ""),
+    };
     let buckets: Vec<String> = (0..=LATENCY_BOUNDS_MS.len()).map(|i| format!("CAST(lat_{i} AS TEXT)")).collect();
     format!(
         "SELECT CAST(hour AS TEXT) || '|' || model || '|' || assistant || '|' || {user}environment || '|' || status \
@@ -59,6 +65,24 @@ fn rolled_daily(project: i64) -> String {
         "SELECT CAST(hour AS TEXT) || '|' || model || '|' || end_user || '|' || environment || '|' || status || '|' || CAST(requests AS TEXT) \
          || '|' || CAST(input_tokens AS TEXT) || '|' || CAST(output_tokens AS TEXT) || '|' || CAST(cost_nanos AS TEXT) \
          || '|' || CAST(latency_sum AS TEXT) || '|' || CAST(latency_count AS TEXT) FROM usage_daily_users WHERE project_id = {project}"
+    )
+}
+
+/// The daily per-user totals (errors as a column), computed straight from the events, and as stored.
+fn direct_daily_user_totals(project: i64) -> String {
+    format!(
+        "SELECT CAST((hour / 24) * 24 AS TEXT) || '|' || COALESCE(end_user, '') || '|' || COALESCE(environment, '') || '|' || CAST(COUNT(*) AS TEXT) \
+         || '|' || CAST(SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS TEXT) || '|' || CAST(SUM(input_tokens) AS TEXT) || '|' || CAST(SUM(output_tokens) AS TEXT) \
+         || '|' || CAST(SUM(cost_nanos) AS TEXT) || '|' || CAST(COALESCE(SUM(latency_ms), 0) AS TEXT) || '|' || CAST(COUNT(latency_ms) AS TEXT) \
+         FROM usage_events WHERE project_id = {project} GROUP BY (hour / 24) * 24, COALESCE(end_user, ''), COALESCE(environment, '')"
+    )
+}
+
+fn rolled_daily_user_totals(project: i64) -> String {
+    format!(
+        "SELECT CAST(hour AS TEXT) || '|' || end_user || '|' || environment || '|' || CAST(requests AS TEXT) || '|' || CAST(errors AS TEXT) \
+         || '|' || CAST(input_tokens AS TEXT) || '|' || CAST(output_tokens AS TEXT) || '|' || CAST(cost_nanos AS TEXT) \
+         || '|' || CAST(latency_sum AS TEXT) || '|' || CAST(latency_count AS TEXT) FROM usage_daily_user_totals WHERE project_id = {project}"
     )
 }
 
@@ -112,25 +136,77 @@ on_both_engines!(rollups_equal_a_direct_aggregate_of_the_events, |app: TestApp| 
     assert_eq!(res.json()["accepted"], 100, "only ids 900..999 are new: {}", res.body);
     assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_events WHERE project_id = {project}")).await, 1000);
 
-    for by_user in [true, false] {
-        let (direct, rolled) = (text_rows(&app, &direct(project, by_user)).await, text_rows(&app, &rolled(project, by_user)).await);
-        assert!(direct.len() > 50, "the events spread over many rollup rows: {}", direct.len());
-        assert_eq!(direct, rolled, "by user: {by_user}");
+    let mut expected = Vec::new();
+    for (by_user, daily) in [(true, false), (false, false), (false, true)] {
+        let query = rolled(project, by_user, daily);
+        let direct = text_rows(&app, &direct(project, by_user, daily)).await;
+        assert!(direct.len() > if daily { 20 } else { 50 }, "the events spread over many rollup rows: {}", direct.len());
+        assert_eq!(direct, text_rows(&app, &query).await, "by user: {by_user}, daily: {daily}");
+        expected.push((query, direct));
     }
-    let (direct, rolled) = (text_rows(&app, &direct_daily(project)).await, text_rows(&app, &rolled_daily(project)).await);
-    assert!(direct.len() > 20, "several days: {}", direct.len());
-    assert_eq!(direct, rolled, "by user and day");
-    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_hourly WHERE project_id = {other}")).await, 0, "nothing lands in another project");
-    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_daily_users WHERE project_id = {other}")).await, 0);
-    // The migration that made the daily table fills it from what was stored
-    // before. (PostgreSQL only: on SQLite, down and up again through the
-    // app's pool once found the dropped table's index still there.)
+    for (direct, rolled) in [(direct_daily(project), rolled_daily(project)), (direct_daily_user_totals(project), rolled_daily_user_totals(project))] {
+        let direct = text_rows(&app, &direct).await;
+        assert!(direct.len() > 20, "several days: {}", direct.len());
+        assert_eq!(direct, text_rows(&app, &rolled).await, "{rolled}");
+        expected.push((rolled, direct));
+    }
+    for table in ["usage_hourly", "usage_hourly_totals", "usage_daily_totals", "usage_daily_users", "usage_daily_user_totals"] {
+        assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM {table} WHERE project_id = {other}")).await, 0, "nothing lands in another project: {table}");
+    }
+    // The migrations that made the daily tables fill them from what was
+    // stored before. (PostgreSQL only: on SQLite, down and up again through
+    // the app's pool once found the dropped table's index still there.)
     if sea_orm::ConnectionTrait::get_database_backend(&app.state.db) == sea_orm::DbBackend::Postgres {
         use migration::MigratorTrait;
-        migration::Migrator::down(&app.state.db, Some(1)).await.unwrap();
-        migration::Migrator::up(&app.state.db, Some(1)).await.unwrap();
-        assert_eq!(text_rows(&app, &rolled_daily(project)).await, direct, "backfilled from the hourly rollup");
+        // Back to before the daily per-user rollup (the last three), and up again.
+        migration::Migrator::down(&app.state.db, Some(3)).await.unwrap();
+        assert_eq!(scalar(&app, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name LIKE 'usage_daily%'").await, 0, "all three daily tables were dropped");
+        migration::Migrator::up(&app.state.db, None).await.unwrap();
+        for (rolled, direct) in &expected {
+            assert_eq!(&text_rows(&app, rolled).await, direct, "backfilled: {rolled}");
+        }
     }
+});
+
+on_both_engines!(whole_days_read_the_daily_rollups_alike, |app: TestApp| async move {
+    use plinth::server::repo::breakdowns;
+    use plinth::server::repo::usage::{self, GroupBy, Rank, Scope};
+    let mut fx = org(&app, "Daily").await;
+    let project = fx.projects[0].0;
+    let key = api_key(&mut fx.owner, project, "ingest").await;
+    let events: Vec<Value> = (0..900).map(varied).collect();
+    assert_eq!(Api::new(&app, Some(&key)).events(&json!({ "events": events })).await.status, StatusCode::OK);
+    // The events lie within the last 50 hours, so a range from ten days back
+    // holds them all, whether it starts on a day (the daily rollups answer)
+    // or an hour later (the hourly ones do).
+    let now_hour = Utc::now().timestamp().div_euclid(3_600);
+    let days = Scope { project_id: project, from_hour: (now_hour / 24 - 10) * 24, to_hour: (now_hour / 24 + 1) * 24, environment: None };
+    let hours = Scope { from_hour: days.from_hour + 1, ..days.clone() };
+    assert!(days.whole_days() && !hours.whole_days());
+    let db = &app.state.db;
+    for env in [None, Some("production".to_string())] {
+        let (days, hours) = (Scope { environment: env.clone(), ..days.clone() }, Scope { environment: env.clone(), ..hours.clone() });
+        for group in [GroupBy::Day, GroupBy::Model, GroupBy::Assistant, GroupBy::User] {
+            let daily = usage::summary(db, &days, group).await.unwrap();
+            assert!(daily.len() > 1 && daily.iter().any(|r| r.errors > 0), "{group:?}: {daily:?}");
+            assert_eq!(daily, usage::summary(db, &hours, group).await.unwrap(), "{group:?}, {env:?}");
+        }
+        assert_eq!(usage::top(db, &days, GroupBy::User, Rank::Requests, 3).await.unwrap(), usage::top(db, &hours, GroupBy::User, Rank::Requests, 3).await.unwrap());
+        let buckets = usage::latency_buckets(db, &days).await.unwrap();
+        assert!(buckets.iter().filter(|n| **n > 0).count() > 3, "{buckets:?}");
+        assert_eq!(buckets, usage::latency_buckets(db, &hours).await.unwrap());
+        for step in [None, Some(GroupBy::Day)] {
+            let daily = breakdowns::active_users(db, &days, step).await.unwrap();
+            assert!(daily.iter().all(|s| s.users > 0) && !daily.is_empty());
+            assert_eq!(daily, breakdowns::active_users(db, &hours, step).await.unwrap(), "{step:?}");
+        }
+        for (first, second, rank) in [(GroupBy::Assistant, GroupBy::Model, Rank::Tokens), (GroupBy::User, GroupBy::Model, Rank::Cost)] {
+            let daily = breakdowns::pairs(db, &days, first, second, rank, None).await.unwrap();
+            assert!(daily.len() > 4, "{daily:?}");
+            assert_eq!(daily, breakdowns::pairs(db, &hours, first, second, rank, None).await.unwrap(), "{first:?} × {second:?}");
+        }
+    }
+    assert_eq!(usage::environments(db, project).await.unwrap(), ["production", "staging"]);
 });
 
 on_both_engines!(the_dashboard_reads_percentiles_and_environments_from_rollups, |app: TestApp| async move {

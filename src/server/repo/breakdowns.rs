@@ -1,11 +1,10 @@
 //! Usage split two ways (end user × model, assistant × model) and end users
 //! counted over time, for the Users and Tokens pages. Read from the rollups
-//! in a `usage::Scope`, like `usage::summary`: end-user figures from
-//! `usage_daily_users` over whole days (else `usage_hourly`), the rest from
-//! the hourly totals.
+//! in a `usage::Scope`, like `usage::summary`: over whole days from the daily
+//! rollups, else from the hourly ones.
 use crate::domain::money::Nanos;
 use crate::error::AppResult;
-use crate::server::entities::{usage_daily_users, usage_hourly, usage_hourly_totals};
+use crate::server::entities::{usage_daily_totals, usage_daily_user_totals, usage_daily_users, usage_hourly, usage_hourly_totals};
 use crate::server::repo::usage::{GroupBy, Rank, Scope, cost_of_parts, costliest_first, scoped, sum};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
@@ -39,12 +38,16 @@ struct PairSums {
 /// `MAX_PAIRS`); with `only`, just the pairs whose first key is one of
 /// those names (the top users of a pivot table).
 pub async fn pairs(db: &DatabaseConnection, scope: &Scope, first: GroupBy, second: GroupBy, rank: Rank, only: Option<&[String]>) -> AppResult<Vec<PairRow>> {
-    let by_user = first == GroupBy::User || second == GroupBy::User;
-    let daily = scope.whole_days() && ![first, second].iter().any(|g| matches!(g, GroupBy::Assistant | GroupBy::Hour));
-    if by_user && daily {
+    let groups = [first, second];
+    let by_user = groups.contains(&GroupBy::User);
+    let daily = scope.whole_days() && !groups.contains(&GroupBy::Hour);
+    // The daily per-user rollup has no assistant.
+    if by_user && daily && !groups.contains(&GroupBy::Assistant) {
         pairs_of(db, usage_daily_users::Entity::find(), scope, first, second, rank, only).await
     } else if by_user {
         pairs_of(db, usage_hourly::Entity::find(), scope, first, second, rank, only).await
+    } else if daily {
+        pairs_of(db, usage_daily_totals::Entity::find(), scope, first, second, rank, only).await
     } else {
         pairs_of(db, usage_hourly_totals::Entity::find(), scope, first, second, rank, only).await
     }
@@ -115,7 +118,7 @@ struct SpanSums {
 /// Calls that named no end user count nowhere here.
 pub async fn active_users(db: &DatabaseConnection, scope: &Scope, step: Option<GroupBy>) -> AppResult<Vec<UserSpan>> {
     if scope.whole_days() && step != Some(GroupBy::Hour) {
-        active_users_in(db, usage_daily_users::Entity::find(), scope, step).await
+        active_users_in(db, usage_daily_user_totals::Entity::find(), scope, step).await
     } else {
         active_users_in(db, usage_hourly::Entity::find(), scope, step).await
     }

@@ -5,7 +5,7 @@ use crate::domain::analytics::Window;
 use crate::domain::money::Nanos;
 use crate::domain::requests::{Cursor, RequestDetail, RequestFilters, RequestRow};
 use crate::error::AppResult;
-use crate::server::entities::{api_key, usage_event, usage_hourly_totals as usage_hourly};
+use crate::server::entities::{api_key, usage_daily_totals, usage_event};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -115,13 +115,14 @@ pub async fn detail(db: &DatabaseConnection, project_id: i64, id: i64, with_text
     }))
 }
 
-/// Distinct values of a column of the totals rollup for a project (at most 100), for filters.
-pub async fn names(db: &DatabaseConnection, project_id: i64, column: usage_hourly::Column) -> AppResult<Vec<String>> {
-    Ok(usage_hourly::Entity::find()
+/// Distinct values of a column of the daily totals for a project (at most
+/// 100), for filters: the smallest rollup that has every name.
+pub async fn names(db: &DatabaseConnection, project_id: i64, column: usage_daily_totals::Column) -> AppResult<Vec<String>> {
+    Ok(usage_daily_totals::Entity::find()
         .select_only()
         .column(column)
         .distinct()
-        .filter(usage_hourly::Column::ProjectId.eq(project_id))
+        .filter(usage_daily_totals::Column::ProjectId.eq(project_id))
         .filter(column.ne(""))
         .order_by_asc(column)
         .limit(100)
@@ -144,5 +145,5 @@ pub async fn keys(db: &DatabaseConnection, project_id: i64) -> AppResult<Vec<(i6
 
 /// Whether the project has ever reported anything.
 pub async fn any(db: &DatabaseConnection, project_id: i64) -> AppResult<bool> {
-    Ok(usage_hourly::Entity::find().filter(usage_hourly::Column::ProjectId.eq(project_id)).one(db).await?.is_some())
+    Ok(usage_daily_totals::Entity::find().filter(usage_daily_totals::Column::ProjectId.eq(project_id)).one(db).await?.is_some())
 }

@@ -1,10 +1,16 @@
 //! Rollups, kept up to date in the transaction that stores events:
-//! `usage_hourly_totals` (no end user: a few dozen rows an hour, what
-//! dashboards read, so their cost grows with the range, not with the number
-//! of events), `usage_hourly` (by end user, for views of the last hours) and
-//! `usage_daily_users` (by end user and day, no assistant: views by end user
-//! over whole days). A batch shows as soon as it is acknowledged. Additions
-//! saturate at the i64 ceiling.
+//! - `usage_hourly_totals`: no end user, a few dozen rows an hour; what
+//!   dashboards read for ranges that are not whole days (and by the hour);
+//! - `usage_daily_totals`: the same by UTC day, what dashboards read over
+//!   whole days, so their cost grows with the range, not with events;
+//! - `usage_hourly`: by end user, for views of the last hours;
+//! - `usage_daily_users`: by end user, model and day (no assistant), for the
+//!   users × model split;
+//! - `usage_daily_user_totals`: by end user and day only, errors as a column:
+//!   figures by end user over whole days, bounded by users × days.
+//!
+//! A batch shows as soon as it is acknowledged. Additions saturate at the
+//! i64 ceiling.
 use crate::domain::analytics::{LATENCY_BUCKETS, latency_bucket};
 use crate::domain::usage::EventStatus;
 use crate::error::{AppError, AppResult};
@@ -49,6 +55,9 @@ pub struct Measures {
     pub latency_sum: i64,
     pub latency_count: i64,
     pub latency: [i64; LATENCY_BUCKETS],
+    /// Failed calls, kept only where the status is not part of the key
+    /// (`usage_daily_user_totals`); filled when regrouping.
+    pub errors: i64,
 }
 
 impl Measures {
@@ -73,46 +82,58 @@ const CHUNK: usize = 500;
 
 const MEASURES: [&str; 6] = ["requests", "input_tokens", "output_tokens", "cost_nanos", "latency_sum", "latency_count"];
 
-/// The rollup tables: by end user and hour, totals by hour without the end
-/// user (what dashboards read), and by end user and day without the assistant.
+/// The rollup tables (see the module's comment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
     ByUser,
     Totals,
+    DailyTotals,
     DailyUsers,
+    DailyUserTotals,
 }
 
 impl Level {
-    const ALL: [Level; 3] = [Level::ByUser, Level::Totals, Level::DailyUsers];
+    const ALL: [Level; 5] = [Level::ByUser, Level::Totals, Level::DailyTotals, Level::DailyUsers, Level::DailyUserTotals];
 
     fn table(self) -> &'static str {
         match self {
             Level::ByUser => "usage_hourly",
             Level::Totals => "usage_hourly_totals",
+            Level::DailyTotals => "usage_daily_totals",
             Level::DailyUsers => "usage_daily_users",
+            Level::DailyUserTotals => "usage_daily_user_totals",
         }
     }
 
     fn key(self) -> &'static [&'static str] {
         match self {
             Level::ByUser => &["project_id", "hour", "model", "assistant", "end_user", "environment", "status"],
-            Level::Totals => &["project_id", "hour", "model", "assistant", "environment", "status"],
+            Level::Totals | Level::DailyTotals => &["project_id", "hour", "model", "assistant", "environment", "status"],
             Level::DailyUsers => &["project_id", "hour", "model", "end_user", "environment", "status"],
+            Level::DailyUserTotals => &["project_id", "hour", "end_user", "environment"],
         }
     }
 
     /// The key an event's hourly key sums into at this level.
     fn regroup(self, k: &RollupKey) -> RollupKey {
+        let day = k.hour.div_euclid(24) * 24;
         match self {
             Level::ByUser => k.clone(),
             Level::Totals => RollupKey { end_user: String::new(), ..k.clone() },
-            Level::DailyUsers => RollupKey { hour: k.hour.div_euclid(24) * 24, assistant: String::new(), ..k.clone() },
+            Level::DailyTotals => RollupKey { hour: day, end_user: String::new(), ..k.clone() },
+            Level::DailyUsers => RollupKey { hour: day, assistant: String::new(), ..k.clone() },
+            Level::DailyUserTotals => RollupKey { hour: day, model: String::new(), assistant: String::new(), status: "", ..k.clone() },
         }
     }
 
-    /// Only the hourly tables count latency buckets.
+    /// The tables without end users count latency buckets.
     fn buckets(self) -> bool {
-        self != Level::DailyUsers
+        matches!(self, Level::ByUser | Level::Totals | Level::DailyTotals)
+    }
+
+    /// Errors as a column, where the status is not in the key.
+    fn errors(self) -> bool {
+        self == Level::DailyUserTotals
     }
 }
 
@@ -134,6 +155,9 @@ fn regrouped(level: Level, rollups: &Rollups) -> Rollups {
     let mut out = Rollups::new();
     for (k, m) in rollups {
         let t = out.entry(level.regroup(k)).or_default();
+        if k.status == "error" {
+            t.errors = t.errors.saturating_add(m.requests);
+        }
         t.requests = t.requests.saturating_add(m.requests);
         t.input_tokens = t.input_tokens.saturating_add(m.input_tokens);
         t.output_tokens = t.output_tokens.saturating_add(m.output_tokens);
@@ -147,7 +171,7 @@ fn regrouped(level: Level, rollups: &Rollups) -> Rollups {
     out
 }
 
-/// Add `rollups` to a project's rows in both tables, creating the ones that
+/// Add `rollups` to a project's rows in every table, creating the ones that
 /// do not exist. Keys go in one order (the map's, the same table order every
 /// time), so concurrent writers never wait on each other in opposite orders.
 pub async fn add(tx: &DatabaseTransaction, project_id: i64, rollups: Rollups) -> AppResult<()> {
@@ -163,7 +187,8 @@ async fn add_to(tx: &DatabaseTransaction, level: Level, project_id: i64, rollups
         Expr::cust(format!("CASE WHEN {t}.{col} > 9223372036854775807 - excluded.{col} THEN 9223372036854775807 ELSE {t}.{col} + excluded.{col} END"))
     };
     let buckets: Vec<String> = if level.buckets() { (0..LATENCY_BUCKETS).map(|i| format!("lat_{i}")).collect() } else { vec![] };
-    let summed: Vec<&str> = MEASURES.iter().copied().chain(buckets.iter().map(String::as_str)).collect();
+    let errors: &[&str] = if level.errors() { &["errors"] } else { &[] };
+    let summed: Vec<&str> = MEASURES.iter().chain(errors).copied().chain(buckets.iter().map(String::as_str)).collect();
     let mut rows = rollups.into_iter().peekable();
     while rows.peek().is_some() {
         let mut insert = Query::insert();
@@ -178,6 +203,9 @@ async fn add_to(tx: &DatabaseTransaction, level: Level, project_id: i64, rollups
                 m.latency_sum.into(),
                 m.latency_count.into(),
             ]);
+            if level.errors() {
+                values.push(m.errors.into());
+            }
             if level.buckets() {
                 values.extend(m.latency.iter().map(|n| SimpleExpr::from(*n)));
             }

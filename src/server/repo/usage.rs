@@ -7,7 +7,7 @@ use crate::domain::api_key::KeyStatus;
 use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::domain::analytics::LATENCY_BUCKETS;
-use crate::server::entities::{api_key, usage_daily_users, usage_event, usage_hourly, usage_hourly_totals};
+use crate::server::entities::{api_key, usage_daily_totals, usage_daily_user_totals, usage_event, usage_hourly, usage_hourly_totals};
 use crate::server::guard::KeyCtx;
 use crate::server::repo::prices::Catalog;
 use crate::server::repo::rollups::{self, RollupKey, Rollups};
@@ -295,23 +295,38 @@ impl GroupBy {
 }
 
 /// The first `limit` groups by `rank`, largest first (days and hours in
-/// time order instead). By end user from `usage_daily_users` over whole days
-/// (else `usage_hourly`), the rest from the much smaller totals.
+/// time order instead). Over whole days from the daily rollups (by end user
+/// from `usage_daily_user_totals`), else from the hourly ones.
 pub async fn top(db: &DatabaseConnection, scope: &Scope, group: GroupBy, rank: Rank, limit: u64) -> AppResult<Vec<UsageRow>> {
+    let by_status = ERRORS_BY_STATUS;
     match group {
-        GroupBy::User if scope.whole_days() => summary_of(db, usage_daily_users::Entity::find(), scope, group, rank, limit).await,
-        GroupBy::User => summary_of(db, usage_hourly::Entity::find(), scope, group, rank, limit).await,
-        _ => summary_of(db, usage_hourly_totals::Entity::find(), scope, group, rank, limit).await,
+        GroupBy::User if scope.whole_days() => summary_of(db, usage_daily_user_totals::Entity::find(), scope, group, rank, limit, "errors").await,
+        GroupBy::User => summary_of(db, usage_hourly::Entity::find(), scope, group, rank, limit, by_status).await,
+        GroupBy::Day | GroupBy::Model | GroupBy::Assistant if scope.whole_days() => {
+            summary_of(db, usage_daily_totals::Entity::find(), scope, group, rank, limit, by_status).await
+        }
+        _ => summary_of(db, usage_hourly_totals::Entity::find(), scope, group, rank, limit, by_status).await,
     }
 }
 
-async fn summary_of<E: EntityTrait>(db: &DatabaseConnection, from: sea_orm::Select<E>, scope: &Scope, group: GroupBy, rank: Rank, limit: u64) -> AppResult<Vec<UsageRow>> {
+/// Failed calls in a rollup whose key holds the status.
+const ERRORS_BY_STATUS: &str = "CASE WHEN status = 'error' THEN requests ELSE 0 END";
+
+async fn summary_of<E: EntityTrait>(
+    db: &DatabaseConnection,
+    from: sea_orm::Select<E>,
+    scope: &Scope,
+    group: GroupBy,
+    rank: Rank,
+    limit: u64,
+    errors: &str,
+) -> AppResult<Vec<UsageRow>> {
     let key = group.key();
     let mut q = scoped(from, scope)
         .select_only()
         .column_as(key.clone(), "key")
         .column_as(sum("requests"), "requests")
-        .column_as(sum("CASE WHEN status = 'error' THEN requests ELSE 0 END"), "errors")
+        .column_as(sum(errors), "errors")
         .column_as(sum("input_tokens"), "input_tokens")
         .column_as(sum("output_tokens"), "output_tokens")
         // Whole dollars and the rest apart: neither sum can overflow a BIGINT.
@@ -352,14 +367,19 @@ async fn summary_of<E: EntityTrait>(db: &DatabaseConnection, from: sea_orm::Sele
     Ok(rows)
 }
 
-/// Calls per latency bucket over the scope (for p50 and p95).
+/// Calls per latency bucket over the scope (for p50 and p95), from the
+/// daily totals over whole days.
 pub async fn latency_buckets(db: &DatabaseConnection, scope: &Scope) -> AppResult<[i64; LATENCY_BUCKETS]> {
-    let mut q = scoped(usage_hourly_totals::Entity::find(), scope).select_only();
-    for i in 0..LATENCY_BUCKETS {
-        q = q.column_as(sum(&format!("lat_{i}")), format!("b{i}"));
+    fn sums<E: EntityTrait>(from: sea_orm::Select<E>, scope: &Scope, backend: sea_orm::DbBackend) -> sea_orm::Statement {
+        let mut q = scoped(from, scope).select_only();
+        for i in 0..LATENCY_BUCKETS {
+            q = q.column_as(sum(&format!("lat_{i}")), format!("b{i}"));
+        }
+        q.build(backend)
     }
+    let backend = db.get_database_backend();
+    let stmt = if scope.whole_days() { sums(usage_daily_totals::Entity::find(), scope, backend) } else { sums(usage_hourly_totals::Entity::find(), scope, backend) };
     let mut out = [0i64; LATENCY_BUCKETS];
-    let stmt = q.build(db.get_database_backend());
     if let Some(row) = db.query_one_raw(stmt).await? {
         for (i, slot) in out.iter_mut().enumerate() {
             *slot = row.try_get::<Option<i64>>("", &format!("b{i}"))?.unwrap_or(0);
@@ -404,7 +424,7 @@ pub async fn unpriced(db: &DatabaseConnection, scope: &Scope) -> AppResult<i64> 
 
 /// The environments a project has reported, for filters.
 pub async fn environments(db: &DatabaseConnection, project_id: i64) -> AppResult<Vec<String>> {
-    crate::server::repo::requests::names(db, project_id, usage_hourly_totals::Column::Environment).await
+    crate::server::repo::requests::names(db, project_id, usage_daily_totals::Column::Environment).await
 }
 
 /// Remove events older than their project's retention (whole hours before
