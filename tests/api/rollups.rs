@@ -184,16 +184,19 @@ on_both_engines!(whole_days_read_the_daily_rollups_alike, |app: TestApp| async m
     let hours = Scope { from_hour: days.from_hour + 1, ..days.clone() };
     assert!(days.whole_days() && !hours.whole_days());
     let db = &app.state.db;
+    // Production holds one model and one assistant (see `varied`): the
+    // figures are checked for substance over all environments.
     for env in [None, Some("production".to_string())] {
+        let all = env.is_none();
         let (days, hours) = (Scope { environment: env.clone(), ..days.clone() }, Scope { environment: env.clone(), ..hours.clone() });
         for group in [GroupBy::Day, GroupBy::Model, GroupBy::Assistant, GroupBy::User] {
             let daily = usage::summary(db, &days, group).await.unwrap();
-            assert!(daily.len() > 1 && daily.iter().any(|r| r.errors > 0), "{group:?}: {daily:?}");
+            assert!(!daily.is_empty() && (!all || daily.len() > 1 && daily.iter().any(|r| r.errors > 0)), "{group:?}: {daily:?}");
             assert_eq!(daily, usage::summary(db, &hours, group).await.unwrap(), "{group:?}, {env:?}");
         }
         assert_eq!(usage::top(db, &days, GroupBy::User, Rank::Requests, 3).await.unwrap(), usage::top(db, &hours, GroupBy::User, Rank::Requests, 3).await.unwrap());
         let buckets = usage::latency_buckets(db, &days).await.unwrap();
-        assert!(buckets.iter().filter(|n| **n > 0).count() > 3, "{buckets:?}");
+        assert!(buckets.iter().filter(|n| **n > 0).count() > if all { 3 } else { 0 }, "{buckets:?}");
         assert_eq!(buckets, usage::latency_buckets(db, &hours).await.unwrap());
         for step in [None, Some(GroupBy::Day)] {
             let daily = breakdowns::active_users(db, &days, step).await.unwrap();
@@ -202,7 +205,7 @@ on_both_engines!(whole_days_read_the_daily_rollups_alike, |app: TestApp| async m
         }
         for (first, second, rank) in [(GroupBy::Assistant, GroupBy::Model, Rank::Tokens), (GroupBy::User, GroupBy::Model, Rank::Cost)] {
             let daily = breakdowns::pairs(db, &days, first, second, rank, None).await.unwrap();
-            assert!(daily.len() > 4, "{daily:?}");
+            assert!(daily.len() > if all { 4 } else { 0 }, "{daily:?}");
             assert_eq!(daily, breakdowns::pairs(db, &hours, first, second, rank, None).await.unwrap(), "{first:?} × {second:?}");
         }
     }
