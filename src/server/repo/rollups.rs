@@ -126,7 +126,8 @@ impl Level {
         }
     }
 
-    /// The tables without end users count latency buckets.
+    /// The hourly tables and the daily totals count latency buckets (the
+    /// percentiles read the totals); the per-user daily tables do not.
     fn buckets(self) -> bool {
         matches!(self, Level::ByUser | Level::Totals | Level::DailyTotals)
     }
