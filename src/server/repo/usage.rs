@@ -247,8 +247,8 @@ pub(crate) fn scoped<E: EntityTrait>(q: sea_orm::Select<E>, scope: &Scope) -> se
     }
 }
 
-/// Sums of a project's usage, grouped, read from the hourly rollups: by end
-/// user from `usage_hourly`, the rest from the much smaller totals. Days are UTC.
+/// Sums of a project's usage, grouped, read from the rollups (see `top` for
+/// which). Days are UTC.
 pub async fn summary(db: &DatabaseConnection, scope: &Scope, group: GroupBy) -> AppResult<Vec<UsageRow>> {
     top(db, scope, group, Rank::Cost, MAX_GROUPS + 1).await
 }
