@@ -56,7 +56,7 @@ pub struct Measures {
     pub latency_count: i64,
     pub latency: [i64; LATENCY_BUCKETS],
     /// Failed calls, kept only where the status is not part of the key
-    /// (`usage_daily_user_totals`); filled when regrouping.
+    /// (`usage_daily_user_totals`); filled when regrouping into it.
     pub errors: i64,
 }
 
@@ -156,7 +156,7 @@ fn regrouped(level: Level, rollups: &Rollups) -> Rollups {
     let mut out = Rollups::new();
     for (k, m) in rollups {
         let t = out.entry(level.regroup(k)).or_default();
-        if k.status == "error" {
+        if level.errors() && k.status == "error" {
             t.errors = t.errors.saturating_add(m.requests);
         }
         t.requests = t.requests.saturating_add(m.requests);

@@ -298,19 +298,20 @@ impl GroupBy {
 /// time order instead). Over whole days from the daily rollups (by end user
 /// from `usage_daily_user_totals`), else from the hourly ones.
 pub async fn top(db: &DatabaseConnection, scope: &Scope, group: GroupBy, rank: Rank, limit: u64) -> AppResult<Vec<UsageRow>> {
-    let by_status = ERRORS_BY_STATUS;
     match group {
-        GroupBy::User if scope.whole_days() => summary_of(db, usage_daily_user_totals::Entity::find(), scope, group, rank, limit, "errors").await,
-        GroupBy::User => summary_of(db, usage_hourly::Entity::find(), scope, group, rank, limit, by_status).await,
+        GroupBy::User if scope.whole_days() => summary_of(db, usage_daily_user_totals::Entity::find(), scope, group, rank, limit, ERRORS_COLUMN).await,
+        GroupBy::User => summary_of(db, usage_hourly::Entity::find(), scope, group, rank, limit, ERRORS_BY_STATUS).await,
         GroupBy::Day | GroupBy::Model | GroupBy::Assistant if scope.whole_days() => {
-            summary_of(db, usage_daily_totals::Entity::find(), scope, group, rank, limit, by_status).await
+            summary_of(db, usage_daily_totals::Entity::find(), scope, group, rank, limit, ERRORS_BY_STATUS).await
         }
-        _ => summary_of(db, usage_hourly_totals::Entity::find(), scope, group, rank, limit, by_status).await,
+        _ => summary_of(db, usage_hourly_totals::Entity::find(), scope, group, rank, limit, ERRORS_BY_STATUS).await,
     }
 }
 
 /// Failed calls in a rollup whose key holds the status.
 const ERRORS_BY_STATUS: &str = "CASE WHEN status = 'error' THEN requests ELSE 0 END";
+/// Failed calls in `usage_daily_user_totals`, which keeps them as a column.
+const ERRORS_COLUMN: &str = "errors";
 
 async fn summary_of<E: EntityTrait>(
     db: &DatabaseConnection,
