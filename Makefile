@@ -51,4 +51,4 @@ cargo-leptos:
 	cargo leptos --version 2>/dev/null | grep -q ' 0\.3\.10$$' || cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
 
 watch: cargo-leptos
-	cargo leptos watch
+	cargo leptos watch --split

@@ -10,7 +10,9 @@
 // carry a content hash (Leptos reads them back from site/hash.txt), and every asset is
 // stored with .br and .gz siblings for ServeDir's precompressed serving.
 // Builds run one after another: never two cargo builds at once.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
@@ -21,6 +23,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const release = process.argv.includes('--release');
 const only = process.argv.includes('--site-only');
 
+const execFileAsync = promisify(execFile);
 const run = (cmd, args, env = {}) => {
   console.log(`build: ${cmd} ${args.join(' ')}`);
   execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
@@ -44,9 +47,16 @@ const wasmDir = join(target, 'wasm32-unknown-unknown', wasmProfile === 'dev' ? '
 const env = { LEPTOS_OUTPUT_NAME: name, RUSTFLAGS: '--cfg erase_components' };
 const features = (list) => ['--no-default-features', '--features', list.join(',')];
 
+// The bundle keeps its relocations so that tools/wasm-split can cut it at
+// the lazy routes (app.rs) into chunks that load on first use.
+const wasmEnv = { ...env, RUSTFLAGS: `${env.RUSTFLAGS} -Clink-args=--emit-relocs` };
+// The splitter is a build tool: built in release with the server's settings,
+// so it shares their compiled dependencies (serde_json).
+const splitter = join(target, 'release', 'wasm-split');
 if (!only) {
-  run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', wasmProfile, ...features(leptos['lib-features'])], env);
+  run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', wasmProfile, ...features(leptos['lib-features'])], wasmEnv);
   run('cargo', ['build', '--bin', name, ...(release ? ['--release'] : []), ...features(leptos['bin-features'])], env);
+  run('cargo', ['build', '--release', '--package', 'wasm-split'], env);
 }
 
 // Assemble the site in a fresh directory, then swap it in.
@@ -57,14 +67,29 @@ rmSync(staging, { recursive: true, force: true });
 mkdirSync(pkgDir, { recursive: true });
 
 const bindgenOut = join(staging, '.bindgen');
-run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', bindgenOut, '--out-name', name, join(wasmDir, `${name}.wasm`)]);
+// Split first: the main module, one module per chunk, the loader
+// (__wasm_split.js) and the manifest (lazy function -> chunks to fetch).
+console.log(`build: ${splitter} (lazy routes)`);
+const manifest = JSON.parse(execFileSync(splitter, [join(wasmDir, `${name}.wasm`), bindgenOut, join(bindgenOut, 'main.wasm')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }));
+const chunks = readdirSync(bindgenOut).filter((f) => f.endsWith('.wasm') && f !== 'main.wasm');
+// The chunks link against the main module's own exports, so wasm-bindgen
+// must keep them, and their names as they are.
+run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--keep-lld-exports', '--no-demangle', '--out-dir', bindgenOut, '--out-name', name, join(bindgenOut, 'main.wasm')]);
 const wasm = join(bindgenOut, `${name}_bg.wasm`);
 if (release) {
   // The features rustc's wasm32 target enables by default.
   const enable = ['bulk-memory', 'mutable-globals', 'nontrapping-float-to-int', 'sign-ext', 'reference-types', 'multivalue'];
   // --converge repeats the passes while they still shrink the module (about
   // 3 KB less after brotli); the producers section is of no use to browsers.
-  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--converge', '--strip-producers', ...enable.map((f) => `--enable-${f}`), wasm, '-o', wasm]);
+  const opt = (file) => ['-Oz', '--converge', '--strip-producers', ...enable.map((f) => `--enable-${f}`), file, '-o', file];
+  run(join(root, 'node_modules/.bin/wasm-opt'), opt(wasm));
+  // The chunks, one per core at a time (about a hundred small modules).
+  console.log(`build: wasm-opt -Oz on ${chunks.length} chunks`);
+  const queue = chunks.map((c) => join(bindgenOut, c));
+  const worker = async () => {
+    for (let file; (file = queue.shift()); ) await execFileAsync(join(root, 'node_modules/.bin/wasm-opt'), opt(file), { cwd: root });
+  };
+  await Promise.all(Array.from({ length: availableParallelism() }, worker));
 }
 
 const hash = (file) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
@@ -77,8 +102,35 @@ if (release) {
   const js = join(bindgenOut, `${name}.js`);
   writeFileSync(js, slimJs(readFileSync(js, 'utf8')));
 }
-const hashes = { js: hash(join(bindgenOut, `${name}.js`)), wasm: hash(wasm), css: hash(css) };
-renameSync(join(bindgenOut, `${name}.js`), join(pkgDir, `${name}.${hashes.js}.js`));
+const hashes = { wasm: hash(wasm), css: hash(css) };
+// Every chunk gets its content hash; the loader and the manifest name them so.
+const chunkNames = {};
+for (const c of chunks) {
+  const stem = c.slice(0, -'.wasm'.length);
+  chunkNames[stem] = `${stem}.${hash(join(bindgenOut, c))}`;
+  renameSync(join(bindgenOut, c), join(pkgDir, `${chunkNames[stem]}.wasm`));
+}
+const loaderPath = join(bindgenOut, '__wasm_split.js');
+let splitLoader = readFileSync(loaderPath, 'utf8');
+for (const [stem, named] of Object.entries(chunkNames)) splitLoader = splitLoader.replaceAll(`"./${stem}.wasm"`, `"./${named}.wasm"`);
+let mainJs = readFileSync(join(bindgenOut, `${name}.js`), 'utf8');
+// The main JS imports the loader, which imports the main JS back: one hash
+// over both (with the other's name left out) names the pair, so a change to
+// either renames both.
+const pair = createHash('sha256').update(mainJs).update(splitLoader).digest('hex').slice(0, 16);
+hashes.js = pair;
+hashes.split = pair;
+const importsLoader = /from ['"]\.\/__wasm_split\.js['"]/g;
+if (!importsLoader.test(mainJs)) throw new Error('build: the main JS does not import the wasm-split loader');
+mainJs = mainJs.replace(importsLoader, `from './__wasm_split.${pair}.js'`);
+splitLoader = splitLoader.replace(`from "./${name}.js"`, `from "./${name}.${pair}.js"`);
+writeFileSync(join(pkgDir, `${name}.${pair}.js`), mainJs);
+writeFileSync(join(pkgDir, `__wasm_split.${pair}.js`), splitLoader);
+rmSync(loaderPath);
+rmSync(join(bindgenOut, `${name}.js`));
+const manifestText = JSON.stringify(Object.fromEntries(Object.entries(manifest).map(([split, deps]) => [split, deps.map((d) => chunkNames[d] ?? d)])));
+hashes.manifest = createHash('sha256').update(manifestText).digest('hex').slice(0, 16);
+writeFileSync(join(pkgDir, `__wasm_split_manifest.${hashes.manifest}.json`), manifestText);
 renameSync(wasm, join(pkgDir, `${name}.${hashes.wasm}.wasm`));
 if (existsSync(join(bindgenOut, 'snippets'))) renameSync(join(bindgenOut, 'snippets'), join(pkgDir, 'snippets'));
 renameSync(css, join(pkgDir, `${name}.${hashes.css}.css`));

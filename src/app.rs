@@ -13,7 +13,7 @@ use crate::pages::{auth::LoginPage, auth::SignupPage, errors::NotFound, home::Ho
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 /// Sets the saved theme before first paint, so a dark-theme user sees no flash.
 const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('plinth-theme');if(t)document.documentElement.dataset.theme=t}catch(e){}";
@@ -42,6 +42,49 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Pages whose code loads on first use, each from its own WASM chunk that
+/// `scripts/build.mjs` splits off (README, "Lazy routes"). The server renders
+/// them like any page and names their chunks in the page, so the browser
+/// fetches them alongside the main bundle. The pages most visits start on
+/// (sign-in, home, team), the layouts and the not-found page stay in the main
+/// bundle: a lazy page costs a round of chunk requests on its first visit.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        pub struct $route;
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+            fn view(_this: Self) -> AnyView {
+                #[cfg(feature = "ssr")]
+                crate::server::assets::preload_chunks(stringify!($route));
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    LazySignup => SignupPage,
+    LazyInvite => InvitePage,
+    LazyProfile => ProfilePage,
+    LazyNewOrg => NewOrgPage,
+    LazyAudit => AuditPage,
+    LazyPrices => PricesPage,
+    LazySettings => SettingsPage,
+    LazyNewProject => NewProjectPage,
+    LazyProjectOverview => ProjectOverview,
+    LazyProjectDashboard => ProjectDashboardPage,
+    LazyProjectRequests => ProjectRequestsPage,
+    LazyProjectRequest => ProjectRequestPage,
+    LazyProjectKeys => ProjectKeysPage,
+    LazyProjectMembers => ProjectMembersPage,
+    LazyProjectSettings => ProjectSettingsPage,
+    LazyProjectUsers => ProjectUsersPage,
+    LazyProjectTokens => ProjectTokensPage,
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -55,27 +98,27 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
-                <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
+                <Route path=path!("/signup") view={Lazy::<LazySignup>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view={Lazy::<LazyInvite>::new()} ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async />
-                    <Route path=path!("/orgs/new") view=NewOrgPage ssr=SsrMode::Async />
+                    <Route path=path!("/profile") view={Lazy::<LazyProfile>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/new") view={Lazy::<LazyNewOrg>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
-                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
-                    <Route path=path!("/prices") view=PricesPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/projects/new") view=NewProjectPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view={Lazy::<LazyAudit>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/prices") view={Lazy::<LazyPrices>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view={Lazy::<LazySettings>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/projects/new") view={Lazy::<LazyNewProject>::new()} ssr=SsrMode::Async />
                     <ParentRoute path=path!("/projects/:slug") view=ProjectLayout ssr=SsrMode::Async>
-                        <Route path=path!("") view=ProjectOverview ssr=SsrMode::Async />
-                        <Route path=path!("/dashboard") view=ProjectDashboardPage ssr=SsrMode::Async />
-                        <Route path=path!("/requests") view=ProjectRequestsPage ssr=SsrMode::Async />
-                        <Route path=path!("/requests/:id") view=ProjectRequestPage ssr=SsrMode::Async />
-                        <Route path=path!("/keys") view=ProjectKeysPage ssr=SsrMode::Async />
-                        <Route path=path!("/members") view=ProjectMembersPage ssr=SsrMode::Async />
-                        <Route path=path!("/settings") view=ProjectSettingsPage ssr=SsrMode::Async />
-                        <Route path=path!("/users") view=ProjectUsersPage ssr=SsrMode::Async />
-                        <Route path=path!("/tokens") view=ProjectTokensPage ssr=SsrMode::Async />
+                        <Route path=path!("") view={Lazy::<LazyProjectOverview>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/dashboard") view={Lazy::<LazyProjectDashboard>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/requests") view={Lazy::<LazyProjectRequests>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/requests/:id") view={Lazy::<LazyProjectRequest>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/keys") view={Lazy::<LazyProjectKeys>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/members") view={Lazy::<LazyProjectMembers>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/settings") view={Lazy::<LazyProjectSettings>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/users") view={Lazy::<LazyProjectUsers>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/tokens") view={Lazy::<LazyProjectTokens>::new()} ssr=SsrMode::Async />
                     </ParentRoute>
                 </ParentRoute>
             </Routes>

@@ -22,11 +22,17 @@ pub fn hydrate() {
     // leaves out the formatting code they need.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // A marker for browser tests and scripts: the page is now interactive.
-    if let Some(root) = leptos::prelude::document().document_element() {
-        let _ = root.set_attribute("data-hydrated", "true");
-    }
+    // Asynchronous, for the lazy routes: a page whose code is in a chunk
+    // hydrates once that chunk has loaded (`hydrate_lazy`, with a marker).
+    _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        let body = leptos::prelude::document().body().expect("a page has a body");
+        leptos::mount::hydrate_from_async(body, app::App).await.forget();
+        // A marker for browser tests and scripts: the page is now interactive.
+        if let Some(root) = leptos::prelude::document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 }
 
 // The server allocates many small, short-lived buffers per page (views,

@@ -12,6 +12,7 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::response::Response;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tower_http::services::ServeDir;
 
@@ -51,6 +52,62 @@ pub fn charts_script(site_root: &str, pkg_dir: &str) -> Option<String> {
     hash.chars().all(|c| c.is_ascii_hexdigit()).then(|| format!("/{pkg_dir}/charts.{hash}.js"))
 }
 
+/// The lazy pages' chunks, from the manifest `scripts/build.mjs` writes
+/// (`manifest:` and `split:` in `hash.txt`): for each lazy page, the files
+/// its code is in.
+#[derive(Clone, Debug, Default)]
+pub struct Chunks {
+    /// `/pkg/__wasm_split.<hash>.js`, the loader the chunks go through.
+    loader: String,
+    /// Lazy function (`__<route>_view_<n>`) -> chunk file stems.
+    by_page: HashMap<String, Vec<String>>,
+    pkg_dir: String,
+}
+
+impl Chunks {
+    /// `None` for a site built without lazy routes (or without hashes).
+    pub fn read(site_root: &str, pkg_dir: &str) -> Option<Self> {
+        let hashes = std::fs::read_to_string(Path::new(site_root).join("hash.txt")).ok()?;
+        let line = |key: &str| hashes.lines().find_map(|l| l.strip_prefix(key)).map(str::trim).filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()));
+        let (manifest, split) = (line("manifest:")?, line("split:")?);
+        let file = std::fs::read_to_string(Path::new(site_root).join(pkg_dir).join(format!("__wasm_split_manifest.{manifest}.json"))).ok()?;
+        let by_page = serde_json::from_str(&file).ok()?;
+        Some(Self { loader: format!("/{pkg_dir}/__wasm_split.{split}.js"), by_page, pkg_dir: pkg_dir.to_string() })
+    }
+
+    /// The chunks of the lazy route type named `route` (`LazyAudit`), whose
+    /// lazy function Leptos names `__lazy_audit_view_<n>`.
+    fn of(&self, route: &str) -> Option<&[String]> {
+        let mut prefix = String::from("__");
+        for (i, c) in route.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                prefix.push('_');
+            }
+            prefix.push(c.to_ascii_lowercase());
+        }
+        prefix.push_str("_view_");
+        self.by_page.iter().find(|(k, _)| k.strip_prefix(&prefix).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))).map(|(_, v)| v.as_slice())
+    }
+}
+
+/// Names a lazy page's chunks in the page's `<head>`, so that the browser
+/// fetches them with the main bundle instead of after it (`app::lazy_pages!`
+/// calls it while rendering the page on the server). Leptos has the same
+/// step, but it looks the manifest up outside the request's reactive owner,
+/// where it is found only by chance (one request in many, here).
+pub fn preload_chunks(route: &str) {
+    use leptos::prelude::*;
+    use leptos_meta::Link;
+    let Some(chunks) = use_context::<crate::server::state::AppState>().and_then(|s| s.chunks) else { return };
+    let Some(files) = chunks.of(route) else { return };
+    // Registered with the page's <head> (leptos_meta); nothing renders here.
+    for file in files {
+        let href = format!("/{}/{file}.wasm", chunks.pkg_dir);
+        let _ = view! { <Link rel="preload" href=href as_="fetch" type_="application/wasm" crossorigin="anonymous" /> }.to_html();
+    }
+    let _ = view! { <Link rel="modulepreload" href=chunks.loader.clone() crossorigin="anonymous" /> }.to_html();
+}
+
 /// `/pkg` (the bundle and stylesheet) and the other files of the site root.
 pub fn routes<S: Clone + Send + Sync + 'static>(site_root: &str, pkg_dir: &str, hashed: bool) -> Router<S> {
     let site = Path::new(site_root);
@@ -69,4 +126,22 @@ async fn cache_for(mut res: Response, policy: &'static str) -> Response {
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lazy_route_finds_the_chunks_of_its_own_view_function() {
+        let by_page = [("__lazy_project_overview_view_7", "a"), ("__lazy_project_view_7", "b"), ("__lazy_audit_view_view_7", "c"), ("__lazy_audit_view_", "d")];
+        let chunks = Chunks {
+            loader: String::new(),
+            by_page: by_page.iter().map(|(k, v)| (k.to_string(), vec![v.to_string()])).collect(),
+            pkg_dir: "pkg".into(),
+        };
+        assert_eq!(chunks.of("LazyProjectOverview"), Some(&["a".to_string()][..]));
+        assert_eq!(chunks.of("LazyProject"), Some(&["b".to_string()][..]));
+        assert_eq!(chunks.of("LazyAudit"), None, "another route's name, or no number, is not a match");
+    }
 }

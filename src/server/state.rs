@@ -19,6 +19,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// Where pages with charts load the chart loader from (`None`: no charts drawn).
     pub charts_script: Option<Arc<str>>,
+    /// The lazy pages' chunks, for their preload links (`None`: an unsplit site).
+    pub chunks: Option<Arc<crate::server::assets::Chunks>>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
         }
         let throttle = Arc::new(Throttles::new(&config.limits));
         let charts_script = crate::server::assets::charts_script(&config.site_root, "pkg").map(Arc::from);
+        let chunks = crate::server::assets::Chunks::read(&config.site_root, "pkg").map(Arc::new);
         Ok(Self {
             mailer: Mailer::new(config.smtp.as_ref())?,
             sessions: DbSessionStore::new(db.clone()),
@@ -59,6 +62,7 @@ impl AppState {
             config: Arc::new(config),
             throttle,
             charts_script,
+            chunks,
             leptos,
         })
     }

@@ -95,3 +95,34 @@ on_both_engines!(filters_in_the_url_never_break_a_page, |app: TestApp| async mov
     let res = other.owner.client.get("/team?q=owner").await;
     assert!(!res.body.contains("Filters"), "no trace of the other organization");
 });
+
+/// A lazy page names its own chunks in its `<head>` on every request (so the
+/// browser fetches them with the main bundle), and no other page's; a page in
+/// the main bundle names none. The manifest is the one `scripts/build.mjs`
+/// writes: lazy function -> chunk files (README, "Lazy routes").
+#[tokio::test]
+async fn lazy_pages_name_their_own_chunks_on_every_request() {
+    let dir = site(true);
+    std::fs::write(dir.join("hash.txt"), "js: abc123\nwasm: abc123\ncss: abc123\nsplit: 5b1175\nmanifest: 3a4f\n").unwrap();
+    let manifest = r#"{"__lazy_audit_view_42": ["chunk_1.aa11", "split___lazy_audit_view_42.bb22"],
+        "__lazy_project_overview_view_42": ["chunk_1.aa11", "chunk_2.cc33"], "__lazy_audit_view_view_42": ["chunk_9.ff99"]}"#;
+    std::fs::write(dir.join("pkg/__wasm_split_manifest.3a4f.json"), manifest).unwrap();
+    let root = dir.to_string_lossy().to_string();
+    let app = spawn_app_with(Engine::Sqlite, |c| c.site_root = root).await.unwrap();
+    let mut fx = org(&app, "Chunky").await;
+    let preload = |file: &str| format!(r#"href="/pkg/{file}.wasm" rel="preload""#);
+    for _ in 0..3 {
+        let audit = fx.owner.client.get("/audit").await;
+        assert_eq!(audit.status, StatusCode::OK);
+        let head = audit.body.split("</head>").next().unwrap();
+        for file in ["chunk_1.aa11", "split___lazy_audit_view_42.bb22"] {
+            assert!(head.contains(&preload(file)), "/audit names {file}: {head}");
+        }
+        assert!(head.contains(r#"href="/pkg/__wasm_split.5b1175.js" rel="modulepreload""#), "and the loader: {head}");
+        assert!(!head.contains("chunk_2.cc33") && !head.contains("chunk_9.ff99"), "no other page's chunks: {head}");
+    }
+    let team = fx.owner.client.get("/team").await;
+    assert_eq!(team.status, StatusCode::OK);
+    assert!(!team.body.contains(".wasm\" rel=\"preload\"") && !team.body.contains("__wasm_split"), "the team page is in the main bundle");
+    std::fs::remove_dir_all(dir).ok();
+}
