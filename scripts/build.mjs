@@ -50,8 +50,8 @@ const features = (list) => ['--no-default-features', '--features', list.join(','
 // The bundle keeps its relocations so that tools/wasm-split can cut it at
 // the lazy routes (app.rs) into chunks that load on first use.
 const wasmEnv = { ...env, RUSTFLAGS: `${env.RUSTFLAGS} -Clink-args=--emit-relocs` };
-// The splitter is a build tool: built in release with the server's settings,
-// so it shares their compiled dependencies (serde_json).
+// The splitter is a build tool, always built in release (it shares compiled
+// dependencies with a release server; a dev build compiles it once).
 const splitter = join(target, 'release', 'wasm-split');
 if (!only) {
   run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', wasmProfile, ...features(leptos['lib-features'])], wasmEnv);
@@ -70,7 +70,7 @@ const bindgenOut = join(staging, '.bindgen');
 // Split first: the main module, one module per chunk, the loader
 // (__wasm_split.js) and the manifest (lazy function -> chunks to fetch).
 console.log(`build: ${splitter} (lazy routes)`);
-const manifest = JSON.parse(execFileSync(splitter, [join(wasmDir, `${name}.wasm`), bindgenOut, join(bindgenOut, 'main.wasm')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }));
+const manifest = JSON.parse(execFileSync(splitter, [join(wasmDir, `${name}.wasm`), bindgenOut, join(bindgenOut, 'main.wasm'), `./${name}.js`], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }));
 const chunks = readdirSync(bindgenOut).filter((f) => f.endsWith('.wasm') && f !== 'main.wasm');
 // The chunks link against the main module's own exports, so wasm-bindgen
 // must keep them, and their names as they are.
@@ -83,11 +83,19 @@ if (release) {
   // 3 KB less after brotli); the producers section is of no use to browsers.
   const opt = (file) => ['-Oz', '--converge', '--strip-producers', ...enable.map((f) => `--enable-${f}`), file, '-o', file];
   run(join(root, 'node_modules/.bin/wasm-opt'), opt(wasm));
-  // The chunks, one per core at a time (about a hundred small modules).
+  // The chunks, one per core at a time (about a hundred small modules), each
+  // on one thread; the first failure stops the rest and the build.
   console.log(`build: wasm-opt -Oz on ${chunks.length} chunks`);
   const queue = chunks.map((c) => join(bindgenOut, c));
   const worker = async () => {
-    for (let file; (file = queue.shift()); ) await execFileAsync(join(root, 'node_modules/.bin/wasm-opt'), opt(file), { cwd: root });
+    for (let file; (file = queue.shift()); ) {
+      try {
+        await execFileAsync(join(root, 'node_modules/.bin/wasm-opt'), opt(file), { cwd: root, env: { ...process.env, BINARYEN_CORES: '1' } });
+      } catch (e) {
+        queue.length = 0;
+        throw new Error(`build: wasm-opt failed on ${file}: ${e.stderr || e.message}`);
+      }
+    }
   };
   await Promise.all(Array.from({ length: availableParallelism() }, worker));
 }
@@ -112,7 +120,10 @@ for (const c of chunks) {
 }
 const loaderPath = join(bindgenOut, '__wasm_split.js');
 let splitLoader = readFileSync(loaderPath, 'utf8');
-for (const [stem, named] of Object.entries(chunkNames)) splitLoader = splitLoader.replaceAll(`"./${stem}.wasm"`, `"./${named}.wasm"`);
+for (const [stem, named] of Object.entries(chunkNames)) {
+  if (!splitLoader.includes(`"./${stem}.wasm"`)) throw new Error(`build: the wasm-split loader does not name ${stem}.wasm`);
+  splitLoader = splitLoader.replaceAll(`"./${stem}.wasm"`, `"./${named}.wasm"`);
+}
 let mainJs = readFileSync(join(bindgenOut, `${name}.js`), 'utf8');
 // The main JS imports the loader, which imports the main JS back: one hash
 // over both (with the other's name left out) names the pair, so a change to
@@ -123,12 +134,16 @@ hashes.split = pair;
 const importsLoader = /from ['"]\.\/__wasm_split\.js['"]/g;
 if (!importsLoader.test(mainJs)) throw new Error('build: the main JS does not import the wasm-split loader');
 mainJs = mainJs.replace(importsLoader, `from './__wasm_split.${pair}.js'`);
+if (!splitLoader.includes(`from "./${name}.js"`)) throw new Error(`build: the wasm-split loader does not import ./${name}.js`);
 splitLoader = splitLoader.replace(`from "./${name}.js"`, `from "./${name}.${pair}.js"`);
 writeFileSync(join(pkgDir, `${name}.${pair}.js`), mainJs);
 writeFileSync(join(pkgDir, `__wasm_split.${pair}.js`), splitLoader);
 rmSync(loaderPath);
 rmSync(join(bindgenOut, `${name}.js`));
-const manifestText = JSON.stringify(Object.fromEntries(Object.entries(manifest).map(([split, deps]) => [split, deps.map((d) => chunkNames[d] ?? d)])));
+const manifestText = JSON.stringify(Object.fromEntries(Object.entries(manifest).map(([split, deps]) => [split, deps.map((d) => {
+  if (!chunkNames[d]) throw new Error(`build: the manifest names ${d}, which wasm-split did not write`);
+  return chunkNames[d];
+})])));
 hashes.manifest = createHash('sha256').update(manifestText).digest('hex').slice(0, 16);
 writeFileSync(join(pkgDir, `__wasm_split_manifest.${hashes.manifest}.json`), manifestText);
 renameSync(wasm, join(pkgDir, `${name}.${hashes.wasm}.wasm`));
@@ -165,6 +180,19 @@ for (const file of walk(staging)) {
 }
 
 writeFileSync(join(staging, 'hash.txt'), Object.entries(hashes).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n');
+// A tab opened before this build still runs the previous bundle, and asks
+// for its chunks when it opens a lazy page (a chunk that fails to load stops
+// that tab's app): keep the previous build's hashed files, one build back.
+// builds.txt names this build's own files, so older ones are not kept.
+const own = readdirSync(pkgDir);
+const previous = join(site, 'builds.txt');
+if (existsSync(previous)) {
+  for (const file of readFileSync(previous, 'utf8').split('\n').filter(Boolean)) {
+    const from = join(site, leptos['site-pkg-dir'], file);
+    if (/\.[0-9a-f]{16}\./.test(file) && !own.includes(file) && existsSync(from)) cpSync(from, join(pkgDir, file));
+  }
+}
+writeFileSync(join(staging, 'builds.txt'), own.join('\n') + '\n');
 rmSync(site, { recursive: true, force: true });
 renameSync(staging, site);
 const kb = (n) => `${(n / 1024).toFixed(0)} KB`;

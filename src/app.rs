@@ -49,7 +49,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// (sign-in, home, team), the layouts and the not-found page stay in the main
 /// bundle: a lazy page costs a round of chunk requests on its first visit.
 macro_rules! lazy_pages {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
+    ($($route:ident => $page:ident),* $(,)?) => {
+        /// The lazy route types, for the server's start-up check of the manifest.
+        pub const LAZY_PAGES: &[&str] = &[$(stringify!($route)),*];
+        $(
         pub struct $route;
         #[lazy_route]
         impl LazyRoute for $route {
@@ -58,7 +61,7 @@ macro_rules! lazy_pages {
             }
             fn view(_this: Self) -> AnyView {
                 #[cfg(feature = "ssr")]
-                crate::server::assets::preload_chunks(stringify!($route));
+                crate::server::lazy::preload_chunks(stringify!($route));
                 view! { <$page /> }.into_any()
             }
         }

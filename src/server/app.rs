@@ -55,6 +55,13 @@ pub fn router(state: AppState) -> Router {
     // Assets and probes skip the session layers: with rolling idle expiry a
     // session would otherwise be read and written for every file fetched.
     let assets = assets::routes(&state.config.site_root, &state.leptos.site_pkg_dir, state.leptos.hash_files);
+    // A lazy page the manifest does not know still works, but its chunks
+    // load only after the main bundle: say so once, at start-up.
+    if let Some(chunks) = &state.chunks {
+        for route in crate::app::LAZY_PAGES.iter().filter(|r| chunks.of(r).is_none()) {
+            tracing::warn!(route, "the site's wasm-split manifest names no chunks for this lazy page; rebuild the site");
+        }
+    }
     Router::new()
         .route("/healthz", get(http::healthz))
         .route("/readyz", get(http::readyz))

@@ -58,10 +58,10 @@ pub fn charts_script(site_root: &str, pkg_dir: &str) -> Option<String> {
 #[derive(Clone, Debug, Default)]
 pub struct Chunks {
     /// `/pkg/__wasm_split.<hash>.js`, the loader the chunks go through.
-    loader: String,
+    pub loader: String,
     /// Lazy function (`__<route>_view_<n>`) -> chunk file stems.
     by_page: HashMap<String, Vec<String>>,
-    pkg_dir: String,
+    pub pkg_dir: String,
 }
 
 impl Chunks {
@@ -77,7 +77,7 @@ impl Chunks {
 
     /// The chunks of the lazy route type named `route` (`LazyAudit`), whose
     /// lazy function Leptos names `__lazy_audit_view_<n>`.
-    fn of(&self, route: &str) -> Option<&[String]> {
+    pub fn of(&self, route: &str) -> Option<&[String]> {
         let mut prefix = String::from("__");
         for (i, c) in route.chars().enumerate() {
             if c.is_ascii_uppercase() && i > 0 {
@@ -88,24 +88,6 @@ impl Chunks {
         prefix.push_str("_view_");
         self.by_page.iter().find(|(k, _)| k.strip_prefix(&prefix).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))).map(|(_, v)| v.as_slice())
     }
-}
-
-/// Names a lazy page's chunks in the page's `<head>`, so that the browser
-/// fetches them with the main bundle instead of after it (`app::lazy_pages!`
-/// calls it while rendering the page on the server). Leptos has the same
-/// step, but it looks the manifest up outside the request's reactive owner,
-/// where it is found only by chance (one request in many, here).
-pub fn preload_chunks(route: &str) {
-    use leptos::prelude::*;
-    use leptos_meta::Link;
-    let Some(chunks) = use_context::<crate::server::state::AppState>().and_then(|s| s.chunks) else { return };
-    let Some(files) = chunks.of(route) else { return };
-    // Registered with the page's <head> (leptos_meta); nothing renders here.
-    for file in files {
-        let href = format!("/{}/{file}.wasm", chunks.pkg_dir);
-        let _ = view! { <Link rel="preload" href=href as_="fetch" type_="application/wasm" crossorigin="anonymous" /> }.to_html();
-    }
-    let _ = view! { <Link rel="modulepreload" href=chunks.loader.clone() crossorigin="anonymous" /> }.to_html();
 }
 
 /// `/pkg` (the bundle and stylesheet) and the other files of the site root.

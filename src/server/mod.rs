@@ -9,6 +9,7 @@ pub mod entities;
 pub mod export;
 pub mod guard;
 pub mod http;
+pub mod lazy;
 pub mod mail;
 pub mod public_api;
 pub mod redirect;

@@ -3,10 +3,11 @@
 //! `scripts/build.mjs` runs it between cargo and wasm-bindgen; it is the
 //! step cargo-leptos's `--split` performs, without cargo-leptos.
 //!
-//!   wasm-split <input.wasm> <output dir> <main out.wasm>
+//!   wasm-split <input.wasm> <output dir> <main out.wasm> <main module>
 //!
 //! Writes the main module, one `.wasm` per chunk and `__wasm_split.js` (the
-//! loader, which imports `initSync` from `./plinth.js`) into the output
+//! loader, which imports `initSync` from the main module, `./plinth.js`
+//! after wasm-bindgen) into the output
 //! directory, and prints the prefetch manifest (split name → chunk files)
 //! as JSON on stdout, for Leptos to preload a lazy route's chunks.
 use std::path::Path;
@@ -14,8 +15,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [input, output, main_out] = args.as_slice() else {
-        eprintln!("usage: wasm-split <input.wasm> <output dir> <main out.wasm>");
+    let [input, output, main_out, main_module] = args.as_slice() else {
+        eprintln!("usage: wasm-split <input.wasm> <output dir> <main out.wasm> <main module>");
         return ExitCode::from(2);
     };
     let wasm = match std::fs::read(input) {
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
     let mut opts = wasm_split_cli_support::Options::new(&wasm);
     opts.output_dir = Path::new(output);
     opts.main_out_path = Path::new(main_out);
-    opts.main_module = "./plinth.js";
+    opts.main_module = main_module;
     opts.link_name = "./__wasm_split.js";
     match wasm_split_cli_support::transform(opts) {
         Ok(split) => {
