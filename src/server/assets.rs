@@ -47,9 +47,15 @@ pub fn hash_file(site_root: &str) -> Option<PathBuf> {
 /// The URL of the chart loader (`charts.<hash>.js`, see `scripts/build.mjs`),
 /// from the `charts:` line of `hash.txt`; `None` for a site built without it.
 pub fn charts_script(site_root: &str, pkg_dir: &str) -> Option<String> {
+    let hash = site_hash(site_root, "charts")?;
+    Some(format!("/{pkg_dir}/charts.{hash}.js"))
+}
+
+/// The hash on the `key:` line of the site's `hash.txt`, if it is hex.
+fn site_hash(site_root: &str, key: &str) -> Option<String> {
     let hashes = std::fs::read_to_string(Path::new(site_root).join("hash.txt")).ok()?;
-    let hash = hashes.lines().find_map(|l| l.strip_prefix("charts:"))?.trim();
-    hash.chars().all(|c| c.is_ascii_hexdigit()).then(|| format!("/{pkg_dir}/charts.{hash}.js"))
+    let hash = hashes.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))?.trim();
+    hash.chars().all(|c| c.is_ascii_hexdigit()).then(|| hash.to_string())
 }
 
 /// The lazy pages' chunks, from the manifest `scripts/build.mjs` writes
@@ -67,9 +73,10 @@ pub struct Chunks {
 impl Chunks {
     /// `None` for a site built without lazy routes (or without hashes).
     pub fn read(site_root: &str, pkg_dir: &str) -> Option<Self> {
-        let hashes = std::fs::read_to_string(Path::new(site_root).join("hash.txt")).ok()?;
-        let line = |key: &str| hashes.lines().find_map(|l| l.strip_prefix(key)).map(str::trim).filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()));
-        let (manifest, split) = (line("manifest:")?, line("split:")?);
+        let (manifest, split) = (site_hash(site_root, "manifest")?, site_hash(site_root, "split")?);
+        if manifest.is_empty() || split.is_empty() {
+            return None;
+        }
         let file = std::fs::read_to_string(Path::new(site_root).join(pkg_dir).join(format!("__wasm_split_manifest.{manifest}.json"))).ok()?;
         let by_page = serde_json::from_str(&file).ok()?;
         Some(Self { loader: format!("/{pkg_dir}/__wasm_split.{split}.js"), by_page, pkg_dir: pkg_dir.to_string() })
