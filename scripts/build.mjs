@@ -120,6 +120,11 @@ for (const c of chunks) {
 }
 const loaderPath = join(bindgenOut, '__wasm_split.js');
 let splitLoader = readFileSync(loaderPath, 'utf8');
+// The loader fetches each chunk once; ours tries again, and reloads the page
+// when a chunk stays missing (src/components/chunk_load.js says why).
+const ownFetch = /^function makeFetch\(srcUrl\) \{\n[\s\S]*?^\}\n/m;
+if ((splitLoader.match(new RegExp(ownFetch.source, 'gm')) ?? []).length !== 1) throw new Error('build: the wasm-split loader has no makeFetch function to replace');
+splitLoader = splitLoader.replace(ownFetch, () => readFileSync(join(root, 'src/components/chunk_load.js'), 'utf8'));
 for (const [stem, named] of Object.entries(chunkNames)) {
   if (!splitLoader.includes(`"./${stem}.wasm"`)) throw new Error(`build: the wasm-split loader does not name ${stem}.wasm`);
   splitLoader = splitLoader.replaceAll(`"./${stem}.wasm"`, `"./${named}.wasm"`);

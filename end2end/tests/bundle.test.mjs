@@ -54,3 +54,71 @@ test('lazy pages load their own chunks, and only when opened', async () => {
   assert.equal(chunk.headers()['cache-control'], 'public, max-age=31536000, immutable');
   assert.deepEqual(page.errors, []);
 });
+
+const AUDIT_CHUNK = (url) => /^\/pkg\/split___lazy_audit_view_/.test(url.pathname);
+
+/** A signed-in page on /team, hydrated, in an organization of its own. */
+async function onTeamPage(prefix) {
+  const page = await newPage(browser);
+  await signUp(page, { name: 'Chunk Owner', email: uniqueEmail(prefix) });
+  const res = await page.request.post('/api/orgs/create', { form: { name: 'Chunk Co', kind: 'team' }, headers: { origin: BASE } });
+  assert.equal(res.status(), 200);
+  await page.goto('/team');
+  await hydrated(page);
+  return page;
+}
+
+test('a chunk that fails to load once is fetched again, and the page opens', async () => {
+  const page = await onTeamPage('chunk-retry');
+  let attempts = 0;
+  await page.route(AUDIT_CHUNK, (route) => (++attempts === 1 ? route.abort('failed') : route.continue()));
+  // Marks this document: a reload would lose it.
+  await page.evaluate(() => (window.sameDocument = true));
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
+  await page.getByRole('cell', { name: 'Organization created' }).waitFor();
+  assert.ok(attempts >= 2, `the failed chunk was fetched again (${attempts} requests)`);
+  assert.equal(await page.evaluate(() => window.sameDocument), true, 'no reload was needed');
+  // The page works: its filter still drives the URL.
+  await page.getByLabel('Action').selectOption('organization.created');
+  await page.waitForURL((url) => url.searchParams.get('action') === 'organization.created');
+  assert.equal(await page.getByRole('alert').filter({ hasText: 'could not be loaded' }).count(), 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test('a chunk that is gone reloads the page once, then says so and offers a reload', async () => {
+  const page = await onTeamPage('chunk-gone');
+  let attempts = 0;
+  // As after a deploy that removed the build this tab was opened with.
+  await page.route(AUDIT_CHUNK, (route) => {
+    attempts++;
+    return route.fulfill({ status: 404, body: 'gone' });
+  });
+  let loads = 0;
+  page.on('load', () => loads++);
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  // The first failure reloads the page, whichever URL it was on by then.
+  await waitUntil(() => loads >= 1, 'the page reloads');
+  // A 404 is not fetched again: the chunk will not come back.
+  if (new URL(page.url()).pathname !== '/audit') {
+    await page.waitForLoadState('networkidle');
+    await page.getByRole('link', { name: 'Audit log' }).click();
+  }
+  // Failing again right after that reload, the page says so instead of reloading again.
+  const alert = page.getByRole('alert').filter({ hasText: 'could not be loaded' });
+  await alert.waitFor();
+  const reload = alert.getByRole('button', { name: 'Reload' });
+  assert.ok(await reload.evaluate((b) => b === document.activeElement), 'the Reload button has the focus');
+  assert.ok(attempts >= 2, `${attempts} requests for the missing chunk`);
+  const before = loads;
+  await page.keyboard.press('Enter');
+  await waitUntil(() => loads > before, 'Reload reloads the page');
+});
+
+async function waitUntil(check, what, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
