@@ -115,6 +115,21 @@ test('a chunk that is gone reloads the page once, then says so and offers a relo
   await waitUntil(() => loads > before, 'Reload reloads the page');
 });
 
+test('without sessionStorage, a missing chunk shows the message and never reloads', async () => {
+  const page = await onTeamPage('chunk-nostore');
+  // Storage switched off (a privacy setting): a reload could not be told from a loop.
+  await page.addInitScript(() => Object.defineProperty(window, 'sessionStorage', { get() { throw new Error('denied'); } }));
+  await page.reload();
+  await hydrated(page);
+  await page.route(AUDIT_CHUNK, (route) => route.fulfill({ status: 404, body: 'gone' }));
+  let loads = 0;
+  page.on('load', () => loads++);
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('alert').filter({ hasText: 'could not be loaded' }).waitFor();
+  await page.waitForTimeout(500);
+  assert.equal(loads, 0, 'the page did not reload');
+});
+
 async function waitUntil(check, what, ms = 20_000) {
   const deadline = Date.now() + ms;
   while (!check()) {

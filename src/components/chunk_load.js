@@ -7,8 +7,9 @@
 // - a chunk still missing (say a deploy removed it: only the previous build's
 //   files are kept) reloads the page once, and the new page names the
 //   current build's chunks;
-// - if loading fails again within a minute of that reload, the page says so
-//   and offers a reload, instead of silently ignoring every click.
+// - if loading fails again within a minute of that reload (or the tab keeps
+//   no sessionStorage to tell), the page says so and offers a reload,
+//   instead of silently ignoring every click.
 function makeFetch(srcUrl) {
     if (srcUrl === undefined) {
         return () => async (_imports) => ({});
@@ -46,14 +47,7 @@ async function fetchChunk(url) {
 const RELOADED_AT = 'plinth-chunk-reload';
 
 function chunkFailed(url) {
-    let last = 0;
-    try {
-        last = Number(sessionStorage.getItem(RELOADED_AT)) || 0;
-    } catch (_) {}
-    if (Date.now() - last > 60000) {
-        try {
-            sessionStorage.setItem(RELOADED_AT, String(Date.now()));
-        } catch (_) {}
+    if (mayReload()) {
         console.warn(`reloading: ${url} did not load`);
         location.reload();
         return;
@@ -73,4 +67,17 @@ function chunkFailed(url) {
     box.append(text, reload);
     document.body.append(box);
     reload.focus();
+}
+
+// One reload a minute, remembered in this tab's sessionStorage. Without
+// storage there is no way to tell a reload apart from a loop: no reload.
+function mayReload() {
+    try {
+        const last = Number(sessionStorage.getItem(RELOADED_AT)) || 0;
+        if (Date.now() - last < 60000) return false;
+        sessionStorage.setItem(RELOADED_AT, String(Date.now()));
+        return sessionStorage.getItem(RELOADED_AT) !== null;
+    } catch (_) {
+        return false;
+    }
 }
