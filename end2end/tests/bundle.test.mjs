@@ -4,7 +4,7 @@
 // it, never before.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, hydrated, uniqueEmail, signUp, BASE } from './browser.mjs';
+import { launch, newPage, hydrated, uniqueEmail, signUp, serverFn } from './browser.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
@@ -20,8 +20,7 @@ test('lazy pages load their own chunks, and only when opened', async () => {
     if (CHUNK.test(path)) chunks.push(path);
   });
   await signUp(page, { name: 'Lazy Owner', email: uniqueEmail('lazy') });
-  const res = await page.request.post('/api/orgs/create', { form: { name: 'Lazy Co', kind: 'team' }, headers: { origin: BASE } });
-  assert.equal(res.status(), 200);
+  await serverFn(page, 'orgs/create', { name: 'Lazy Co', kind: 'team' });
 
   // The team page is in the main bundle: its first visit fetches no chunk.
   chunks.length = 0;
@@ -61,8 +60,7 @@ const AUDIT_CHUNK = (url) => /^\/pkg\/split___lazy_audit_view_/.test(url.pathnam
 async function onTeamPage(prefix) {
   const page = await newPage(browser);
   await signUp(page, { name: 'Chunk Owner', email: uniqueEmail(prefix) });
-  const res = await page.request.post('/api/orgs/create', { form: { name: 'Chunk Co', kind: 'team' }, headers: { origin: BASE } });
-  assert.equal(res.status(), 200);
+  await serverFn(page, 'orgs/create', { name: 'Chunk Co', kind: 'team' });
   await page.goto('/team');
   await hydrated(page);
   return page;
@@ -89,17 +87,16 @@ test('a chunk that fails to load once is fetched again, and the page opens', asy
 test('a chunk that is gone reloads the page once, then says so and offers a reload', async () => {
   const page = await onTeamPage('chunk-gone');
   let attempts = 0;
-  // As after a deploy that removed the build this tab was opened with.
+  // As after a deploy that removed the build this tab was opened with. A
+  // 404 is not fetched again: the chunk will not come back.
   await page.route(AUDIT_CHUNK, (route) => {
     attempts++;
     return route.fulfill({ status: 404, body: 'gone' });
   });
-  let loads = 0;
-  page.on('load', () => loads++);
-  await page.getByRole('link', { name: 'Audit log' }).click();
   // The first failure reloads the page, whichever URL it was on by then.
-  await waitUntil(() => loads >= 1, 'the page reloads');
-  // A 404 is not fetched again: the chunk will not come back.
+  const reloaded = page.waitForEvent('load');
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await reloaded;
   if (new URL(page.url()).pathname !== '/audit') {
     await page.waitForLoadState('networkidle');
     await page.getByRole('link', { name: 'Audit log' }).click();
@@ -110,9 +107,8 @@ test('a chunk that is gone reloads the page once, then says so and offers a relo
   const reload = alert.getByRole('button', { name: 'Reload' });
   assert.ok(await reload.evaluate((b) => b === document.activeElement), 'the Reload button has the focus');
   assert.ok(attempts >= 2, `${attempts} requests for the missing chunk`);
-  const before = loads;
-  await page.keyboard.press('Enter');
-  await waitUntil(() => loads > before, 'Reload reloads the page');
+  // Reload reloads the page.
+  await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
 });
 
 test('without sessionStorage, a missing chunk shows the message and never reloads', async () => {
@@ -130,10 +126,3 @@ test('without sessionStorage, a missing chunk shows the message and never reload
   assert.equal(loads, 0, 'the page did not reload');
 });
 
-async function waitUntil(check, what, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
