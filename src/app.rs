@@ -3,10 +3,13 @@ use crate::components::auth::provide_auth;
 use crate::components::layout::ConsoleLayout;
 use crate::components::org::provide_orgs;
 use crate::pages::audit::AuditPage;
-use crate::pages::prices::PricesPage;
 use crate::pages::invite::InvitePage;
 use crate::pages::orgs::NewOrgPage;
-use crate::pages::projects::{NewProjectPage, ProjectDashboardPage, ProjectKeysPage, ProjectLayout, ProjectMembersPage, ProjectOverview, ProjectRequestPage, ProjectRequestsPage, ProjectSettingsPage, ProjectTokensPage, ProjectUsersPage};
+use crate::pages::prices::PricesPage;
+use crate::pages::projects::{
+    NewProjectPage, ProjectDashboardPage, ProjectKeysPage, ProjectLayout, ProjectMembersPage, ProjectOverview, ProjectRequestPage, ProjectRequestsPage,
+    ProjectSettingsPage, ProjectTokensPage, ProjectUsersPage,
+};
 use crate::pages::settings::SettingsPage;
 use crate::pages::team::TeamPage;
 use crate::pages::{auth::LoginPage, auth::SignupPage, errors::NotFound, home::HomePage, profile::ProfilePage};

@@ -3,9 +3,9 @@
 //! The server picks the variant; `status_code()` maps it to HTTP. Internals
 //! (database errors, panics) are logged on the server and shown only as
 //! `Internal`, never with their text.
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", content = "message")]
@@ -87,9 +87,7 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
-                Self::Invalid(format!("The request was malformed: {msg}"))
-            }
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => Self::Invalid(format!("The request was malformed: {msg}")),
             ServerFnErrorErr::ServerError(msg) => {
                 #[cfg(feature = "ssr")]
                 tracing::error!(error = %msg, "server function error");

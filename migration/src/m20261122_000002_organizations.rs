@@ -73,7 +73,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("ux_project_groups_org_name", ProjectGroups::Table, vec![ProjectGroups::OrgId.into_iden(), ProjectGroups::Name.into_iden()])).await?;
+        m.create_index(unique("ux_project_groups_org_name", ProjectGroups::Table, vec![ProjectGroups::OrgId.into_iden(), ProjectGroups::Name.into_iden()]))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -108,7 +109,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("ux_project_members_project_user", ProjectMembers::Table, vec![ProjectMembers::ProjectId.into_iden(), ProjectMembers::UserId.into_iden()])).await?;
+        m.create_index(unique(
+            "ux_project_members_project_user",
+            ProjectMembers::Table,
+            vec![ProjectMembers::ProjectId.into_iden(), ProjectMembers::UserId.into_iden()],
+        ))
+        .await?;
         m.create_index(index("ix_project_members_user", ProjectMembers::Table, vec![ProjectMembers::UserId.into_iden()])).await?;
 
         m.create_table(
@@ -154,13 +160,7 @@ impl MigrationTrait for Migration {
         m.create_index(index("ix_audit_log_org_time", AuditLog::Table, vec![AuditLog::OrgId.into_iden(), AuditLog::CreatedAt.into_iden()])).await?;
 
         // The organization each user last worked in; cleared when it is deleted.
-        m.alter_table(
-            Table::alter()
-                .table(Users::Table)
-                .add_column(big_integer_null(UsersCurrentOrg::CurrentOrgId))
-                .to_owned(),
-        )
-        .await
+        m.alter_table(Table::alter().table(Users::Table).add_column(big_integer_null(UsersCurrentOrg::CurrentOrgId)).to_owned()).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

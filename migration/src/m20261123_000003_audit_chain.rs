@@ -29,7 +29,9 @@ enum Organizations {
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // One column per statement: SQLite's ALTER TABLE adds one at a time.
-        for col in [big_integer(AuditLog::Seq).default(0).to_owned(), string(AuditLog::PrevHash).default("").to_owned(), string(AuditLog::Hash).default("").to_owned()] {
+        for col in
+            [big_integer(AuditLog::Seq).default(0).to_owned(), string(AuditLog::PrevHash).default("").to_owned(), string(AuditLog::Hash).default("").to_owned()]
+        {
             m.alter_table(Table::alter().table(AuditLog::Table).add_column(col).to_owned()).await?;
         }
         // The newest entry's number and hash: removing the newest entries
@@ -38,14 +40,9 @@ impl MigrationTrait for Migration {
             m.alter_table(Table::alter().table(Organizations::Table).add_column(col).to_owned()).await?;
         }
         m.get_connection()
-            .execute_unprepared(
-                "UPDATE audit_log SET seq = (SELECT COUNT(*) FROM audit_log a2 WHERE a2.org_id = audit_log.org_id AND a2.id <= audit_log.id)",
-            )
+            .execute_unprepared("UPDATE audit_log SET seq = (SELECT COUNT(*) FROM audit_log a2 WHERE a2.org_id = audit_log.org_id AND a2.id <= audit_log.id)")
             .await?;
-        m.create_index(
-            Index::create().name("ux_audit_log_org_seq").table(AuditLog::Table).col(AuditLog::OrgId).col(AuditLog::Seq).unique().to_owned(),
-        )
-        .await
+        m.create_index(Index::create().name("ux_audit_log_org_seq").table(AuditLog::Table).col(AuditLog::OrgId).col(AuditLog::Seq).unique().to_owned()).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

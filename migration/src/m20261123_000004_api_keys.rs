@@ -56,9 +56,7 @@ impl MigrationTrait for Migration {
                 .foreign_key(
                     ForeignKey::create().from(ApiKeys::Table, ApiKeys::ProjectId).to(Projects::Table, Projects::Id).on_delete(ForeignKeyAction::Cascade),
                 )
-                .foreign_key(
-                    ForeignKey::create().from(ApiKeys::Table, ApiKeys::CreatedBy).to(Users::Table, Users::Id).on_delete(ForeignKeyAction::SetNull),
-                )
+                .foreign_key(ForeignKey::create().from(ApiKeys::Table, ApiKeys::CreatedBy).to(Users::Table, Users::Id).on_delete(ForeignKeyAction::SetNull))
                 .to_owned(),
         )
         .await?;

@@ -139,11 +139,19 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("ux_usage_events_project_event").table(UsageEvents::Table).col(UsageEvents::ProjectId).col(UsageEvents::EventId).unique().to_owned(),
+            Index::create()
+                .name("ux_usage_events_project_event")
+                .table(UsageEvents::Table)
+                .col(UsageEvents::ProjectId)
+                .col(UsageEvents::EventId)
+                .unique()
+                .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_usage_events_project_hour").table(UsageEvents::Table).col(UsageEvents::ProjectId).col(UsageEvents::Hour).to_owned())
-            .await?;
+        m.create_index(
+            Index::create().name("ix_usage_events_project_hour").table(UsageEvents::Table).col(UsageEvents::ProjectId).col(UsageEvents::Hour).to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()

@@ -121,7 +121,14 @@ async fn rollup_table(m: &SchemaManager<'_>, name: &str, by_user: bool) -> Resul
         table.col(big_integer(bucket(i)).default(0));
     }
     m.create_table(table).await?;
-    let mut index = Index::create().name(format!("ux_{name}_key")).table(t.clone()).col(UsageHourly::ProjectId).col(UsageHourly::Hour).col(UsageHourly::Model).col(UsageHourly::Assistant).to_owned();
+    let mut index = Index::create()
+        .name(format!("ux_{name}_key"))
+        .table(t.clone())
+        .col(UsageHourly::ProjectId)
+        .col(UsageHourly::Hour)
+        .col(UsageHourly::Model)
+        .col(UsageHourly::Assistant)
+        .to_owned();
     if by_user {
         index.col(UsageHourly::EndUser);
     }

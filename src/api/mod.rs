@@ -14,9 +14,9 @@ pub mod team;
 /// Server-only imports shared by the feature files.
 #[cfg(feature = "ssr")]
 pub(crate) mod prelude {
+    pub use crate::domain::policy::{OrgAction, ProjectAction};
     pub use crate::error::AppError;
     pub use crate::server::auth::require_user;
-    pub use crate::domain::policy::{OrgAction, ProjectAction};
     pub use crate::server::{AppState, guard, repo};
     pub use leptos::prelude::expect_context;
 

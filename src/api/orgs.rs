@@ -1,7 +1,7 @@
 //! Organizations: the switcher, the dashboard, settings and deletion.
 use crate::domain::org::DeletionPreview;
-use crate::domain::project::Project;
 use crate::domain::policy::{OrgAction, can};
+use crate::domain::project::Project;
 use crate::domain::{OrgId, OrgSummary};
 use crate::error::AppError;
 use leptos::prelude::*;

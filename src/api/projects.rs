@@ -145,9 +145,7 @@ pub async fn set_project_member(project_id: i64, user_id: i64, role: String) -> 
     // Without the team table, a caller changes only people already in the
     // project; new people come by exact email (`projects/members/add`), so
     // user ids cannot be walked to list the organization.
-    if !crate::domain::policy::can(ctx.org.role, OrgAction::ViewTeam)
-        && guard::direct_project_role(db, user_id, ctx.project.id).await?.is_none()
-    {
+    if !crate::domain::policy::can(ctx.org.role, OrgAction::ViewTeam) && guard::direct_project_role(db, user_id, ctx.project.id).await?.is_none() {
         return Err(AppError::NotFound("Member".into()));
     }
     repo::projects::set_member(db, &ctx, UserId(user_id), role).await

@@ -27,7 +27,6 @@ pub async fn load_team_page(org_id: Option<i64>, search: String, role: String, s
     Ok(page)
 }
 
-
 #[server(endpoint = "team/role")]
 pub async fn change_member_role(member_id: i64, role: String) -> Result<(), AppError> {
     use crate::api::prelude::*;
@@ -164,4 +163,3 @@ pub async fn revoke_invitation(invitation_id: i64) -> Result<(), AppError> {
     let ctx = guard::org_owning("Invitation", org, OrgAction::InviteMembers).await?;
     repo::invitations::revoke(ctx.db(), &ctx, crate::domain::InvitationId(invitation_id)).await
 }
-

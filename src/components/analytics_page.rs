@@ -1,9 +1,9 @@
 //! The frame every analytics page shares: the filters from the URL, the
 //! data loaded for them, the filter bar, and the old numbers kept on screen
 //! (with an "Updating…" status) while new ones load.
-use crate::components::page_data::page_data;
 use crate::components::analytics_filters::AnalyticsFilters;
 use crate::components::feedback::{ErrorAlert, Loading, pending_flag, suspense_body};
+use crate::components::page_data::page_data;
 use crate::domain::analytics::Filters;
 use crate::error::AppError;
 use leptos::Params;
@@ -34,7 +34,12 @@ impl AnalyticsQuery {
 /// what the loaded data offers to filter by, and `render` the page itself
 /// (given the data and the project's slug).
 #[component]
-pub fn AnalyticsPage<T, Fut, V>(section: &'static str, load: fn(String, Filters) -> Fut, environments: fn(&T) -> Vec<String>, render: fn(T, String, Filters) -> V) -> impl IntoView
+pub fn AnalyticsPage<T, Fut, V>(
+    section: &'static str,
+    load: fn(String, Filters) -> Fut,
+    environments: fn(&T) -> Vec<String>,
+    render: fn(T, String, Filters) -> V,
+) -> impl IntoView
 where
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
     Fut: Future<Output = Result<T, AppError>> + Send + 'static,

@@ -1,7 +1,7 @@
 //! One auth context for the whole app: the account actions and the signed-in
 //! user, which reloads whenever one of those actions completes.
-use crate::components::page_data::{page_data, PageData};
 use crate::api::auth::{ChangePassword, LogIn, LogOut, SignUp, UpdateProfile, me};
+use crate::components::page_data::{PageData, page_data};
 use crate::domain::User;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -22,10 +22,7 @@ pub fn provide_auth() {
     let logout = ServerAction::<LogOut>::new();
     let update_profile = ServerAction::<UpdateProfile>::new();
     let change_password = ServerAction::<ChangePassword>::new();
-    let user = page_data(
-        move || (login.version().get(), signup.version().get(), logout.version().get(), update_profile.version().get()),
-        |_| me(),
-    );
+    let user = page_data(move || (login.version().get(), signup.version().get(), logout.version().get(), update_profile.version().get()), |_| me());
     provide_context(Auth { login, signup, logout, update_profile, change_password, user });
 }
 

@@ -88,10 +88,7 @@ where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    move || {
-        matches!(action.value().get(), Some(Ok(_)))
-            .then(|| view! { <div class="alert alert-success" role="status">{message}</div> })
-    }
+    move || matches!(action.value().get(), Some(Ok(_))).then(|| view! { <div class="alert alert-success" role="status">{message}</div> })
 }
 
 /// A whole-page error with the matching HTTP status when rendered on the server.

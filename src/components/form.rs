@@ -66,8 +66,5 @@ pub fn KindSelect(selected: OrgKind) -> impl IntoView {
 /// `<option>`s for every project role, from the one list `ProjectRole::ALL`.
 #[component]
 pub fn ProjectRoleOptions(selected: ProjectRole) -> impl IntoView {
-    ProjectRole::ALL
-        .into_iter()
-        .map(|r| view! { <option value=r.as_str() selected=r == selected>{r.label()}</option> })
-        .collect_view()
+    ProjectRole::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=r == selected>{r.label()}</option> }).collect_view()
 }

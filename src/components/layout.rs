@@ -1,12 +1,12 @@
 //! The console frame: top navigation (organization switcher, theme, user
 //! menu), the sidebar, and the content area that pages render into.
-use crate::components::auth::use_auth;
-use crate::components::feedback::{ActionError, Loaded, Loading, suspense_body};
 use crate::api::orgs::{LeaveOrg, SwitchOrg};
+use crate::components::auth::use_auth;
 use crate::components::dialog::{ConfirmDialog, show};
+use crate::components::feedback::{ActionError, Loaded, Loading, suspense_body};
 use crate::components::org::use_orgs;
-use crate::domain::{OrgSummary, User};
 use crate::domain::policy::{OrgAction, can};
+use crate::domain::{OrgSummary, User};
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
@@ -92,13 +92,7 @@ fn SignedOut() -> impl IntoView {
 
 /// A dropdown menu: a trigger button and a panel that Escape or a second click closes.
 #[component]
-fn Menu(
-    id: &'static str,
-    label: String,
-    #[prop(into)] trigger_class: String,
-    trigger: AnyView,
-    children: ChildrenFn,
-) -> impl IntoView {
+fn Menu(id: &'static str, label: String, #[prop(into)] trigger_class: String, trigger: AnyView, children: ChildrenFn) -> impl IntoView {
     let open = RwSignal::new(false);
     let menu_id = format!("menu-{id}");
     view! {
@@ -261,11 +255,7 @@ fn ThemeToggle() -> impl IntoView {
         // Read what the head script applied (or the OS preference) once hydrated.
         if let Some(el) = document().document_element() {
             let saved = el.get_attribute("data-theme");
-            let prefers_dark = window()
-                .match_media("(prefers-color-scheme: dark)")
-                .ok()
-                .flatten()
-                .is_some_and(|m| m.matches());
+            let prefers_dark = window().match_media("(prefers-color-scheme: dark)").ok().flatten().is_some_and(|m| m.matches());
             dark.set(saved.as_deref() == Some("dark") || (saved.is_none() && prefers_dark));
         }
     });

@@ -1,9 +1,9 @@
 //! The organization context: actions that change which organization the user
 //! works in (or what it is), and the navigation data that reloads after them.
-use crate::components::page_data::{page_data, PageData};
 use crate::api::invitations::AcceptInvitation;
 use crate::api::orgs::{CreateOrg, DeleteOrg, LeaveOrg, OrgNav, SwitchOrg, UpdateOrg, load_org_nav};
 use crate::components::auth::use_auth;
+use crate::components::page_data::{PageData, page_data};
 use crate::domain::OrgSummary;
 use crate::error::AppError;
 use leptos::prelude::*;

@@ -39,10 +39,7 @@ pub type PageData<T> = Resource<T, SliceJson>;
 
 /// `Resource::new` with [`SliceJson`]: loads again whenever `source` changes.
 #[track_caller]
-pub fn page_data<T, S, Fut>(
-    source: impl Fn() -> S + Send + Sync + 'static,
-    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
-) -> PageData<T>
+pub fn page_data<T, S, Fut>(source: impl Fn() -> S + Send + Sync + 'static, fetcher: impl Fn(S) -> Fut + Send + Sync + 'static) -> PageData<T>
 where
     T: Serialize + DeserializeOwned + Send + Sync + 'static,
     S: PartialEq + Clone + Send + Sync + 'static,

@@ -14,12 +14,7 @@ pub struct User {
 impl User {
     /// Up to two initials for the avatar.
     pub fn initials(&self) -> String {
-        self.name
-            .split_whitespace()
-            .filter_map(|w| w.chars().next())
-            .take(2)
-            .flat_map(char::to_uppercase)
-            .collect()
+        self.name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect()
     }
 }
 
@@ -38,11 +33,7 @@ impl Email {
             return Err(invalid());
         }
         let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
-        let domain_ok = !domain.contains('@')
-            && domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..");
+        let domain_ok = !domain.contains('@') && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains("..");
         if local.is_empty() || local.len() > 64 || !domain_ok {
             return Err(invalid());
         }
@@ -65,16 +56,10 @@ impl Password {
     pub fn parse(raw: String) -> Result<Self, AppError> {
         let len = raw.chars().count();
         if len < Self::MIN {
-            return Err(AppError::invalid(format!(
-                "Use a password of at least {} characters.",
-                Self::MIN
-            )));
+            return Err(AppError::invalid(format!("Use a password of at least {} characters.", Self::MIN)));
         }
         if len > Self::MAX {
-            return Err(AppError::invalid(format!(
-                "Use a password of at most {} characters.",
-                Self::MAX
-            )));
+            return Err(AppError::invalid(format!("Use a password of at most {} characters.", Self::MAX)));
         }
         Ok(Self(raw))
     }

@@ -46,7 +46,8 @@ impl Filters {
             v.as_deref().filter(|s| !s.is_empty())
         }
         if let (Some(from), Some(to)) = (custom(&self.from), custom(&self.to)) {
-            let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc().timestamp() / 86_400);
+            let day =
+                |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc().timestamp() / 86_400);
             let (Some(first), Some(last)) = (day(from), day(to)) else {
                 return Err("Dates are written YYYY-MM-DD.".into());
             };
@@ -214,7 +215,12 @@ mod tests {
 
     #[test]
     fn windows_come_from_the_url() {
-        let f = |range: Option<&str>, from: Option<&str>, to: Option<&str>| Filters { range: range.map(Into::into), from: from.map(Into::into), to: to.map(Into::into), env: None };
+        let f = |range: Option<&str>, from: Option<&str>, to: Option<&str>| Filters {
+            range: range.map(Into::into),
+            from: from.map(Into::into),
+            to: to.map(Into::into),
+            env: None,
+        };
         let now = 24 * 20_000 + 5; // 05:00 UTC on day 20,000
         let w = f(None, None, None).window(now).unwrap();
         assert_eq!((w.from_hour, w.to_hour, w.hourly), ((20_000 - 29) * 24, 20_001 * 24, false));

@@ -50,7 +50,10 @@ mod tests {
     fn cells_are_quoted_and_formulas_defused() {
         assert_eq!(line(&[Cell::Text("gpt-4o"), Cell::Int(-3), Cell::Number("0.000000001".into())]), "gpt-4o,-3,0.000000001\r\n");
         assert_eq!(line(&[Cell::Text("a,b"), Cell::Text("say \"hi\""), Cell::Text("two\nlines")]), "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n");
-        assert_eq!(line(&[Cell::Text("=HYPERLINK(\"x\")"), Cell::Text("+1"), Cell::Text("@sum"), Cell::Text("-2")]), "\"'=HYPERLINK(\"\"x\"\")\",'+1,'@sum,'-2\r\n");
+        assert_eq!(
+            line(&[Cell::Text("=HYPERLINK(\"x\")"), Cell::Text("+1"), Cell::Text("@sum"), Cell::Text("-2")]),
+            "\"'=HYPERLINK(\"\"x\"\")\",'+1,'@sum,'-2\r\n"
+        );
         assert_eq!(line(&[Cell::Text("")]), "\r\n");
         assert_eq!(header(&["id", "model"]), "id,model\r\n");
     }

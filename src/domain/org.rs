@@ -40,10 +40,7 @@ impl OrgKind {
     }
 
     pub fn parse(s: &str) -> Result<Self, AppError> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| AppError::invalid("Choose an organization type: company, team, personal or agency."))
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| AppError::invalid("Choose an organization type: company, team, personal or agency."))
     }
 }
 

@@ -103,7 +103,9 @@ pub enum ProjectAction {
     ViewRequestText,
     CreateApiKey,
     /// Revoke or rotate a key; `own` when the actor created it.
-    RevokeApiKey { own: bool },
+    RevokeApiKey {
+        own: bool,
+    },
     ExportCsv,
     /// Rename, environment, budget.
     EditSettings,

@@ -37,10 +37,7 @@ impl Environment {
     }
 
     pub fn parse(s: &str) -> Result<Self, AppError> {
-        Self::ALL
-            .into_iter()
-            .find(|e| e.as_str() == s)
-            .ok_or_else(|| AppError::invalid("Choose an environment: development, staging or production."))
+        Self::ALL.into_iter().find(|e| e.as_str() == s).ok_or_else(|| AppError::invalid("Choose an environment: development, staging or production."))
     }
 }
 
@@ -56,13 +53,7 @@ impl Slug {
             && !s.starts_with('-')
             && !s.ends_with('-')
             && !s.contains("--");
-        if ok {
-            Ok(Self(s.to_string()))
-        } else {
-            Err(AppError::invalid(
-                "Slugs are 2 to 60 lower-case letters, digits and single hyphens, like checkout-bot.",
-            ))
-        }
+        if ok { Ok(Self(s.to_string())) } else { Err(AppError::invalid("Slugs are 2 to 60 lower-case letters, digits and single hyphens, like checkout-bot.")) }
     }
 
     /// A slug suggested from a name: "Checkout Bot (EU)" becomes "checkout-bot-eu".

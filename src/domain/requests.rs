@@ -88,7 +88,16 @@ impl RequestQuery {
     /// `base` with these filters as its query string and `after` replaced.
     pub fn href(&self, base: &str, after: Option<&str>) -> String {
         let mut pairs = form_urlencoded::Serializer::new(String::new());
-        let text = [("range", &self.range), ("from", &self.from), ("to", &self.to), ("env", &self.env), ("model", &self.model), ("assistant", &self.assistant), ("user", &self.user), ("status", &self.status)];
+        let text = [
+            ("range", &self.range),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("env", &self.env),
+            ("model", &self.model),
+            ("assistant", &self.assistant),
+            ("user", &self.user),
+            ("status", &self.status),
+        ];
         for (k, v) in text {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 pairs.append_pair(k, v);

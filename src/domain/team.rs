@@ -93,10 +93,24 @@ pub struct ProjectGrant {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InvitationView {
     /// Valid, and the signed-in account (if any) may accept it.
-    Open { org_name: String, email: String, role: OrgRole, invited_by: Option<String>, signed_in: bool },
-    WrongAccount { org_name: String, email: String, signed_in_as: String },
-    AlreadyAccepted { org_name: String },
+    Open {
+        org_name: String,
+        email: String,
+        role: OrgRole,
+        invited_by: Option<String>,
+        signed_in: bool,
+    },
+    WrongAccount {
+        org_name: String,
+        email: String,
+        signed_in_as: String,
+    },
+    AlreadyAccepted {
+        org_name: String,
+    },
     Revoked,
-    Expired { org_name: String },
+    Expired {
+        org_name: String,
+    },
     NotFound,
 }

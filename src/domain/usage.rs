@@ -52,8 +52,23 @@ pub const MAX_CLOCK_SKEW_MINUTES: i64 = 5;
 
 /// Every field an event may carry, in the order the README lists them.
 pub const EVENT_FIELDS: [&str; 17] = [
-    "id", "timestamp", "model", "provider", "assistant", "user", "environment", "session_id", "input_tokens", "output_tokens",
-    "cost_usd", "latency_ms", "status", "error", "input", "output", "metadata",
+    "id",
+    "timestamp",
+    "model",
+    "provider",
+    "assistant",
+    "user",
+    "environment",
+    "session_id",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "latency_ms",
+    "status",
+    "error",
+    "input",
+    "output",
+    "metadata",
 ];
 
 /// A checked event, ready to store.

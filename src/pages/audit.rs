@@ -1,9 +1,9 @@
 //! The audit log: every change to memberships, roles, invitations, projects
 //! and settings, newest first, of one action or all.
-use crate::components::page_data::page_data;
 use crate::api::audit::{load_audit_page, verify_audit_chain};
 use crate::components::feedback::Loaded;
 use crate::components::org::use_orgs;
+use crate::components::page_data::page_data;
 use crate::components::pagination::Pagination;
 use crate::components::table::DataTable;
 use crate::domain::audit::{AuditAction, AuditChain, AuditPage as Entries};
@@ -50,10 +50,8 @@ pub fn AuditPage() -> impl IntoView {
     let orgs = use_orgs();
     let query = use_query::<AuditQuery>();
     let q = Memo::new(move |_| query.get().unwrap_or_default());
-    let entries = page_data(
-        move || (orgs.epoch.get(), q.with(|q| (q.action(), q.page_index()))),
-        |(_, (action, page))| load_audit_page(None, Some(action), page),
-    );
+    let entries =
+        page_data(move || (orgs.epoch.get(), q.with(|q| (q.action(), q.page_index()))), |(_, (action, page))| load_audit_page(None, Some(action), page));
     let href = Callback::new(move |index: u64| q.with_untracked(|q| q.href(index)));
     // The check's own failure is a line on the page, not the page's error.
     let chain = page_data(move || orgs.epoch.get(), |_| async { Ok::<_, AppError>(verify_audit_chain(None).await.ok()) });
@@ -96,13 +94,15 @@ fn chain_status(c: Option<AuditChain>) -> AnyView {
                 {format!("Tamper check passed: all {} entries are intact and in order. ", c.entries)}
                 <span class="muted">"Chain head "</span><code title=c.head.clone()>{c.head.chars().take(12).collect::<String>()}</code>
             </p>
-        }.into_any()
+        }
+        .into_any()
     } else {
         view! {
             <p class="alert alert-error" role="alert" data-testid="audit-chain">
                 {format!("Tamper check failed: {}. Run `plinth audit verify` on the server for details.", c.problem.unwrap_or_default())}
             </p>
-        }.into_any()
+        }
+        .into_any()
     }
 }
 
@@ -129,5 +129,6 @@ fn entries_table(p: Entries, filtered: bool, href: Callback<u64, String>) -> Any
             }).collect_view()}
         </DataTable>
         <Pagination label="Audit log pages" summary=format!("{} entries", p.total) page=p.page has_next href previous="Newer" next="Older" />
-    }.into_any()
+    }
+    .into_any()
 }

@@ -1,8 +1,8 @@
 //! The organization dashboard: the landing page after sign-in.
-use crate::components::page_data::page_data;
 use crate::api::orgs::{Dashboard, load_dashboard};
 use crate::components::feedback::Loaded;
 use crate::components::org::use_orgs;
+use crate::components::page_data::page_data;
 use crate::domain::project::Project;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,9 +1,9 @@
 //! Opening an invitation link: accept it, or learn clearly why not.
-use crate::components::page_data::page_data;
 use crate::api::invitations::invitation;
 use crate::components::auth::use_auth;
 use crate::components::feedback::{ActionError, Loaded};
 use crate::components::org::use_orgs;
+use crate::components::page_data::page_data;
 use crate::domain::team::InvitationView;
 use crate::urls::query_value;
 use leptos::prelude::*;

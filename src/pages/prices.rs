@@ -1,13 +1,13 @@
 //! Model prices (Owners and Admins): the catalog events are costed with,
 //! a form to add a corrected or new price from a start time, and a button
 //! that recomputes the costs of a model's events (and the dashboards' sums).
-use crate::components::page_data::page_data;
 use crate::api::orgs::OrgNav;
 use crate::api::prices::{AddPrice, RecomputeCosts, load_prices};
 use crate::components::feedback::{ActionError, ActionSuccess, Loaded};
 use crate::components::form::Submit;
 use crate::components::format::date_time;
 use crate::components::org::use_orgs;
+use crate::components::page_data::page_data;
 use crate::components::table::DataTable;
 use crate::domain::money::count;
 use crate::domain::policy::OrgAction;
@@ -40,7 +40,12 @@ fn Prices(org_id: i64) -> impl IntoView {
     let prices = page_data(move || add.version().get(), move |_| load_prices(org_id));
     let recomputed = move || {
         recompute.value().get().and_then(Result::ok).map(|r: Recomputed| {
-            format!("Recomputed {} events: {} changed, by {} in all.", count(r.events as i64), count(r.changed as i64), crate::domain::money::Nanos(r.delta).usd_exact())
+            format!(
+                "Recomputed {} events: {} changed, by {} in all.",
+                count(r.events as i64),
+                count(r.changed as i64),
+                crate::domain::money::Nanos(r.delta).usd_exact()
+            )
         })
     };
     view! {

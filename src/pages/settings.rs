@@ -1,13 +1,13 @@
 //! Organization settings (Owners only): general details and the danger zone.
-use crate::components::page_data::page_data;
 use crate::api::orgs::{DeleteOrg, OrgNav, UpdateOrg, load_deletion_preview};
 use crate::components::dialog::{hide, show};
 use crate::components::feedback::{ActionError, ActionSuccess, ErrorAlert, Loaded, Loading, suspense_body};
+use crate::components::form::KindSelect;
 use crate::components::form::Submit;
 use crate::components::org::use_orgs;
+use crate::components::page_data::page_data;
 use crate::domain::OrgSummary;
 use crate::domain::policy::OrgAction;
-use crate::components::form::KindSelect;
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -88,11 +88,7 @@ fn routes() -> Vec<AxumRouteListing> {
 }
 
 /// Serve until `shutdown` resolves; requests in flight then finish first.
-pub async fn serve(
-    state: AppState,
-    listener: tokio::net::TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     crate::server::auth::password::warm_up();
     let cleanup = tokio::spawn(cleanup_loop(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -93,7 +93,10 @@ impl Chunks {
             prefix.push(c.to_ascii_lowercase());
         }
         prefix.push_str("_view_");
-        self.by_page.iter().find(|(k, _)| k.strip_prefix(&prefix).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))).map(|(_, v)| v.as_slice())
+        self.by_page
+            .iter()
+            .find(|(k, _)| k.strip_prefix(&prefix).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())))
+            .map(|(_, v)| v.as_slice())
     }
 }
 
@@ -124,11 +127,8 @@ mod tests {
     #[test]
     fn a_lazy_route_finds_the_chunks_of_its_own_view_function() {
         let by_page = [("__lazy_project_overview_view_7", "a"), ("__lazy_project_view_7", "b"), ("__lazy_audit_view_view_7", "c"), ("__lazy_audit_view_", "d")];
-        let chunks = Chunks {
-            loader: String::new(),
-            by_page: by_page.iter().map(|(k, v)| (k.to_string(), vec![v.to_string()])).collect(),
-            pkg_dir: "pkg".into(),
-        };
+        let chunks =
+            Chunks { loader: String::new(), by_page: by_page.iter().map(|(k, v)| (k.to_string(), vec![v.to_string()])).collect(), pkg_dir: "pkg".into() };
         assert_eq!(chunks.of("LazyProjectOverview"), Some(&["a".to_string()][..]));
         assert_eq!(chunks.of("LazyProject"), Some(&["b".to_string()][..]));
         assert_eq!(chunks.of("LazyAudit"), None, "another route's name, or no number, is not a match");

@@ -86,7 +86,10 @@ mod tests {
 
     #[test]
     fn the_daily_chart_is_an_echarts_option() {
-        let days = [Day { label: "2026-11-22".into(), cost: Nanos(1_500_000_000), requests: 3, errors: 1 }, Day { label: "2026-11-23".into(), cost: Nanos(0), requests: 0, errors: 0 }];
+        let days = [
+            Day { label: "2026-11-22".into(), cost: Nanos(1_500_000_000), requests: 3, errors: 1 },
+            Day { label: "2026-11-23".into(), cost: Nanos(0), requests: 0, errors: 0 },
+        ];
         let option: serde_json::Value = serde_json::from_str(&daily_usage(&days)).unwrap();
         // charming writes a lone axis as an object, several as a list.
         let x = if option["xAxis"].is_array() { &option["xAxis"][0] } else { &option["xAxis"] };
@@ -103,7 +106,8 @@ mod tests {
     #[test]
     fn stacked_bars_share_one_stack() {
         let labels = ["support".to_string(), "search".to_string()];
-        let option: serde_json::Value = serde_json::from_str(&stacked_bars(&labels, &[("gpt-4o".into(), vec![5, 0]), ("haiku".into(), vec![1, 2])], "Tokens")).unwrap();
+        let option: serde_json::Value =
+            serde_json::from_str(&stacked_bars(&labels, &[("gpt-4o".into(), vec![5, 0]), ("haiku".into(), vec![1, 2])], "Tokens")).unwrap();
         assert_eq!(option["series"][0]["stack"], "total");
         assert_eq!(option["series"][1]["stack"], "total");
         assert_eq!(option["series"][1]["name"], "haiku");

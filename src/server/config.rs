@@ -43,7 +43,14 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { sign_in_per_account: 5, sign_in_per_address: 20, sign_ups_per_address_hour: 20, invitations_per_org_hour: 100, api_requests_per_key_minute: 600, event_text_bytes: 32 * 1024 }
+        Self {
+            sign_in_per_account: 5,
+            sign_in_per_address: 20,
+            sign_ups_per_address_hour: 20,
+            invitations_per_org_hour: 100,
+            api_requests_per_key_minute: 600,
+            event_text_bytes: 32 * 1024,
+        }
     }
 }
 
@@ -372,7 +379,6 @@ mod tests {
         let cargo: toml::Table = std::fs::read_to_string(format!("{root}/Cargo.toml")).unwrap().parse().unwrap();
         let mirror: toml::Table = std::fs::read_to_string(format!("{root}/Leptos.toml")).unwrap().parse().unwrap();
         let metadata = &cargo["package"]["metadata"]["leptos"];
-        assert_eq!(metadata, &toml::Value::Table(mirror),
-            "Leptos.toml has drifted from [package.metadata.leptos] in Cargo.toml");
+        assert_eq!(metadata, &toml::Value::Table(mirror), "Leptos.toml has drifted from [package.metadata.leptos] in Cargo.toml");
     }
 }

@@ -3,8 +3,8 @@
 use migration::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 use std::time::Duration;
 
@@ -13,20 +13,13 @@ pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = sqlite_path(url) {
         if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
         }
     }
     let mut opts = ConnectOptions::new(url);
-    opts.sqlx_logging(false)
-        .max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
-        .acquire_timeout(Duration::from_secs(10))
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .foreign_keys(true)
-                .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                .synchronous(SqliteSynchronous::Normal)
-        });
+    opts.sqlx_logging(false).max_connections(if url.starts_with("sqlite:") { 8 } else { 16 }).acquire_timeout(Duration::from_secs(10)).map_sqlx_sqlite_opts(
+        |o| o.journal_mode(SqliteJournalMode::Wal).foreign_keys(true).busy_timeout(SQLITE_BUSY_TIMEOUT).synchronous(SqliteSynchronous::Normal),
+    );
     let db = Database::connect(opts).await?;
     check_settings(&db).await?;
     Ok(db)
@@ -42,8 +35,7 @@ async fn check_settings(db: &DatabaseConnection) -> Result<(), DbErr> {
             .query_one_raw(Statement::from_string(DbBackend::Sqlite, format!("PRAGMA {name}")))
             .await?
             .ok_or_else(|| DbErr::Custom(format!("PRAGMA {name} returned nothing")))?;
-        row.try_get_by_index::<String>(0)
-            .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+        row.try_get_by_index::<String>(0).or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
     };
     let journal = pragma("journal_mode").await?;
     let fks = pragma("foreign_keys").await?;
@@ -79,12 +71,8 @@ pub async fn stable_query_plans(db: &DatabaseConnection) -> Result<bool, DbErr> 
 /// front (BEGIN IMMEDIATE), so concurrent writers queue on the busy timeout
 /// instead of failing with SQLITE_BUSY when a read lock cannot be upgraded.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        isolation_level: None,
-        access_mode: None,
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-    })
-    .await
+    db.begin_with_options(TransactionOptions { isolation_level: None, access_mode: None, sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate) })
+        .await
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {

@@ -17,9 +17,9 @@ use crate::server::AppState;
 use crate::server::auth::CurrentUser;
 use crate::server::guard::{self, ProjectCtx};
 use crate::server::repo::{requests, usage};
+use axum::Extension;
 use axum::Router;
 use axum::body::Body;
-use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri, header as h};
 use axum::response::{IntoResponse, Response};
@@ -31,9 +31,7 @@ const LOG_CHUNK: u64 = 1_000;
 const MAX_GROUPS: u64 = 100_000;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/projects/{slug}/export/requests.csv", get(requests_csv))
-        .route("/projects/{slug}/export/usage.csv", get(usage_csv))
+    Router::new().route("/projects/{slug}/export/requests.csv", get(requests_csv)).route("/projects/{slug}/export/usage.csv", get(usage_csv))
 }
 
 /// The caller and their project, if they may export it.
@@ -49,7 +47,8 @@ fn failed(e: AppError) -> Response {
 
 fn csv(filename: String, body: Body) -> Response {
     let disposition = format!("attachment; filename=\"{filename}\"");
-    ([(h::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (h::CONTENT_DISPOSITION, disposition), (h::CACHE_CONTROL, "no-store".to_string())], body).into_response()
+    ([(h::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (h::CONTENT_DISPOSITION, disposition), (h::CACHE_CONTROL, "no-store".to_string())], body)
+        .into_response()
 }
 
 fn today() -> String {
@@ -67,7 +66,12 @@ async fn requests_csv(State(app): State<AppState>, Path(slug): Path<String>, cal
     };
     let mut filters = query.filters();
     filters.after = None;
-    let window = match filters.window.window(chrono::Utc::now().timestamp().div_euclid(3_600)).map_err(AppError::invalid).and_then(|w| filters.check().map_err(AppError::invalid).map(|_| w)) {
+    let window = match filters
+        .window
+        .window(chrono::Utc::now().timestamp().div_euclid(3_600))
+        .map_err(AppError::invalid)
+        .and_then(|w| filters.check().map_err(AppError::invalid).map(|_| w))
+    {
         Ok(w) => w,
         Err(e) => return failed(e),
     };
@@ -82,7 +86,11 @@ async fn requests_csv(State(app): State<AppState>, Path(slug): Path<String>, cal
                 Ok(page) => page,
                 Err(e) => return Some((Err(e), None)),
             };
-            let mut out = if first { header(&["id", "event_id", "timestamp", "model", "assistant", "end_user", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "status"]) } else { String::new() };
+            let mut out = if first {
+                header(&["id", "event_id", "timestamp", "model", "assistant", "end_user", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "status"])
+            } else {
+                String::new()
+            };
             for r in &rows {
                 out.push_str(&log_line(r));
             }
@@ -137,7 +145,12 @@ async fn usage_csv(State(app): State<AppState>, Path(slug): Path<String>, caller
         Ok(w) => w,
         Err(e) => return failed(AppError::invalid(e)),
     };
-    let scope = usage::Scope { project_id: ctx.project.id, from_hour: window.from_hour, to_hour: window.to_hour, environment: filters.environment().map(str::to_string) };
+    let scope = usage::Scope {
+        project_id: ctx.project.id,
+        from_hour: window.from_hour,
+        to_hour: window.to_hour,
+        environment: filters.environment().map(str::to_string),
+    };
     let rows = match usage::top(ctx.db(), &scope, group, usage::Rank::Cost, MAX_GROUPS).await {
         Ok(rows) => rows,
         Err(e) => return failed(e),

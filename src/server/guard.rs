@@ -13,10 +13,10 @@ use crate::domain::api_key::{KeyScope, KeyStatus};
 use crate::domain::policy::{self, KeyAction, OrgAction, ProjectAction};
 use crate::domain::{OrgId, OrgRole, OrgSummary, ProjectId, ProjectRole, User, role::effective_project_role};
 use crate::error::{AppError, AppResult};
+use crate::server::AppState;
 use crate::server::auth::CurrentUser;
 use crate::server::entities::{api_key, membership, organization, project, project_member, user};
 use crate::server::secrets::{api_key_well_formed, hash_secret};
-use crate::server::AppState;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -153,12 +153,7 @@ impl OrgCtx {
     }
 
     pub fn summary(&self) -> OrgSummary {
-        OrgSummary {
-            id: self.id(),
-            name: self.org.name.clone(),
-            kind: self.org.kind,
-            role: self.role,
-        }
+        OrgSummary { id: self.id(), name: self.org.name.clone(), kind: self.org.kind, role: self.role }
     }
 }
 
@@ -190,18 +185,8 @@ async fn current_org_of(app: &AppState, caller: &CurrentUser) -> AppResult<Optio
             Err(e) => return Err(e),
         }
     }
-    let org_ids: Vec<i64> = membership::Entity::find()
-        .filter(membership::Column::UserId.eq(user.id.0))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.org_id)
-        .collect();
-    let first = organization::Entity::find()
-        .filter(organization::Column::Id.is_in(org_ids))
-        .order_by_asc(organization::Column::Name)
-        .one(db)
-        .await?;
+    let org_ids: Vec<i64> = membership::Entity::find().filter(membership::Column::UserId.eq(user.id.0)).all(db).await?.into_iter().map(|m| m.org_id).collect();
+    let first = organization::Entity::find().filter(organization::Column::Id.is_in(org_ids)).order_by_asc(organization::Column::Name).one(db).await?;
     match first {
         Some(o) => {
             user::ActiveModel { id: Set(user.id.0), current_org_id: Set(Some(o.id)), ..Default::default() }.update(db).await?;
@@ -210,7 +195,6 @@ async fn current_org_of(app: &AppState, caller: &CurrentUser) -> AppResult<Optio
         None => Ok(None),
     }
 }
-
 
 /// The caller inside one project.
 #[derive(Debug, Clone)]

@@ -1,8 +1,8 @@
 //! HTTP plumbing around the Leptos app: health probes, the cross-site
 //! request check, the sign-in gate, and error statuses for server functions.
 use crate::error::AppError;
-use crate::server::{AppState, redirect};
 use crate::server::auth;
+use crate::server::{AppState, redirect};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -42,9 +42,7 @@ pub fn set_page_csp() {
     let Some(nonce) = leptos::nonce::use_nonce() else { return };
     let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() else { return };
     let options = leptos::prelude::use_context::<leptos::config::LeptosOptions>();
-    let reload = options
-        .filter(|o| o.env == leptos::config::Env::DEV)
-        .map(|o| format!("{}:{}", o.site_addr.ip(), o.reload_port));
+    let reload = options.filter(|o| o.env == leptos::config::Env::DEV).map(|o| format!("{}:{}", o.site_addr.ip(), o.reload_port));
     if let Ok(value) = axum::http::HeaderValue::from_str(&page_csp(&nonce, reload.as_deref())) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
@@ -69,11 +67,7 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    if crate::server::db::ping(&state.db).await {
-        "ready".into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
-    }
+    if crate::server::db::ping(&state.db).await { "ready".into_response() } else { (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response() }
 }
 
 /// Refuse state-changing requests that a browser marks as cross-site, or whose
@@ -162,13 +156,7 @@ pub fn client_ip(config: &crate::server::config::Config, peer: IpAddr, headers: 
     if !config.is_trusted_proxy(peer) {
         return peer;
     }
-    let hops: Vec<&str> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .collect();
+    let hops: Vec<&str> = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).map(str::trim).collect();
     for hop in hops.iter().rev() {
         match hop.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
             Ok(ip) if config.is_trusted_proxy(ip) => continue,
@@ -272,5 +260,4 @@ mod tests {
         assert!(!is_page("/favicon.svg"));
         assert!(!is_page("/api/login"));
     }
-
 }

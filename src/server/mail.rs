@@ -20,9 +20,7 @@ pub struct Email {
 impl Mailer {
     pub fn new(smtp: Option<&SmtpConfig>) -> Result<Self, String> {
         let Some(smtp) = smtp else { return Ok(Self::Log) };
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&smtp.url)
-            .map_err(|e| format!("PLINTH_SMTP_URL is not usable: {e}"))?
-            .build();
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&smtp.url).map_err(|e| format!("PLINTH_SMTP_URL is not usable: {e}"))?.build();
         let from = smtp.from.parse().map_err(|e| format!("PLINTH_SMTP_FROM: {e}"))?;
         Ok(Self::Smtp { transport, from })
     }
@@ -37,18 +35,14 @@ impl Mailer {
         match self {
             Self::Log => tracing::info!(to = %email.to, subject = %email.subject, body = %email.text, "email (SMTP not configured)"),
             Self::Smtp { transport, from } => {
-                let message = email
-                    .to
-                    .parse::<Mailbox>()
-                    .map_err(|e| e.to_string())
-                    .and_then(|to| {
-                        Message::builder()
-                            .from(from.clone())
-                            .to(to)
-                            .subject(&email.subject)
-                            .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
-                            .map_err(|e| e.to_string())
-                    });
+                let message = email.to.parse::<Mailbox>().map_err(|e| e.to_string()).and_then(|to| {
+                    Message::builder()
+                        .from(from.clone())
+                        .to(to)
+                        .subject(&email.subject)
+                        .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
+                        .map_err(|e| e.to_string())
+                });
                 match message {
                     Ok(m) => match transport.send(m).await {
                         Ok(_) => tracing::info!(to = %email.to, subject = %email.subject, "email sent"),

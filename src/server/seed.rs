@@ -52,8 +52,9 @@ pub async fn seed_demo(state: &AppState) -> Result<Option<String>, AppError> {
 
     // A quarter of usage for the two live projects, reported with real keys.
     let live = [(created[0].id.0, 1), (created[1].id.0, 3)];
-    let progress = indicatif::ProgressBar::new(DEMO_DAYS as u64 * live.len() as u64)
-        .with_style(indicatif::ProgressStyle::with_template("demo usage {bar:40} {pos}/{len} days · {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let progress = indicatif::ProgressBar::new(DEMO_DAYS as u64 * live.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template("demo usage {bar:40} {pos}/{len} days · {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
     let mut calls = 0;
     for (project, scale) in live {
         calls += demo_usage(state, &ctx, project, scale, &progress).await?;
@@ -101,8 +102,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Option<String>, AppError> {
 
     Ok(Some(format!(
         "Demo data ready: {calls} calls over {DEMO_DAYS} days. Sign in as {DEMO_OWNER_EMAIL} with password {DEMO_PASSWORD}\n(admin@, member@, viewer@ and guest@demo.plinth.dev use the same password).\ndemo project key: {} (project {}, scope all)",
-        demo_key.secret,
-        first.project.slug
+        demo_key.secret, first.project.slug
     )))
 }
 
@@ -129,9 +129,25 @@ async fn demo_usage(state: &AppState, org: &guard::OrgCtx, project_id: i64, scal
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (seed >> 33) % n.max(1)
     };
-    let models = [("openai", "gpt-4o-mini", 40), ("openai", "gpt-4o", 20), ("anthropic", "claude-sonnet-4", 15), ("google", "gemini-2.5-flash", 15), ("anthropic", "claude-3-5-haiku", 7), ("local", "llama-3-8b", 3)];
+    let models = [
+        ("openai", "gpt-4o-mini", 40),
+        ("openai", "gpt-4o", 20),
+        ("anthropic", "claude-sonnet-4", 15),
+        ("google", "gemini-2.5-flash", 15),
+        ("anthropic", "claude-3-5-haiku", 7),
+        ("local", "llama-3-8b", 3),
+    ];
     let assistants = [("checkout", 45), ("returns", 25), ("search", 20), ("summarizer", 10)];
-    let pick = |roll: u64, table: &[(usize, u64)]| table.iter().scan(0, |acc, (i, w)| { *acc += w; Some((*i, *acc)) }).find(|(_, acc)| roll < *acc).map_or(0, |(i, _)| i);
+    let pick = |roll: u64, table: &[(usize, u64)]| {
+        table
+            .iter()
+            .scan(0, |acc, (i, w)| {
+                *acc += w;
+                Some((*i, *acc))
+            })
+            .find(|(_, acc)| roll < *acc)
+            .map_or(0, |(i, _)| i)
+    };
     let model_weights: Vec<(usize, u64)> = models.iter().enumerate().map(|(i, m)| (i, m.2)).collect();
     let assistant_weights: Vec<(usize, u64)> = assistants.iter().enumerate().map(|(i, a)| (i, a.1)).collect();
     let now = Utc::now();
@@ -146,35 +162,42 @@ async fn demo_usage(state: &AppState, org: &guard::OrgCtx, project_id: i64, scal
         for i in 0..calls {
             // Working hours (UTC 7–19) hold most of the traffic.
             let hour = if next(10) < 8 { 7 + next(12) } else { next(24) } as i64;
-            let at = (date.with_hour(0).and_then(|d| d.with_minute(0)).unwrap_or(date) + Duration::hours(hour) + Duration::seconds(next(3_600) as i64)).min(now);
+            let at =
+                (date.with_hour(0).and_then(|d| d.with_minute(0)).unwrap_or(date) + Duration::hours(hour) + Duration::seconds(next(3_600) as i64)).min(now);
             let (provider, model, _) = models[pick(next(100), &model_weights)];
             let (assistant, _) = assistants[pick(next(100), &assistant_weights)];
             // A few busy users, a long tail: squaring skews toward low numbers.
-            let user = { let r = next(1_000); 1 + r * r / 3_000 };
+            let user = {
+                let r = next(1_000);
+                1 + r * r / 3_000
+            };
             let failed = next(1_000) < 20;
             let input_tokens = 150 + next(2_500) as i64 + if assistant == "summarizer" { 6_000 } else { 0 };
             // Latency: mostly 0.4–2 s, with a slow tail.
             let latency = 400 + next(1_600) as i64 + if next(20) == 0 { 3_000 + next(20_000) as i64 } else { 0 };
-            events.push((i as usize, NewEvent {
-                id: format!("demo-{project_id}-{day}-{i}"),
-                occurred_at: at,
-                model: model.into(),
-                provider: Some(provider.into()),
-                assistant: Some(assistant.into()),
-                end_user: Some(format!("customer-{user:03}")),
-                environment: Some(if next(10) == 0 { "staging" } else { "production" }.into()),
-                session_id: Some(format!("s-{day}-{}", i / 4)),
-                input_tokens,
-                output_tokens: 40 + next(900) as i64,
-                cost: None,
-                latency_ms: Some(if failed { 30_000 } else { latency }),
-                status: if failed { EventStatus::Error } else { EventStatus::Success },
-                error: failed.then(|| "upstream timeout after 30 s".to_string()),
-                input: Some(format!("[{assistant}] Where is my order #{}?", 10_000 + next(90_000))),
-                output: (!failed).then(|| "Your order ships tomorrow.".to_string()),
-                truncated: false,
-                metadata: Some(format!("{{\"plan\":\"{}\"}}", if user < 40 { "pro" } else { "free" })),
-            }));
+            events.push((
+                i as usize,
+                NewEvent {
+                    id: format!("demo-{project_id}-{day}-{i}"),
+                    occurred_at: at,
+                    model: model.into(),
+                    provider: Some(provider.into()),
+                    assistant: Some(assistant.into()),
+                    end_user: Some(format!("customer-{user:03}")),
+                    environment: Some(if next(10) == 0 { "staging" } else { "production" }.into()),
+                    session_id: Some(format!("s-{day}-{}", i / 4)),
+                    input_tokens,
+                    output_tokens: 40 + next(900) as i64,
+                    cost: None,
+                    latency_ms: Some(if failed { 30_000 } else { latency }),
+                    status: if failed { EventStatus::Error } else { EventStatus::Success },
+                    error: failed.then(|| "upstream timeout after 30 s".to_string()),
+                    input: Some(format!("[{assistant}] Where is my order #{}?", 10_000 + next(90_000))),
+                    output: (!failed).then(|| "Your order ships tomorrow.".to_string()),
+                    truncated: false,
+                    metadata: Some(format!("{{\"plan\":\"{}\"}}", if user < 40 { "pro" } else { "free" })),
+                },
+            ));
         }
         stored += repo::usage::store(db, &key, events, &mut Vec::new()).await?.accepted;
         progress.inc(1);

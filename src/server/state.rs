@@ -26,9 +26,7 @@ pub struct AppState {
 impl AppState {
     /// Connect and bring the schema up to date.
     pub async fn new(config: Config) -> Result<Self, String> {
-        let db = db::connect(&config.database_url)
-            .await
-            .map_err(|e| format!("cannot open the database at {}: {e}", redact(&config.database_url)))?;
+        let db = db::connect(&config.database_url).await.map_err(|e| format!("cannot open the database at {}: {e}", redact(&config.database_url)))?;
         db::migrate(&db).await.map_err(|e| format!("migrations failed: {e}"))?;
         crate::server::repo::audit::seal_unchained(&db).await.map_err(|e| format!("sealing the audit log failed: {e}"))?;
         Self::with_db(config, db)
@@ -40,13 +38,8 @@ impl AppState {
             Ok(v) if v.eq_ignore_ascii_case("dev") || v.eq_ignore_ascii_case("development") => Env::DEV,
             _ => Env::PROD,
         };
-        let mut leptos = LeptosOptions::builder()
-            .output_name("plinth")
-            .site_root(config.site_root.as_str())
-            .site_pkg_dir("pkg")
-            .site_addr(config.bind)
-            .env(env)
-            .build();
+        let mut leptos =
+            LeptosOptions::builder().output_name("plinth").site_root(config.site_root.as_str()).site_pkg_dir("pkg").site_addr(config.bind).env(env).build();
         let hash_file = crate::server::assets::hash_file(&config.site_root);
         if let Some(file) = hash_file {
             leptos.hash_files = true;

@@ -127,7 +127,9 @@ on_both_engines!(concurrent_entries_form_one_chain, |app: TestApp| async move {
         let org_id = org_id.clone();
         writers.push(tokio::spawn(async move {
             let name = format!("Parallel {i}");
-            c.call("projects/create", &[("org_id", &org_id), ("name", &name), ("slug", ""), ("description", ""), ("environment", "staging"), ("group", "")]).await.status
+            c.call("projects/create", &[("org_id", &org_id), ("name", &name), ("slug", ""), ("description", ""), ("environment", "staging"), ("group", "")])
+                .await
+                .status
         }));
     }
     for w in writers {

@@ -24,9 +24,12 @@ async fn team_page_with_10000_members(engine: Engine) {
         db.execute_unprepared(&format!("INSERT INTO users (name, email, password_hash, created_at, updated_at) VALUES {}", users.join(","))).await.unwrap();
     }
     let roles = "CASE id % 4 WHEN 0 THEN 'admin' WHEN 1 THEN 'member' WHEN 2 THEN 'viewer' ELSE 'guest' END";
-    db.execute_unprepared(&format!("INSERT INTO memberships (org_id, user_id, role, created_at) SELECT {}, id, {roles}, {now} FROM users WHERE email LIKE '%@huge.example'", fx.id))
-        .await
-        .unwrap();
+    db.execute_unprepared(&format!(
+        "INSERT INTO memberships (org_id, user_id, role, created_at) SELECT {}, id, {roles}, {now} FROM users WHERE email LIKE '%@huge.example'",
+        fx.id
+    ))
+    .await
+    .unwrap();
     println!("bench {engine:?}: inserted 10,000 members in {:?}", started.elapsed());
 
     let org_id = fx.id.to_string();
@@ -50,7 +53,11 @@ async fn team_page_with_10000_members(engine: Engine) {
             total = res.json()["total"].as_u64().unwrap();
         }
         times.sort();
-        println!("bench {engine:?}: team/page {label:<22} median {:>7.2} ms  (max {:>7.2} ms, {total} matching)", times[3].as_secs_f64() * 1e3, times[6].as_secs_f64() * 1e3);
+        println!(
+            "bench {engine:?}: team/page {label:<22} median {:>7.2} ms  (max {:>7.2} ms, {total} matching)",
+            times[3].as_secs_f64() * 1e3,
+            times[6].as_secs_f64() * 1e3
+        );
     }
 }
 

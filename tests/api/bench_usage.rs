@@ -60,7 +60,8 @@ async fn usage_benchmarks(engine: Engine) {
     // Ingestion: 100 batches of 500 over HTTP from 4 clients, then the same
     // rows (other ids) through one in-process writer (`repo::usage::store`).
     const BATCHES: u64 = 100;
-    let bodies: Vec<String> = (0..BATCHES).map(|b| json!({ "events": (0..500).map(|i| as_json(&event("http", b * 500 + i))).collect::<Vec<_>>() }).to_string()).collect();
+    let bodies: Vec<String> =
+        (0..BATCHES).map(|b| json!({ "events": (0..500).map(|i| as_json(&event("http", b * 500 + i))).collect::<Vec<_>>() }).to_string()).collect();
     let started = Instant::now();
     let chunks: Vec<Vec<String>> = bodies.chunks((BATCHES / 4) as usize).map(|c| c.to_vec()).collect();
     let sends = chunks.into_iter().map(|chunk| {
@@ -80,7 +81,10 @@ async fn usage_benchmarks(engine: Engine) {
         usage::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
     }
     let direct_rate = (BATCHES * 500) as f64 / started.elapsed().as_secs_f64();
-    println!("bench {engine:?}: ingestion  HTTP (4 clients, batches of 500) {http_rate:>8.0} events/s   in-process writer {direct_rate:>8.0} events/s   ratio {:.2}", http_rate / direct_rate);
+    println!(
+        "bench {engine:?}: ingestion  HTTP (4 clients, batches of 500) {http_rate:>8.0} events/s   in-process writer {direct_rate:>8.0} events/s   ratio {:.2}",
+        http_rate / direct_rate
+    );
 
     // Freshness: from sending a batch to the dashboard query counting it.
     let before = dashboard_requests(&mut fx.owner, &slug).await;
@@ -90,7 +94,11 @@ async fn usage_benchmarks(engine: Engine) {
     assert_eq!(Api::new(&app, Some(&secret)).events(&body).await.status, reqwest::StatusCode::OK);
     let acked = started.elapsed();
     assert_eq!(dashboard_requests(&mut fx.owner, &slug).await, before + 500, "visible in the very next dashboard load");
-    println!("bench {engine:?}: freshness  batch acknowledged in {:.1} ms; its numbers in the next dashboard load, {:.1} ms after sending", acked.as_secs_f64() * 1e3, started.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "bench {engine:?}: freshness  batch acknowledged in {:.1} ms; its numbers in the next dashboard load, {:.1} ms after sending",
+        acked.as_secs_f64() * 1e3,
+        started.elapsed().as_secs_f64() * 1e3
+    );
 
     // The dashboard's queries for 30 days at 100k and at 1M events in one project.
     let now_hour = Utc::now().timestamp().div_euclid(3_600);

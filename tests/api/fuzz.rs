@@ -48,7 +48,22 @@ fn nasty_literal() -> impl Strategy<Value = String> {
 }
 
 const FIELDS: [&str; 16] = [
-    "id", "timestamp", "model", "provider", "assistant", "user", "environment", "session_id", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "status", "error", "input", "metadata",
+    "id",
+    "timestamp",
+    "model",
+    "provider",
+    "assistant",
+    "user",
+    "environment",
+    "session_id",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "latency_ms",
+    "status",
+    "error",
+    "input",
+    "metadata",
 ];
 
 /// A body and, when it holds exactly one event with a known id, that id.
@@ -102,7 +117,9 @@ on_both_engines!(random_and_mutated_bodies_get_4xx_and_leave_nothing_partial, |a
         let id = format!("fz-{n}");
         let (res, known) = match case {
             Case::Bytes(b) => (api.post_raw("/api/v1/events", "application/json", b).await, None),
-            Case::Text(t, known) => (api.post_raw("/api/v1/events", "application/json", t.replace("\"ID\"", &format!("\"{id}\""))).await, known.map(|_| id.clone())),
+            Case::Text(t, known) => {
+                (api.post_raw("/api/v1/events", "application/json", t.replace("\"ID\"", &format!("\"{id}\""))).await, known.map(|_| id.clone()))
+            }
         };
         *answered.entry(res.status.as_u16()).or_insert(0) += 1;
         assert!(res.status.is_success() || res.status.is_client_error(), "case {n}: {} {}", res.status, res.body);
@@ -116,7 +133,11 @@ on_both_engines!(random_and_mutated_bodies_get_4xx_and_leave_nothing_partial, |a
         }
     }
     for id in &refused_ids {
-        assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_events WHERE project_id = {project} AND event_id = '{id}'")).await, 0, "{id} was refused but stored");
+        assert_eq!(
+            scalar(&app, &format!("SELECT COUNT(*) FROM usage_events WHERE project_id = {project} AND event_id = '{id}'")).await,
+            0,
+            "{id} was refused but stored"
+        );
     }
     assert!(answered.get(&400).copied().unwrap_or(0) > 50, "most cases are refused: {answered:?}");
     assert!(answered.get(&200).copied().unwrap_or(0) > 0, "some mutations stay valid: {answered:?}");

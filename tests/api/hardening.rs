@@ -12,7 +12,9 @@ fn refused(res: &Res) -> bool {
 }
 
 async fn invitation_id(app: &TestApp, org_id: i64, email: &str) -> String {
-    scalar(app, &format!("SELECT id FROM invitations WHERE org_id = {org_id} AND email = '{email}' AND revoked_at IS NULL AND accepted_at IS NULL")).await.to_string()
+    scalar(app, &format!("SELECT id FROM invitations WHERE org_id = {org_id} AND email = '{email}' AND revoked_at IS NULL AND accepted_at IS NULL"))
+        .await
+        .to_string()
 }
 
 // 1. Only Owners grant Admin: an Admin neither invites as Admin nor manages
@@ -52,8 +54,17 @@ on_both_engines!(invitations_do_not_outlive_their_inviter, |app: TestApp| async 
     let accepted = invitee.client.call("invitations/accept", &[("token", &token)]).await;
     assert_eq!(accepted.status, StatusCode::CONFLICT, "{}", accepted.body);
     assert!(accepted.error_message().contains("no longer valid"), "{}", accepted.body);
-    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = {} AND u.email = '{}'", fx.id, invitee.email)).await, 0);
-    let audited = scalar(&app, &format!("SELECT COUNT(*) FROM audit_log WHERE org_id = {} AND action = 'invitation.refused' AND target = '{}'", fx.id, invitee.email)).await;
+    assert_eq!(
+        scalar(
+            &app,
+            &format!("SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = {} AND u.email = '{}'", fx.id, invitee.email)
+        )
+        .await,
+        0
+    );
+    let audited =
+        scalar(&app, &format!("SELECT COUNT(*) FROM audit_log WHERE org_id = {} AND action = 'invitation.refused' AND target = '{}'", fx.id, invitee.email))
+            .await;
     assert_eq!(audited, 1, "the refusal is audited");
 
     // An Owner invites as Admin, then is demoted to Admin: Admins cannot grant Admin.
@@ -159,9 +170,7 @@ on_both_engines!(next_never_leaves_the_site, |app: TestApp| async move {
     ];
     for next in evil {
         let mut c = Client::new(&app);
-        let res = c
-            .call_with_headers("login", &[("email", "ada@example.com"), ("password", PASSWORD), ("next", next)], &[("accept", "text/html")])
-            .await;
+        let res = c.call_with_headers("login", &[("email", "ada@example.com"), ("password", PASSWORD), ("next", next)], &[("accept", "text/html")]).await;
         assert_eq!(res.status, StatusCode::FOUND, "{next:?}: {}", res.body);
         assert_eq!(res.location(), Some("/"), "{next:?}");
         // Signed in, the sign-in page bounces to `next` too.
@@ -184,7 +193,8 @@ on_both_engines!(huge_pages_are_refused, |app: TestApp| async move {
     let mut fx = org(&app, "Pages").await;
     let org_id = fx.id.to_string();
     for page in ["18446744073709551615", "9223372036854775807", "1000001"] {
-        let team = fx.owner.client.call("team/page", &[("org_id", &org_id), ("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", page)]).await;
+        let team =
+            fx.owner.client.call("team/page", &[("org_id", &org_id), ("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", page)]).await;
         assert_eq!(team.status, StatusCode::UNPROCESSABLE_ENTITY, "team page {page}: {}", team.body);
         let audit = fx.owner.client.call("audit/page", &[("org_id", &org_id), ("page", page)]).await;
         assert_eq!(audit.status, StatusCode::UNPROCESSABLE_ENTITY, "audit page {page}: {}", audit.body);
@@ -274,7 +284,11 @@ on_both_engines!(forwarded_for_is_ignored_without_trusted_proxies, |app: TestApp
     let mut c = Client::new(&app);
     for i in 0..20 {
         let res = c
-            .call_with_headers("login", &[("email", &format!("u{i}@example.com")), ("password", "wrong password")], &[("x-forwarded-for", &format!("203.0.113.{i}"))])
+            .call_with_headers(
+                "login",
+                &[("email", &format!("u{i}@example.com")), ("password", "wrong password")],
+                &[("x-forwarded-for", &format!("203.0.113.{i}"))],
+            )
             .await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
@@ -288,14 +302,17 @@ on_both_engines_with!(
     |app: TestApp| async move {
         let mut c = Client::new(&app);
         for i in 0..20 {
-            let res = c.call_with_headers("login", &[("email", &format!("u{i}@example.com")), ("password", "wrong password")], &[("x-forwarded-for", "203.0.113.7")]).await;
+            let res = c
+                .call_with_headers("login", &[("email", &format!("u{i}@example.com")), ("password", "wrong password")], &[("x-forwarded-for", "203.0.113.7")])
+                .await;
             assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
         }
         let blocked = c.call_with_headers("login", &[("email", "x@example.com"), ("password", "wrong password")], &[("x-forwarded-for", "203.0.113.7")]).await;
         assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS, "the client behind the proxy is limited");
         let other = c.call_with_headers("login", &[("email", "x@example.com"), ("password", "wrong password")], &[("x-forwarded-for", "203.0.113.8")]).await;
         assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY, "another client behind the same proxy is not");
-        let spoof = c.call_with_headers("login", &[("email", "y@example.com"), ("password", "wrong password")], &[("x-forwarded-for", "1.2.3.4, 203.0.113.7")]).await;
+        let spoof =
+            c.call_with_headers("login", &[("email", "y@example.com"), ("password", "wrong password")], &[("x-forwarded-for", "1.2.3.4, 203.0.113.7")]).await;
         assert_eq!(spoof.status, StatusCode::TOO_MANY_REQUESTS, "what the client wrote left of the proxy's entry does not count");
     }
 );
@@ -319,7 +336,14 @@ on_both_engines!(reinviting_cannot_cancel_an_owner_invitation, |app: TestApp| as
 on_both_engines!(guests_see_only_their_groups_and_no_team, |app: TestApp| async move {
     let mut fx = org(&app, "Groups").await;
     let org_id = fx.id.to_string();
-    let res = fx.owner.client.call("projects/create", &[("org_id", &org_id), ("name", "Secret"), ("slug", ""), ("description", ""), ("environment", "staging"), ("group", "Mergers")]).await;
+    let res = fx
+        .owner
+        .client
+        .call(
+            "projects/create",
+            &[("org_id", &org_id), ("name", "Secret"), ("slug", ""), ("description", ""), ("environment", "staging"), ("group", "Mergers")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let (project_id, slug) = fx.projects[0].clone();
     let mut guest = join(&app, &mut fx, "guest", &format!("{project_id}:admin")).await;
@@ -367,7 +391,12 @@ on_both_engines!(guests_see_only_their_groups_and_no_team, |app: TestApp| async 
     let res = Client::new(&app).call("projects/members/add", &[("project_id", &pid), ("email", &colleague.email), ("role", "admin")]).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     let huge = format!("{}@example.com", "a".repeat(100_000));
-    for (email, role, project) in [(huge.as_str(), "viewer", pid.as_str()), (colleague.email.as_str(), "owner", pid.as_str()), (colleague.email.as_str(), "viewer", "-1"), (colleague.email.as_str(), "viewer", "99999999999999999999")] {
+    for (email, role, project) in [
+        (huge.as_str(), "viewer", pid.as_str()),
+        (colleague.email.as_str(), "owner", pid.as_str()),
+        (colleague.email.as_str(), "viewer", "-1"),
+        (colleague.email.as_str(), "viewer", "99999999999999999999"),
+    ] {
         let res = guest.client.call("projects/members/add", &[("project_id", project), ("email", email), ("role", role)]).await;
         assert!(res.status.is_client_error(), "{email:.20} {role} {project}: {}", res.status);
     }

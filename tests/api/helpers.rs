@@ -206,11 +206,7 @@ impl Client {
 
     /// A client of a server at `base` (another process, say).
     pub fn at(base: &str) -> Self {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap();
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(30)).build().unwrap();
         Self { base: base.to_string(), http, cookie: None }
     }
 
@@ -247,11 +243,7 @@ impl Client {
         F: leptos::server_fn::ServerFn + serde::Serialize,
     {
         let body = serde_qs::to_string(args).expect("server function arguments serialize");
-        let req = self
-            .http
-            .post(format!("{}{}", self.base, F::PATH))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
+        let req = self.http.post(format!("{}{}", self.base, F::PATH)).header("content-type", "application/x-www-form-urlencoded").body(body);
         self.send(req).await
     }
 
@@ -297,13 +289,7 @@ pub async fn signed_up(app: &TestApp, name: &str, email: &str) -> Client {
 pub async fn count_rows(app: &TestApp, table: &str) -> i64 {
     use sea_orm::{ConnectionTrait, Statement};
     let backend = app.state.db.get_database_backend();
-    let row = app
-        .state
-        .db
-        .query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}")))
-        .await
-        .unwrap()
-        .unwrap();
+    let row = app.state.db.query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}"))).await.unwrap().unwrap();
     row.try_get::<i64>("", "n").unwrap()
 }
 

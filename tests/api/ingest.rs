@@ -47,7 +47,10 @@ on_both_engines!(events_are_stored_once_and_costed_exactly, |app: TestApp| async
     let sql = |q: &str| q.replace("$P", &project.to_string());
     assert_eq!(scalar(&app, &sql("SELECT COUNT(*) FROM usage_events WHERE project_id = $P")).await, 5);
     // 0.1 + 0.2 exactly, plus gpt-4o-mini at $0.15 and $0.60 per million: 1000 × 150 + 500 × 600 nano-dollars.
-    assert_eq!(scalar(&app, &sql("SELECT CAST(SUM(cost_nanos) AS BIGINT) FROM usage_events WHERE project_id = $P AND event_id IN ('a','b','c','d')")).await, 300_450_000);
+    assert_eq!(
+        scalar(&app, &sql("SELECT CAST(SUM(cost_nanos) AS BIGINT) FROM usage_events WHERE project_id = $P AND event_id IN ('a','b','c','d')")).await,
+        300_450_000
+    );
     assert_eq!(scalar(&app, &sql("SELECT COUNT(*) FROM usage_events WHERE project_id = $P AND cost_source = 'unpriced'")).await, 1);
     assert_eq!(scalar(&app, &sql("SELECT COUNT(*) FROM usage_events WHERE project_id = $P AND cost_source = 'catalog'")).await, 2);
     // Another project may use the same ids: they are unique per project only.
@@ -194,10 +197,17 @@ on_both_engines!(usage_sums_by_day_model_and_user, |app: TestApp| async move {
     let usage = api.get("/api/v1/usage?from=2026-11-20&to=2026-11-23&group_by=day").await;
     assert_eq!(usage.status, StatusCode::OK, "{}", usage.body);
     let body = usage.json();
-    let days: Vec<(&str, i64, &str)> =
-        body["groups"].as_array().unwrap().iter().map(|g| (g["key"].as_str().unwrap(), g["requests"].as_i64().unwrap(), g["cost_usd"].as_str().unwrap())).collect();
+    let days: Vec<(&str, i64, &str)> = body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap(), g["requests"].as_i64().unwrap(), g["cost_usd"].as_str().unwrap()))
+        .collect();
     assert_eq!(days, [("2026-11-20", 1, "0.000000001"), ("2026-11-21", 2, "0.30"), ("2026-11-22", 1, "1.00")]);
-    assert_eq!(body["total"], json!({ "requests": 4, "errors": 1, "input_tokens": 400, "output_tokens": 40, "cost_usd": "1.300000001", "avg_latency_ms": 200 }));
+    assert_eq!(
+        body["total"],
+        json!({ "requests": 4, "errors": 1, "input_tokens": 400, "output_tokens": 40, "cost_usd": "1.300000001", "avg_latency_ms": 200 })
+    );
     let by_model = api.get("/api/v1/usage?from=2026-11-20&to=2026-11-23&group_by=model").await.json();
     assert_eq!(by_model["groups"][0]["key"], "claude-sonnet-4", "costliest first");
     let by_user = api.get("/api/v1/usage?from=2026-11-21&to=2026-11-22&group_by=user").await.json();

@@ -182,7 +182,8 @@ on_both_engines!(every_key_function_refuses_outsiders_lower_roles_and_huge_input
         ("guest without a grant", &mut guest.client, [StatusCode::NOT_FOUND; 4]),
         ("viewer", &mut viewer.client, [StatusCode::OK, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN]),
     ] {
-        let got = [client.call_fn(&list).await.status, client.call_fn(&new).await.status, client.call_fn(&revoke).await.status, client.call_fn(&rotate).await.status];
+        let got =
+            [client.call_fn(&list).await.status, client.call_fn(&new).await.status, client.call_fn(&revoke).await.status, client.call_fn(&rotate).await.status];
         assert_eq!(got, expect, "{who}: list, create, revoke, rotate");
     }
     // Huge and negative ids, a 100 kB name: clear 4xx, nothing stored.

@@ -20,12 +20,7 @@ async fn tables(db: &sea_orm::DatabaseConnection) -> Vec<String> {
         DbBackend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
         _ => "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     };
-    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get::<String>("", "name").unwrap())
-        .collect()
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().iter().map(|r| r.try_get::<String>("", "name").unwrap()).collect()
 }
 
 async fn migrations_round_trip(engine: Engine) {
@@ -169,7 +164,11 @@ async fn cli_migrates_seeds_and_creates_users() {
     assert_eq!(c.log_in(plinth::server::seed::DEMO_OWNER_EMAIL, plinth::server::seed::DEMO_PASSWORD).await.status, StatusCode::OK);
     // The printed demo key works with the README's call, and the demo holds a quarter of usage.
     let key = text.split("demo project key: ").nth(1).and_then(|rest| rest.split_whitespace().next()).expect("a demo key line");
-    let sent = Api::new(&app, Some(key)).events(&serde_json::json!({ "events": [{ "id": "hello-1", "timestamp": chrono::Utc::now().to_rfc3339(), "model": "gpt-4o-mini", "status": "success" }] })).await;
+    let sent = Api::new(&app, Some(key))
+        .events(
+            &serde_json::json!({ "events": [{ "id": "hello-1", "timestamp": chrono::Utc::now().to_rfc3339(), "model": "gpt-4o-mini", "status": "success" }] }),
+        )
+        .await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     let days = crate::fixtures::scalar(&app, "SELECT COUNT(DISTINCT hour / 24) FROM usage_hourly").await;
     assert!((89..=91).contains(&days), "90 days of demo usage, got {days}");

@@ -6,8 +6,8 @@ use crate::fixtures::*;
 use crate::helpers::*;
 use crate::on_both_engines;
 use plinth::api::audit::LoadAuditPage;
-use plinth::api::prices::{AddPrice, LoadPrices, RecomputeCosts};
 use plinth::api::orgs::{DeleteOrg, LeaveOrg, LoadDashboard, LoadDeletionPreview, UpdateOrg};
+use plinth::api::prices::{AddPrice, LoadPrices, RecomputeCosts};
 use plinth::api::projects::{AddProjectMember, CreateProject, DeleteProject, LoadProject, RemoveProjectMember, SetProjectMember, UpdateProject};
 use plinth::api::team::{ChangeMemberRole, LoadTeamPage, RemoveMember};
 use plinth::domain::OrgRole::{self, Admin, Guest, Member, Owner, Viewer};
@@ -73,12 +73,7 @@ fn expect(allowed: bool, res: &Res, what: &str) {
     if allowed {
         assert_eq!(res.status, StatusCode::OK, "{what}: should be allowed: {}", res.body);
     } else {
-        assert!(
-            res.status == StatusCode::FORBIDDEN || res.status == StatusCode::NOT_FOUND,
-            "{what}: should be refused, got {}: {}",
-            res.status,
-            res.body
-        );
+        assert!(res.status == StatusCode::FORBIDDEN || res.status == StatusCode::NOT_FOUND, "{what}: should be refused, got {}: {}", res.status, res.body);
     }
 }
 
@@ -203,7 +198,11 @@ async fn org_matrix(app: TestApp, role: OrgRole) {
     // Here another Owner (the fixture's) remains, so everyone may leave.
     let res = actor.client.call_fn(&LeaveOrg { org_id: fx.id }).await;
     assert_eq!(res.status, StatusCode::OK, "{role:?} may leave: {}", res.body);
-    let gone = scalar(&app, &format!("SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = {} AND u.email = '{}'", fx.id, actor.email)).await;
+    let gone = scalar(
+        &app,
+        &format!("SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = {} AND u.email = '{}'", fx.id, actor.email),
+    )
+    .await;
     assert_eq!(gone, 0);
 }
 
@@ -371,5 +370,9 @@ on_both_engines!(project_role_is_the_higher_of_org_and_direct, |app: TestApp| as
     let other = &fx.projects[1].1;
     assert_eq!(viewer.client.call_fn(&LoadProject { slug: other.clone() }).await.json()["project"]["role"], "viewer");
     let mut member = join(&app, &mut fx, "member", &format!("{project_id}:viewer")).await;
-    assert_eq!(member.client.call_fn(&LoadProject { slug: slug.clone() }).await.json()["project"]["role"], "member", "a lower direct role does not lower the org's");
+    assert_eq!(
+        member.client.call_fn(&LoadProject { slug: slug.clone() }).await.json()["project"]["role"],
+        "member",
+        "a lower direct role does not lower the org's"
+    );
 });

@@ -23,7 +23,14 @@ on_both_engines!(a_corrected_price_recomputes_events_and_rollups, |app: TestApp|
     // No price yet: both unpriced; a reported cost is the client's own.
     let batch = json!({ "events": [ev("old", 10, None), ev("new", 1, None), ev("own", 1, Some("7"))] });
     assert_eq!(api.events(&batch).await.status, StatusCode::OK);
-    let add = |input: &str, from: &str| AddPrice { org_id, provider: "acme".into(), model: "house-model".into(), input: input.into(), output: "0".into(), effective_from: from.into() };
+    let add = |input: &str, from: &str| AddPrice {
+        org_id,
+        provider: "acme".into(),
+        model: "house-model".into(),
+        input: input.into(),
+        output: "0".into(),
+        effective_from: from.into(),
+    };
     let since = (Utc::now() - Duration::days(30)).format("%Y-%m-%d").to_string();
     let recent = (Utc::now() - Duration::days(5)).format("%Y-%m-%d").to_string();
     assert_eq!(fx.owner.client.call_fn(&add("2", &since)).await.status, StatusCode::OK);

@@ -93,7 +93,10 @@ on_both_engines!(users_and_tokens_equal_direct_aggregates, |app: TestApp| async 
     assert_eq!(t["requests"].as_i64(), Some(scalar(&app, &format!("SELECT COUNT(*) {prod_events}")).await));
     // Assistant × model: every row of the split table is a direct sum.
     let split = t["by_assistant"]["table"]["rows"].as_array().unwrap();
-    assert_eq!(split.len() as i64, scalar(&app, &format!("SELECT COUNT(*) FROM (SELECT assistant, model {prod_events} GROUP BY assistant, model) AS pairs")).await);
+    assert_eq!(
+        split.len() as i64,
+        scalar(&app, &format!("SELECT COUNT(*) FROM (SELECT assistant, model {prod_events} GROUP BY assistant, model) AS pairs")).await
+    );
     for row in split {
         let (assistant, model) = (row[0].as_str().unwrap(), row[1].as_str().unwrap());
         let filter = if assistant == "(not named)" { "assistant IS NULL".to_string() } else { format!("assistant = '{assistant}'") };
@@ -174,7 +177,8 @@ on_both_engines!(csv_exports_hold_the_filtered_log_and_exact_sums, |app: TestApp
     assert_eq!(rows[0], ["model", "requests", "errors", "input_tokens", "output_tokens", "cost_usd", "avg_latency_ms"]);
     let mini = rows.iter().find(|r| r[0] == "gpt-4o-mini").expect("a row per model");
     assert_eq!((mini[1].as_str(), mini[5].as_str()), ("900", "0.0000009"));
-    let input = scalar(&app, &format!("SELECT CAST(SUM(input_tokens) AS BIGINT) FROM usage_events WHERE project_id = {project} AND model = 'gpt-4o-mini'")).await;
+    let input =
+        scalar(&app, &format!("SELECT CAST(SUM(input_tokens) AS BIGINT) FROM usage_events WHERE project_id = {project} AND model = 'gpt-4o-mini'")).await;
     assert_eq!(mini[3], input.to_string());
 
     // Refusals: clear statuses, never a file.

@@ -23,7 +23,8 @@ on_both_engines!(the_request_log_filters_and_pages_by_cursor, |app: TestApp| asy
     let mut fx = org(&app, "Log").await;
     let (project, slug) = fx.projects[0].clone();
     let key = api_key(&mut fx.owner, project, "ingest").await;
-    let events: Vec<Value> = (0..130).map(|i| call(i, if i % 2 == 0 { "gpt-4o" } else { "gpt-4o-mini" }, if i % 10 == 0 { "error" } else { "success" })).collect();
+    let events: Vec<Value> =
+        (0..130).map(|i| call(i, if i % 2 == 0 { "gpt-4o" } else { "gpt-4o-mini" }, if i % 10 == 0 { "error" } else { "success" })).collect();
     assert_eq!(Api::new(&app, Some(&key)).events(&json!({ "events": events })).await.status, StatusCode::OK);
     let other_key = api_key(&mut fx.owner, project, "ingest").await;
     assert_eq!(Api::new(&app, Some(&other_key)).events(&json!({ "events": [call(999, "o3", "success")] })).await.status, StatusCode::OK);
@@ -54,7 +55,8 @@ on_both_engines!(the_request_log_filters_and_pages_by_cursor, |app: TestApp| asy
     let rows = |res: Res| res.json()["rows"].as_array().unwrap().clone();
     let errors = rows(fx.owner.client.call_fn(&load(RequestFilters { status: Some(EventStatus::Error), ..Default::default() })).await);
     assert_eq!(errors.len(), 13);
-    let mini_u1 = rows(fx.owner.client.call_fn(&load(RequestFilters { model: Some("gpt-4o-mini".into()), user: Some("u1".into()), ..Default::default() })).await);
+    let mini_u1 =
+        rows(fx.owner.client.call_fn(&load(RequestFilters { model: Some("gpt-4o-mini".into()), user: Some("u1".into()), ..Default::default() })).await);
     assert!(!mini_u1.is_empty() && mini_u1.iter().all(|r| r["model"] == "gpt-4o-mini" && r["end_user"] == "u1"));
     let key_id = scalar(&app, &format!("SELECT MAX(id) FROM api_keys WHERE project_id = {project}")).await;
     let by_key = rows(fx.owner.client.call_fn(&load(RequestFilters { key: Some(key_id), ..Default::default() })).await);
@@ -68,7 +70,10 @@ on_both_engines!(the_request_log_filters_and_pages_by_cursor, |app: TestApp| asy
         RequestFilters { after: Some("garbage".into()), ..Default::default() },
         RequestFilters { after: Some("99999999999999999999.1".into()), ..Default::default() },
         RequestFilters { model: Some("m".repeat(5_000)), ..Default::default() },
-        RequestFilters { window: plinth::domain::analytics::Filters { from: Some("1900-01-01".into()), to: Some("2100-01-01".into()), ..Default::default() }, ..Default::default() },
+        RequestFilters {
+            window: plinth::domain::analytics::Filters { from: Some("1900-01-01".into()), to: Some("2100-01-01".into()), ..Default::default() },
+            ..Default::default()
+        },
     ] {
         assert_eq!(fx.owner.client.call_fn(&load(bad)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     }

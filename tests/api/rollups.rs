@@ -160,7 +160,11 @@ on_both_engines!(rollups_equal_a_direct_aggregate_of_the_events, |app: TestApp| 
         use migration::MigratorTrait;
         // Back to before the daily per-user rollup (the last three), and up again.
         migration::Migrator::down(&app.state.db, Some(3)).await.unwrap();
-        assert_eq!(scalar(&app, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name LIKE 'usage_daily%'").await, 0, "all three daily tables were dropped");
+        assert_eq!(
+            scalar(&app, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name LIKE 'usage_daily%'").await,
+            0,
+            "all three daily tables were dropped"
+        );
         migration::Migrator::up(&app.state.db, None).await.unwrap();
         for (rolled, direct) in &expected {
             assert_eq!(&text_rows(&app, rolled).await, direct, "backfilled: {rolled}");
@@ -194,7 +198,10 @@ on_both_engines!(whole_days_read_the_daily_rollups_alike, |app: TestApp| async m
             assert!(!daily.is_empty() && (!all || daily.len() > 1 && daily.iter().any(|r| r.errors > 0)), "{group:?}: {daily:?}");
             assert_eq!(daily, usage::summary(db, &hours, group).await.unwrap(), "{group:?}, {env:?}");
         }
-        assert_eq!(usage::top(db, &days, GroupBy::User, Rank::Requests, 3).await.unwrap(), usage::top(db, &hours, GroupBy::User, Rank::Requests, 3).await.unwrap());
+        assert_eq!(
+            usage::top(db, &days, GroupBy::User, Rank::Requests, 3).await.unwrap(),
+            usage::top(db, &hours, GroupBy::User, Rank::Requests, 3).await.unwrap()
+        );
         let buckets = usage::latency_buckets(db, &days).await.unwrap();
         assert!(buckets.iter().filter(|n| **n > 0).count() > if all { 3 } else { 0 }, "{buckets:?}");
         assert_eq!(buckets, usage::latency_buckets(db, &hours).await.unwrap());
@@ -226,7 +233,10 @@ on_both_engines!(the_dashboard_reads_percentiles_and_environments_from_rollups, 
     events.extend((0..10).map(|i| json!({ "id": format!("s{i}"), "timestamp": at, "model": "gpt-4o", "status": "error", "latency_ms": 45_000, "environment": "staging", "cost_usd": "0.01" })));
     assert_eq!(api.events(&json!({ "events": events })).await.status, StatusCode::OK);
 
-    let load = |env: Option<&str>| LoadDashboard { slug: slug.clone(), filters: Filters { range: Some("24h".into()), env: env.map(Into::into), ..Default::default() } };
+    let load = |env: Option<&str>| LoadDashboard {
+        slug: slug.clone(),
+        filters: Filters { range: Some("24h".into()), env: env.map(Into::into), ..Default::default() },
+    };
     let all = fx.owner.client.call_fn(&load(None)).await.json();
     assert_eq!(all["totals"]["requests"], 100);
     assert_eq!(all["totals"]["errors"], 10);

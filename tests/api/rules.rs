@@ -200,7 +200,12 @@ on_both_engines!(invitations_are_single_use_expiring_and_bound, |app: TestApp| a
     let res = late.call("invitations/accept", &[("token", &old_token)]).await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert!(res.error_message().contains("expired"));
-    let page = fx.owner.client.call("team/page", &[("org_id", &fx.id.to_string()), ("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")]).await.json();
+    let page = fx
+        .owner
+        .client
+        .call("team/page", &[("org_id", &fx.id.to_string()), ("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")])
+        .await
+        .json();
     let row = page["invitations"].as_array().unwrap().iter().find(|r| r["email"] == email.as_str()).cloned().expect("expired invitations stay visible");
     assert_eq!(row["status"], "expired");
     let inv_id = row["id"].to_string();
@@ -253,12 +258,21 @@ on_both_engines!(team_table_searches_filters_sorts_and_pages, |app: TestApp| asy
     let now = if backend == sea_orm::DbBackend::Sqlite { "datetime('now')" } else { "NOW()" };
     for i in 0..60 {
         let role = ["member", "viewer", "guest"][i % 3];
-        app.state.db.execute_unprepared(&format!(
-            "INSERT INTO users (name, email, password_hash, created_at, updated_at) VALUES ('Person {i:02}', 'p{i:02}@big.example', 'x', {now}, {now})"
-        )).await.unwrap();
-        app.state.db.execute_unprepared(&format!(
-            "INSERT INTO memberships (org_id, user_id, role, created_at) SELECT {}, id, '{role}', {now} FROM users WHERE email = 'p{i:02}@big.example'", fx.id
-        )).await.unwrap();
+        app.state
+            .db
+            .execute_unprepared(&format!(
+                "INSERT INTO users (name, email, password_hash, created_at, updated_at) VALUES ('Person {i:02}', 'p{i:02}@big.example', 'x', {now}, {now})"
+            ))
+            .await
+            .unwrap();
+        app.state
+            .db
+            .execute_unprepared(&format!(
+                "INSERT INTO memberships (org_id, user_id, role, created_at) SELECT {}, id, '{role}', {now} FROM users WHERE email = 'p{i:02}@big.example'",
+                fx.id
+            ))
+            .await
+            .unwrap();
     }
     let org_id = fx.id.to_string();
     let c = &mut fx.owner.client;

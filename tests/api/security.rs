@@ -85,9 +85,7 @@ on_both_engines!(pages_need_a_session, |app: TestApp| async move {
     // Signing in with ?next= comes back to the page asked for.
     signed_up(&app, "Ada", "ada@example.com").await;
     let mut c = Client::new(&app);
-    let res = c
-        .call_with_headers("login", &[("email", "ada@example.com"), ("password", PASSWORD), ("next", "/profile")], &[("accept", "text/html")])
-        .await;
+    let res = c.call_with_headers("login", &[("email", "ada@example.com"), ("password", PASSWORD), ("next", "/profile")], &[("accept", "text/html")]).await;
     assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
     assert_eq!(res.location(), Some("/profile"));
     let offsite = c

@@ -95,10 +95,8 @@ fn the_router_is_imported_only_by_the_server_router() {
 
 #[test]
 fn the_circle_check_finds_a_circle() {
-    let graph: BTreeMap<String, BTreeSet<String>> = [("a", "b"), ("b", "c"), ("c", "a")]
-        .into_iter()
-        .map(|(m, d)| (m.to_string(), BTreeSet::from([d.to_string()])))
-        .collect();
+    let graph: BTreeMap<String, BTreeSet<String>> =
+        [("a", "b"), ("b", "c"), ("c", "a")].into_iter().map(|(m, d)| (m.to_string(), BTreeSet::from([d.to_string()]))).collect();
     assert_eq!(find_circle(&graph).map(|c| c.len()), Some(4));
 }
 
@@ -141,10 +139,7 @@ fn resources_are_created_with_page_data() {
 fn suspense_bodies_go_through_suspense_body() {
     let modules = modules();
     assert!(modules.values().filter(|code| code.contains("suspense_body!(")).count() >= 6);
-    let direct: Vec<_> = modules
-        .iter()
-        .filter(|(name, code)| name.as_str() != "components::feedback" && code.contains("Suspend::new"))
-        .map(|(name, _)| name.clone())
-        .collect();
+    let direct: Vec<_> =
+        modules.iter().filter(|(name, code)| name.as_str() != "components::feedback" && code.contains("Suspend::new")).map(|(name, _)| name.clone()).collect();
     assert!(direct.is_empty(), "Suspense bodies built without suspense_body in: {direct:?}");
 }

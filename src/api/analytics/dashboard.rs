@@ -6,8 +6,8 @@ use leptos::prelude::*;
 
 #[server(endpoint = "analytics/dashboard")]
 pub async fn load_dashboard(slug: String, #[server(default)] filters: Filters) -> Result<ProjectDashboard, AppError> {
-    use crate::api::prelude::*;
     use super::shared;
+    use crate::api::prelude::*;
     use crate::domain::analytics::{ChartData, TOP_ROWS, TextTable, UsageGroup, UsageTotals, latency_percentile};
     use crate::domain::money::{Nanos, count};
     use crate::server::charts::{self, Day};
@@ -56,12 +56,20 @@ pub async fn load_dashboard(slug: String, #[server(default)] filters: Filters) -
     let errors_table = table(&["When (UTC)", "Errors"], &|d| vec![count(d.errors)]);
     let usage_summary = match points.iter().max_by_key(|d| d.cost) {
         Some(d) if totals.requests > 0 => {
-            format!("Cost per {unit} over {}: {} in all; the costliest {unit} was {} at {}.", window.label, totals.cost.usd_display(), d.label, d.cost.usd_display())
+            format!(
+                "Cost per {unit} over {}: {} in all; the costliest {unit} was {} at {}.",
+                window.label,
+                totals.cost.usd_display(),
+                d.label,
+                d.cost.usd_display()
+            )
         }
         _ => format!("No usage in {}.", window.label),
     };
     let errors_summary = match points.iter().max_by_key(|d| d.errors) {
-        Some(d) if totals.errors > 0 => format!("Errors per {unit} over {}: {} in all; the most were {} at {}.", window.label, totals.errors, d.errors, d.label),
+        Some(d) if totals.errors > 0 => {
+            format!("Errors per {unit} over {}: {} in all; the most were {} at {}.", window.label, totals.errors, d.errors, d.label)
+        }
         _ => format!("No errors in {}.", window.label),
     };
     Ok(ProjectDashboard {

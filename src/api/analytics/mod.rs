@@ -19,7 +19,8 @@ pub(crate) mod shared {
     /// The window the filters name now, and the rollup scope it covers.
     pub fn window_scope(ctx: &ProjectCtx, filters: &Filters) -> Result<(Window, Scope), AppError> {
         let window = filters.window(chrono::Utc::now().timestamp().div_euclid(3_600)).map_err(AppError::invalid)?;
-        let scope = Scope { project_id: ctx.project.id, from_hour: window.from_hour, to_hour: window.to_hour, environment: filters.environment().map(str::to_string) };
+        let scope =
+            Scope { project_id: ctx.project.id, from_hour: window.from_hour, to_hour: window.to_hour, environment: filters.environment().map(str::to_string) };
         Ok((window, scope))
     }
 
@@ -73,7 +74,13 @@ pub(crate) mod grid {
     /// Pairs laid out as a grid: a row per name in `firsts` (in that order), a
     /// column per second key, the `max` heaviest by `weight` and the rest
     /// merged into "(others)". `none` names a missing key.
-    pub fn layout(pairs: &[PairRow], firsts: &[Option<String>], max: usize, weight: fn(&PairRow) -> i64, none: &str) -> (Vec<String>, Vec<Vec<Option<PivotCell>>>) {
+    pub fn layout(
+        pairs: &[PairRow],
+        firsts: &[Option<String>],
+        max: usize,
+        weight: fn(&PairRow) -> i64,
+        none: &str,
+    ) -> (Vec<String>, Vec<Vec<Option<PivotCell>>>) {
         let name = |k: &Option<String>| k.clone().unwrap_or_else(|| none.to_string());
         let mut totals: Vec<(String, i128)> = Vec::new();
         for p in pairs.iter().filter(|p| firsts.contains(&p.first)) {

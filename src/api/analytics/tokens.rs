@@ -68,11 +68,8 @@ pub async fn load_tokens(slug: String, #[server(default)] filters: Filters) -> R
     let firsts: Vec<Option<String>> = assistants.iter().take(SPLIT_ASSISTANTS).map(|(a, _)| a.clone()).collect();
     let (models, cells) = grid::layout(&pairs, &firsts, SPLIT_MODELS, |p| p.input_tokens.saturating_add(p.output_tokens), "(no model)");
     let names: Vec<String> = firsts.iter().map(|a| a.clone().unwrap_or_else(|| "(not named)".into())).collect();
-    let series: Vec<(String, Vec<i64>)> = models
-        .iter()
-        .enumerate()
-        .map(|(m, model)| (model.clone(), cells.iter().map(|row| row[m].as_ref().map_or(0, |c| c.tokens)).collect()))
-        .collect();
+    let series: Vec<(String, Vec<i64>)> =
+        models.iter().enumerate().map(|(m, model)| (model.clone(), cells.iter().map(|row| row[m].as_ref().map_or(0, |c| c.tokens)).collect())).collect();
     let mut split_table = TextTable { columns: ["Assistant", "Model", "Tokens"].map(String::from).to_vec(), rows: vec![] };
     for (name, row) in names.iter().zip(&cells) {
         for (model, cell) in models.iter().zip(row) {

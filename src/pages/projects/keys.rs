@@ -1,11 +1,11 @@
 //! A project's API keys: create one (its secret shown once), see them all,
 //! rotate with a grace period, revoke.
-use crate::components::page_data::page_data;
 use crate::api::keys::{CreateKey, ProjectKeys, RevokeKey, RotateKey, load_keys};
 use crate::components::dialog::ConfirmButton;
 use crate::components::feedback::{ActionError, Loaded};
 use crate::components::form::Submit;
 use crate::components::format::date;
+use crate::components::page_data::page_data;
 use crate::components::table::DataTable;
 use crate::domain::api_key::{ApiKeyRow, KeyStatus, NewKey};
 use leptos::prelude::*;

@@ -1,13 +1,13 @@
 //! Project members: who has a role granted directly in a project, and
 //! adding people to it.
-use crate::components::page_data::page_data;
 use crate::api::projects::{AddProjectMember, Candidate, ProjectMembers, RemoveProjectMember, SetProjectMember, load_project_members};
 use crate::components::dialog::ConfirmButton;
 use crate::components::feedback::{ActionError, Loaded};
-use crate::components::form::Submit;
-use crate::domain::ProjectRole;
-use crate::components::table::DataTable;
 use crate::components::form::ProjectRoleOptions;
+use crate::components::form::Submit;
+use crate::components::page_data::page_data;
+use crate::components::table::DataTable;
+use crate::domain::ProjectRole;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 

@@ -1,9 +1,9 @@
 //! One request in full: what was sent and answered, its metadata and error.
 //! Project Viewers see everything but the input and output text.
-use crate::components::page_data::page_data;
 use crate::api::requests::load_request;
 use crate::components::feedback::{ErrorAlert, Loading, suspense_body};
 use crate::components::format::date_time;
+use crate::components::page_data::page_data;
 use crate::domain::money::count;
 use crate::domain::requests::RequestDetail;
 use crate::domain::usage::EventStatus;
@@ -37,7 +37,13 @@ fn Detail(d: RequestDetail) -> impl IntoView {
         ("Event id", r.event_id),
         ("Time", date_time(&r.occurred_at)),
         ("Received", date_time(&d.received_at)),
-        ("Status", match r.status { EventStatus::Success => "success".into(), EventStatus::Error => "error".into() }),
+        (
+            "Status",
+            match r.status {
+                EventStatus::Success => "success".into(),
+                EventStatus::Error => "error".into(),
+            },
+        ),
         ("Model", r.model),
         ("Provider", d.provider.unwrap_or_default()),
         ("Assistant", r.assistant.unwrap_or_default()),

@@ -2,12 +2,12 @@
 //! user, API key, status, time range and environment, fifty at a time. Every
 //! filter and the page cursor live in the URL; the filter form is a plain
 //! GET form, so it works before hydration too.
-use crate::components::page_data::page_data;
 use crate::api::requests::load_requests;
 use crate::components::analytics_filters::AnalyticsFilters;
 use crate::components::feedback::{ErrorAlert, Loading, pending_flag, suspense_body};
 use crate::components::first_event::FirstEvent;
 use crate::components::format::date_time;
+use crate::components::page_data::page_data;
 use crate::components::table::DataTable;
 use crate::domain::money::count;
 use crate::domain::requests::{RequestPage, RequestQuery};

@@ -1,17 +1,17 @@
 //! Pending invitations and the invite dialog.
-use crate::components::page_data::PageData;
-use crate::components::format::date;
+use crate::api::orgs::Dashboard;
 use crate::api::team::{Invite, ResendInvitation, RevokeInvitation, invite_link};
 use crate::components::dialog::{ConfirmButton, hide};
 use crate::components::feedback::{ActionError, ErrorAlert, Loaded};
-use crate::api::orgs::Dashboard;
+use crate::components::form::ProjectRoleOptions;
+use crate::components::format::date;
+use crate::components::page_data::PageData;
+use crate::components::table::DataTable;
 use crate::domain::policy::invitable_roles;
 use crate::domain::team::{InvitationRow, InvitationStatus};
 use crate::domain::{OrgRole, OrgSummary, ProjectRole};
 use crate::error::AppError;
 use leptos::html::Dialog;
-use crate::components::table::DataTable;
-use crate::components::form::ProjectRoleOptions;
 use leptos::prelude::*;
 
 #[component]

@@ -1,13 +1,13 @@
 //! The members table: inline role changes and removal.
-use crate::components::format::date;
 use super::invitations::Invitations;
 use crate::api::team::{ChangeMemberRole, RemoveMember, ResendInvitation, RevokeInvitation};
 use crate::components::dialog::ConfirmButton;
+use crate::components::format::date;
 use crate::components::pagination::Pagination;
+use crate::components::table::DataTable;
 use crate::domain::OrgRole;
 use crate::domain::team::{MemberRow, TeamPage as Page};
 use crate::error::AppError;
-use crate::components::table::DataTable;
 use leptos::prelude::*;
 
 #[component]
@@ -88,7 +88,7 @@ fn MemberTr(m: MemberRow, changed: RwSignal<u32>, remove: ServerAction<RemoveMem
             </select>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e.to_string()}</p> })}
         }
-            .into_any()
+        .into_any()
     };
     let label = format!("{} <{}>", m.name, m.email);
     view! {

@@ -8,13 +8,13 @@ use filters::TeamFilters;
 use invitations::InviteDialog;
 use members::MembersTable;
 
-use crate::api::team::{Invite, RemoveMember, ResendInvitation, RevokeInvitation, load_team_page};
 use crate::api::orgs::{OrgNav, load_dashboard};
+use crate::api::team::{Invite, RemoveMember, ResendInvitation, RevokeInvitation, load_team_page};
 use crate::components::dialog::show;
 use crate::components::feedback::{ActionError, Loaded};
 use crate::components::org::use_orgs;
-use crate::domain::policy::{OrgAction, can};
 use crate::domain::OrgRole;
+use crate::domain::policy::{OrgAction, can};
 use crate::domain::team::TeamSort;
 use crate::error::AppError;
 use leptos::html::Dialog;

@@ -6,8 +6,8 @@ pub mod throttle;
 
 use crate::domain::{Email, Password, PersonName, User, UserId};
 use crate::error::{AppError, AppResult};
-use crate::server::entities::user;
 use crate::server::AppState;
+use crate::server::entities::user;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr};
 use session_store::USER_ID_KEY;
 use tower_sessions::Session;
@@ -27,10 +27,7 @@ pub struct CurrentUser {
 
 /// The user of the current request, for server functions and pages.
 pub fn current_user() -> Option<User> {
-    leptos::prelude::use_context::<axum::http::request::Parts>()?
-        .extensions
-        .get::<CurrentUser>()
-        .map(|c| c.user.clone())
+    leptos::prelude::use_context::<axum::http::request::Parts>()?.extensions.get::<CurrentUser>().map(|c| c.user.clone())
 }
 
 /// As `current_user`, but an error (HTTP 401) when nobody is signed in.
@@ -52,9 +49,7 @@ pub async fn create_user(state: &AppState, name: PersonName, email: Email, passw
     .insert(&state.db)
     .await
     .map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            AppError::Conflict("An account with this email already exists. Sign in instead.".into())
-        }
+        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict("An account with this email already exists. Sign in instead.".into()),
         _ => AppError::from(e),
     })?;
     Ok(row.into())
@@ -135,14 +130,9 @@ pub async fn session_user(state: &AppState, session: &Session) -> AppResult<Opti
 }
 
 pub async fn update_name(state: &AppState, user_id: UserId, name: PersonName) -> AppResult<User> {
-    let row = user::ActiveModel {
-        id: Set(user_id.0),
-        name: Set(name.as_str().to_string()),
-        updated_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .update(&state.db)
-    .await?;
+    let row = user::ActiveModel { id: Set(user_id.0), name: Set(name.as_str().to_string()), updated_at: Set(chrono::Utc::now()), ..Default::default() }
+        .update(&state.db)
+        .await?;
     Ok(row.into())
 }
 
@@ -154,9 +144,7 @@ pub async fn change_password(state: &AppState, session: &Session, user_id: UserI
         return Err(AppError::invalid("Your current password is not correct."));
     }
     let hash = password::hash(new).await?;
-    user::ActiveModel { id: Set(user_id.0), password_hash: Set(hash), updated_at: Set(chrono::Utc::now()), ..Default::default() }
-        .update(&state.db)
-        .await?;
+    user::ActiveModel { id: Set(user_id.0), password_hash: Set(hash), updated_at: Set(chrono::Utc::now()), ..Default::default() }.update(&state.db).await?;
     session.cycle_id().await?;
     state.sessions.delete_user_sessions(user_id.0, None).await?;
     Ok(())

@@ -102,10 +102,7 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
 pub async fn hash(password: Password) -> Result<String, AppError> {
     run_limited(move || {
         let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(AppError::internal)
+        argon2().hash_password(password.expose().as_bytes(), &salt).map(|h| h.to_string()).map_err(AppError::internal)
     })
     .await
 }

@@ -75,15 +75,10 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let row = session::Entity::find_by_id(id.to_string())
-            .filter(session::Column::ExpiresAt.gt(chrono::Utc::now()))
-            .one(&self.db)
-            .await
-            .map_err(backend)?;
+        let row = session::Entity::find_by_id(id.to_string()).filter(session::Column::ExpiresAt.gt(chrono::Utc::now())).one(&self.db).await.map_err(backend)?;
         let Some(row) = row else { return Ok(None) };
         let data = serde_json::from_str(&row.data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        let expiry_date = time::OffsetDateTime::from_unix_timestamp(row.expires_at.timestamp())
-            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(row.expires_at.timestamp()).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record { id: *id, data, expiry_date }))
     }
 
@@ -96,12 +91,7 @@ impl SessionStore for DbSessionStore {
 #[async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        let n = session::Entity::delete_many()
-            .filter(session::Column::ExpiresAt.lte(chrono::Utc::now()))
-            .exec(&self.db)
-            .await
-            .map_err(backend)?
-            .rows_affected;
+        let n = session::Entity::delete_many().filter(session::Column::ExpiresAt.lte(chrono::Utc::now())).exec(&self.db).await.map_err(backend)?.rows_affected;
         if n > 0 {
             tracing::info!(removed = n, "expired sessions removed");
         }

@@ -1,5 +1,5 @@
-use sea_orm::entity::prelude::*;
 use crate::domain::api_key::KeyScope;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "api_keys")]

@@ -1,5 +1,5 @@
-use sea_orm::entity::prelude::*;
 use crate::domain::OrgRole;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "memberships")]

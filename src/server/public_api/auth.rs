@@ -20,9 +20,7 @@ impl FromRequestParts<AppState> for IngestKey {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        authorize(parts, app, KeyAction::Ingest, "This API key cannot send events: its scope is read. Use a key with the ingest or all scope.")
-            .await
-            .map(Self)
+        authorize(parts, app, KeyAction::Ingest, "This API key cannot send events: its scope is read. Use a key with the ingest or all scope.").await.map(Self)
     }
 }
 

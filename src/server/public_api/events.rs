@@ -13,7 +13,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-pub async fn ingest(State(app): State<AppState>, IngestKey(key): IngestKey, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+pub async fn ingest(
+    State(app): State<AppState>,
+    IngestKey(key): IngestKey,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let body = body.map_err(|e| match e {
         BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
             AppError::TooLarge(format!("The body is over {} MiB; send fewer events per request.", MAX_BODY_BYTES / (1024 * 1024)))

@@ -26,7 +26,9 @@ pub fn routes() -> Router<AppState> {
         .route("/events", post(events::ingest))
         .route("/usage", get(usage::summary))
         .fallback(|| async { ApiError::from(AppError::NotFound("This API endpoint".into())) })
-        .method_not_allowed_fallback(|| async { error_body(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This endpoint does not accept that method.") })
+        .method_not_allowed_fallback(|| async {
+            error_body(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This endpoint does not accept that method.")
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // A body trickled in slowly must not hold a connection for ever.
         .layer(RequestBodyTimeoutLayer::new(std::time::Duration::from_secs(30)))
@@ -75,8 +77,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-const UNAUTHENTICATED: &str =
-    "Send a working project API key as `Authorization: Bearer plk_…`; this one is missing, malformed, unknown, expired or revoked.";
+const UNAUTHENTICATED: &str = "Send a working project API key as `Authorization: Bearer plk_…`; this one is missing, malformed, unknown, expired or revoked.";
 
 fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
     (status, axum::Json(json!({ "error": { "code": code, "message": message } }))).into_response()

@@ -10,7 +10,10 @@ use crate::server::guard::ProjectCtx;
 use crate::server::repo::audit::{self, Change};
 use crate::server::secrets::{hash_secret, key_hint, new_api_key};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 use serde_json::json;
 
 /// More than any real project needs; stops a script from filling the table.
@@ -50,7 +53,14 @@ pub async fn list(db: &impl ConnectionTrait, ctx: &ProjectCtx) -> AppResult<Vec<
 }
 
 /// `created_by` decides who counts as the key's owner (a Member manages only their own).
-async fn insert(tx: &DatabaseTransaction, ctx: &ProjectCtx, created_by: Option<i64>, name: String, scope: KeyScope, expires_at: Option<DateTime<Utc>>) -> AppResult<NewKey> {
+async fn insert(
+    tx: &DatabaseTransaction,
+    ctx: &ProjectCtx,
+    created_by: Option<i64>,
+    name: String,
+    scope: KeyScope,
+    expires_at: Option<DateTime<Utc>>,
+) -> AppResult<NewKey> {
     // Keys that still work: revoked and expired ones never block a new key.
     let count = api_key::Entity::find()
         .filter(api_key::Column::ProjectId.eq(ctx.project.id))

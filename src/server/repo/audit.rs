@@ -11,11 +11,11 @@ use crate::domain::audit::{AuditAction, AuditChain, AuditEntry as Entry};
 use crate::error::{AppError, AppResult};
 use crate::server::entities::{audit_entry, organization};
 use chrono::{SubsecRound, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, IsolationLevel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionOptions, TransactionTrait,
-};
 use sea_orm::sea_query::LockType;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, IsolationLevel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionOptions, TransactionTrait,
+};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -133,9 +133,7 @@ pub async fn page(db: &impl ConnectionTrait, org_id: i64, action: Option<AuditAc
     if let Some(action) = action {
         q = q.filter(audit_entry::Column::Action.eq(action.as_str()));
     }
-    let q = q
-        .order_by_desc(audit_entry::Column::Seq)
-        .order_by_desc(audit_entry::Column::Id);
+    let q = q.order_by_desc(audit_entry::Column::Seq).order_by_desc(audit_entry::Column::Id);
     let pages = q.paginate(db, per_page);
     let total = pages.num_items().await?;
     let rows = pages.fetch_page(page).await?;
@@ -166,12 +164,20 @@ pub async fn verify(db: &DatabaseConnection, org_id: i64) -> AppResult<AuditChai
     let org = organization::Entity::find_by_id(org_id).one(&tx).await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
     let rows = in_chain_order(&tx, org_id).await?;
     tx.commit().await?;
-    let broken = |entry_id: Option<i64>, problem: String| AuditChain { entries: rows.len() as u64, head: org.audit_head.clone(), broken_at: entry_id, problem: Some(problem) };
+    let broken = |entry_id: Option<i64>, problem: String| AuditChain {
+        entries: rows.len() as u64,
+        head: org.audit_head.clone(),
+        broken_at: entry_id,
+        problem: Some(problem),
+    };
     let mut prev_hash = String::new();
     let mut expected = 1;
     for e in &rows {
         if e.seq > org.audit_seq {
-            return Ok(broken(Some(e.id), format!("entry id {} was inserted: it claims number #{}, past the newest entry written (#{})", e.id, e.seq, org.audit_seq)));
+            return Ok(broken(
+                Some(e.id),
+                format!("entry id {} was inserted: it claims number #{}, past the newest entry written (#{})", e.id, e.seq, org.audit_seq),
+            ));
         }
         if e.seq > expected {
             return Ok(broken(Some(e.id), format!("entry #{expected} was removed: the next entry found is #{} (id {})", e.seq, e.id)));
@@ -223,9 +229,15 @@ pub async fn seal_unchained(db: &DatabaseConnection) -> AppResult<u64> {
                 e.created_at = e.created_at.trunc_subsecs(3);
                 e.prev_hash = prev.clone();
                 e.hash = chain_hash(&prev, &e);
-                audit_entry::ActiveModel { id: Set(e.id), created_at: Set(e.created_at), prev_hash: Set(e.prev_hash.clone()), hash: Set(e.hash.clone()), ..Default::default() }
-                    .update(&tx)
-                    .await?;
+                audit_entry::ActiveModel {
+                    id: Set(e.id),
+                    created_at: Set(e.created_at),
+                    prev_hash: Set(e.prev_hash.clone()),
+                    hash: Set(e.hash.clone()),
+                    ..Default::default()
+                }
+                .update(&tx)
+                .await?;
                 sealed += 1;
             }
             prev = e.hash;

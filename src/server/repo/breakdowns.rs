@@ -53,7 +53,15 @@ pub async fn pairs(db: &DatabaseConnection, scope: &Scope, first: GroupBy, secon
     }
 }
 
-async fn pairs_of<E: EntityTrait>(db: &DatabaseConnection, from: sea_orm::Select<E>, scope: &Scope, first: GroupBy, second: GroupBy, rank: Rank, only: Option<&[String]>) -> AppResult<Vec<PairRow>> {
+async fn pairs_of<E: EntityTrait>(
+    db: &DatabaseConnection,
+    from: sea_orm::Select<E>,
+    scope: &Scope,
+    first: GroupBy,
+    second: GroupBy,
+    rank: Rank,
+    only: Option<&[String]>,
+) -> AppResult<Vec<PairRow>> {
     let [dollars, rest] = costliest_first();
     let mut q = scoped(from, scope).select_only();
     if let Some(measure) = rank.measure() {

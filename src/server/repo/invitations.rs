@@ -1,5 +1,6 @@
 //! Invitations: single-use links, bound to one email, valid for 7 days.
 //! Only the SHA-256 of a token is stored; the token lives in the link.
+use crate::domain::audit::AuditAction;
 use crate::domain::policy;
 use crate::domain::team::{INVITATION_DAYS, InvitationRow, InvitationStatus, InvitationView, ProjectGrant};
 use crate::domain::{Email, InvitationId, OrgId, OrgRole, User};
@@ -7,7 +8,6 @@ use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::server::entities::{invitation, membership, organization, project, user};
 use crate::server::guard::OrgCtx;
-use crate::domain::audit::AuditAction;
 use crate::server::repo::audit::Change;
 use crate::server::repo::{audit, projects, team::lock_org};
 use crate::server::secrets::{hash_secret as hash_token, new_token};
@@ -27,7 +27,13 @@ async fn begin_as_inviter(db: &DatabaseConnection, ctx: &OrgCtx) -> AppResult<(D
 
 /// Invite each email with `role` and optional project grants. Returns each
 /// invitation with its token, for the email and the copyable link.
-pub async fn create(db: &DatabaseConnection, ctx: &OrgCtx, emails: Vec<Email>, role: OrgRole, grants: Vec<ProjectGrant>) -> AppResult<Vec<(invitation::Model, String)>> {
+pub async fn create(
+    db: &DatabaseConnection,
+    ctx: &OrgCtx,
+    emails: Vec<Email>,
+    role: OrgRole,
+    grants: Vec<ProjectGrant>,
+) -> AppResult<Vec<(invitation::Model, String)>> {
     let (tx, actor_role) = begin_as_inviter(db, ctx).await?;
     if !policy::can_invite(actor_role, role) {
         return Err(AppError::Forbidden);
@@ -97,7 +103,11 @@ pub async fn create(db: &DatabaseConnection, ctx: &OrgCtx, emails: Vec<Email>, r
         }
         .insert(&tx)
         .await?;
-        audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::InvitationCreated, email.as_str()).after(json!({"role": role.as_str(), "projects": grants}))).await?;
+        audit::record(
+            &tx,
+            Change::new(ctx.org.id, &ctx.user, AuditAction::InvitationCreated, email.as_str()).after(json!({"role": role.as_str(), "projects": grants})),
+        )
+        .await?;
         created.push((inv, token));
     }
     tx.commit().await?;
@@ -126,13 +136,8 @@ pub async fn open(db: &impl ConnectionTrait, ctx: &OrgCtx) -> AppResult<Vec<Invi
         .all(db)
         .await?;
     let inviters = super::user_names(db, rows.iter().filter_map(|r| r.invited_by)).await?;
-    let project_names: HashMap<i64, String> = project::Entity::find()
-        .filter(project::Column::OrgId.eq(ctx.org.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
+    let project_names: HashMap<i64, String> =
+        project::Entity::find().filter(project::Column::OrgId.eq(ctx.org.id)).all(db).await?.into_iter().map(|p| (p.id, p.name)).collect();
     Ok(rows
         .into_iter()
         .filter_map(|r| {
@@ -183,7 +188,8 @@ pub async fn renew(db: &DatabaseConnection, ctx: &OrgCtx, id: InvitationId) -> A
     }
     .update(&tx)
     .await?;
-    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::InvitationRenewed, inv.email.clone()).after(json!({"expires_at": inv.expires_at}))).await?;
+    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::InvitationRenewed, inv.email.clone()).after(json!({"expires_at": inv.expires_at})))
+        .await?;
     tx.commit().await?;
     Ok((inv, token))
 }
@@ -200,11 +206,7 @@ pub async fn revoke(db: &DatabaseConnection, ctx: &OrgCtx, id: InvitationId) -> 
 /// Whether the inviter is still a member whose role may grant `role`.
 async fn inviter_may_still_grant(tx: &DatabaseTransaction, org_id: i64, inviter: Option<i64>, role: OrgRole) -> AppResult<bool> {
     let Some(inviter) = inviter else { return Ok(false) };
-    let m = membership::Entity::find()
-        .filter(membership::Column::OrgId.eq(org_id))
-        .filter(membership::Column::UserId.eq(inviter))
-        .one(tx)
-        .await?;
+    let m = membership::Entity::find().filter(membership::Column::OrgId.eq(org_id)).filter(membership::Column::UserId.eq(inviter)).one(tx).await?;
     Ok(m.map(|m| m.role).is_some_and(|r| policy::can_invite(r, role)))
 }
 
@@ -232,13 +234,7 @@ pub async fn view(db: &impl ConnectionTrait, token: &str, viewer: Option<&User>)
                     Some(id) => user::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
                     None => None,
                 };
-                InvitationView::Open {
-                    org_name: org.name,
-                    email: inv.email,
-                    role: inv.role,
-                    invited_by,
-                    signed_in: viewer.is_some(),
-                }
+                InvitationView::Open { org_name: org.name, email: inv.email, role: inv.role, invited_by, signed_in: viewer.is_some() }
             }
         },
     })
@@ -267,7 +263,12 @@ pub async fn accept(db: &DatabaseConnection, token: &str, user: &User) -> AppRes
         // Revoked with the refusal: it can never become valid again, and a
         // retry must not write another audit entry.
         invitation::ActiveModel { id: Set(inv.id), revoked_at: Set(Some(Utc::now())), ..Default::default() }.update(&tx).await?;
-        audit::record(&tx, Change::new(org.id, user, AuditAction::InvitationRefused, inv.email.clone()).after(json!({"role": role.as_str(), "reason": "inviter may no longer grant this role"}))).await?;
+        audit::record(
+            &tx,
+            Change::new(org.id, user, AuditAction::InvitationRefused, inv.email.clone())
+                .after(json!({"role": role.as_str(), "reason": "inviter may no longer grant this role"})),
+        )
+        .await?;
         tx.commit().await?;
         return Err(AppError::Conflict(format!(
             "This invitation is no longer valid: whoever sent it can no longer invite people as {}. Ask an Owner or Admin of {} for a new one.",
@@ -275,11 +276,7 @@ pub async fn accept(db: &DatabaseConnection, token: &str, user: &User) -> AppRes
             org.name
         )));
     }
-    let already = membership::Entity::find()
-        .filter(membership::Column::OrgId.eq(org.id))
-        .filter(membership::Column::UserId.eq(user.id.0))
-        .one(&tx)
-        .await?;
+    let already = membership::Entity::find().filter(membership::Column::OrgId.eq(org.id)).filter(membership::Column::UserId.eq(user.id.0)).one(&tx).await?;
     if already.is_none() {
         membership::ActiveModel {
             org_id: Set(org.id),
@@ -306,7 +303,6 @@ pub async fn accept(db: &DatabaseConnection, token: &str, user: &User) -> AppRes
     tx.commit().await?;
     Ok(OrgId(org.id))
 }
-
 
 /// The organization an invitation belongs to, for the guard; none when the id is unknown.
 pub async fn org_of(db: &impl ConnectionTrait, invitation_id: i64) -> AppResult<Option<i64>> {

@@ -1,31 +1,23 @@
 //! Organizations: create, list, switch, rename, delete.
+use crate::domain::audit::AuditAction;
 use crate::domain::{OrgId, OrgKind, OrgRole, OrgSummary, User, org::DeletionPreview};
 use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::server::entities::{invitation, membership, organization, project, project_group, user};
 use crate::server::guard::OrgCtx;
 use crate::server::repo::audit::{self, Change};
-use crate::domain::audit::AuditAction;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 /// Create an organization with its creator as first Owner, and switch to it.
 pub async fn create(db: &DatabaseConnection, creator: &User, name: String, kind: OrgKind) -> AppResult<OrgId> {
     let tx = begin_write(db).await?;
     let now = Utc::now();
-    let org = organization::ActiveModel {
-        name: Set(name.clone()),
-        kind: Set(kind),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&tx)
-    .await?;
+    let org = organization::ActiveModel { name: Set(name.clone()), kind: Set(kind), created_at: Set(now), updated_at: Set(now), ..Default::default() }
+        .insert(&tx)
+        .await?;
     membership::ActiveModel {
         org_id: Set(org.id),
         user_id: Set(creator.id.0),
@@ -37,7 +29,8 @@ pub async fn create(db: &DatabaseConnection, creator: &User, name: String, kind:
     .insert(&tx)
     .await?;
     set_current(&tx, creator, org.id).await?;
-    audit::record(&tx, Change::new(org.id, creator, AuditAction::OrganizationCreated, name.clone()).after(json!({"name": name, "type": kind.as_str()}))).await?;
+    audit::record(&tx, Change::new(org.id, creator, AuditAction::OrganizationCreated, name.clone()).after(json!({"name": name, "type": kind.as_str()})))
+        .await?;
     tx.commit().await?;
     Ok(OrgId(org.id))
 }
@@ -61,10 +54,7 @@ pub async fn list_for(db: &impl ConnectionTrait, user: &User) -> AppResult<Vec<O
         .order_by_asc(organization::Column::Id)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(m, o)| o.map(|o| OrgSummary { id: OrgId(o.id), name: o.name, kind: o.kind, role: m.role }))
-        .collect())
+    Ok(rows.into_iter().filter_map(|(m, o)| o.map(|o| OrgSummary { id: OrgId(o.id), name: o.name, kind: o.kind, role: m.role })).collect())
 }
 
 pub async fn member_count(db: &impl ConnectionTrait, org_id: i64) -> AppResult<u64> {
@@ -74,17 +64,14 @@ pub async fn member_count(db: &impl ConnectionTrait, org_id: i64) -> AppResult<u
 pub async fn update(db: &DatabaseConnection, ctx: &OrgCtx, name: String, kind: OrgKind) -> AppResult<()> {
     let tx = begin_write(db).await?;
     let before = json!({"name": ctx.org.name, "type": ctx.org.kind});
-    organization::ActiveModel {
-        id: Set(ctx.org.id),
-        name: Set(name.clone()),
-        kind: Set(kind),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .update(&tx)
-    .await?;
-    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::OrganizationUpdated, name.clone()).before(before).after(json!({"name": name, "type": kind.as_str()})))
+    organization::ActiveModel { id: Set(ctx.org.id), name: Set(name.clone()), kind: Set(kind), updated_at: Set(Utc::now()), ..Default::default() }
+        .update(&tx)
         .await?;
+    audit::record(
+        &tx,
+        Change::new(ctx.org.id, &ctx.user, AuditAction::OrganizationUpdated, name.clone()).before(before).after(json!({"name": name, "type": kind.as_str()})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

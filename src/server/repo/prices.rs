@@ -12,8 +12,8 @@ use crate::server::guard::OrgCtx;
 use crate::server::repo::audit::{self, Change};
 use crate::server::repo::conflict_on_unique;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::json;
 
 /// Every price an organization's events may use, loaded once per request.
 #[derive(Debug, Default)]
@@ -95,7 +95,15 @@ pub async fn list(db: &impl ConnectionTrait, org_id: i64) -> AppResult<Vec<Price
 
 /// A new version of a model's price for the organization, in force from
 /// `effective_from`. One version per (provider, model, start).
-pub async fn add(db: &DatabaseConnection, ctx: &OrgCtx, provider: String, model: String, input: Nanos, output: Nanos, effective_from: DateTime<Utc>) -> AppResult<()> {
+pub async fn add(
+    db: &DatabaseConnection,
+    ctx: &OrgCtx,
+    provider: String,
+    model: String,
+    input: Nanos,
+    output: Nanos,
+    effective_from: DateTime<Utc>,
+) -> AppResult<()> {
     let tx = begin_write(db).await?;
     model_price::ActiveModel {
         org_id: Set(Some(ctx.org.id)),
@@ -130,7 +138,8 @@ pub async fn recompute(db: &DatabaseConnection, org_id: i64, actor: Option<&crat
     use std::collections::BTreeMap;
     let catalog = Catalog::load(db, org_id).await?;
     let tx = begin_write(db).await?;
-    let projects: Vec<i64> = project::Entity::find().select_only().column(project::Column::Id).filter(project::Column::OrgId.eq(org_id)).into_tuple().all(&tx).await?;
+    let projects: Vec<i64> =
+        project::Entity::find().select_only().column(project::Column::Id).filter(project::Column::OrgId.eq(org_id)).into_tuple().all(&tx).await?;
     let mut done = Recomputed::default();
     for project_id in projects {
         let mut changes: BTreeMap<RollupKey, i64> = BTreeMap::new();
@@ -149,7 +158,9 @@ pub async fn recompute(db: &DatabaseConnection, org_id: i64, actor: Option<&crat
             after_id = last.id;
             for e in events {
                 done.events += 1;
-                let Ok((cost, source)) = catalog.catalog_cost(e.provider.as_deref(), &e.model, e.occurred_at, e.input_tokens, e.output_tokens) else { continue };
+                let Ok((cost, source)) = catalog.catalog_cost(e.provider.as_deref(), &e.model, e.occurred_at, e.input_tokens, e.output_tokens) else {
+                    continue;
+                };
                 if cost.0 == e.cost_nanos && source == e.cost_source {
                     continue;
                 }

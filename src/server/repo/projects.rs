@@ -1,11 +1,11 @@
 //! Projects, groups and project members, always inside one organization.
+use crate::domain::audit::AuditAction;
 use crate::domain::project::{Environment, Group, Project, ProjectMember, Slug};
 use crate::domain::{GroupId, ProjectId, ProjectRole, UserId, role::effective_project_role};
 use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::server::entities::{membership, project, project_group, project_member, user};
 use crate::server::guard::{OrgCtx, ProjectCtx};
-use crate::domain::audit::AuditAction;
 use crate::server::repo::audit::Change;
 use crate::server::repo::{audit, conflict_on_unique};
 use chrono::Utc;
@@ -39,11 +39,7 @@ fn to_project(p: project::Model, group: Option<&project_group::Model>, role: Pro
 /// The projects the caller may see, with their effective role in each.
 /// Guests see only projects they were added to.
 pub async fn visible(db: &impl ConnectionTrait, ctx: &OrgCtx) -> AppResult<Vec<Project>> {
-    let projects = project::Entity::find()
-        .filter(project::Column::OrgId.eq(ctx.org.id))
-        .order_by_asc(project::Column::Name)
-        .all(db)
-        .await?;
+    let projects = project::Entity::find().filter(project::Column::OrgId.eq(ctx.org.id)).order_by_asc(project::Column::Name).all(db).await?;
     let direct: HashMap<i64, ProjectRole> = project_member::Entity::find()
         .filter(project_member::Column::UserId.eq(ctx.user.id.0))
         .filter(project_member::Column::ProjectId.is_in(projects.iter().map(|p| p.id)))
@@ -64,13 +60,7 @@ pub async fn visible(db: &impl ConnectionTrait, ctx: &OrgCtx) -> AppResult<Vec<P
 }
 
 async fn groups_by_id(db: &impl ConnectionTrait, org_id: i64) -> AppResult<HashMap<i64, project_group::Model>> {
-    Ok(project_group::Entity::find()
-        .filter(project_group::Column::OrgId.eq(org_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g))
-        .collect())
+    Ok(project_group::Entity::find().filter(project_group::Column::OrgId.eq(org_id)).all(db).await?.into_iter().map(|g| (g.id, g)).collect())
 }
 
 /// The groups the caller may know of: every group for roles that see every
@@ -96,11 +86,7 @@ async fn group_id(db: &impl ConnectionTrait, org_id: i64, name: &str) -> AppResu
         return Ok(None);
     }
     let name = crate::domain::org::parse_name(name, "group", 60)?;
-    if let Some(g) = project_group::Entity::find()
-        .filter(project_group::Column::OrgId.eq(org_id))
-        .filter(project_group::Column::Name.eq(&name))
-        .one(db)
-        .await?
+    if let Some(g) = project_group::Entity::find().filter(project_group::Column::OrgId.eq(org_id)).filter(project_group::Column::Name.eq(&name)).one(db).await?
     {
         return Ok(Some(g.id));
     }
@@ -128,7 +114,11 @@ pub async fn create(db: &DatabaseConnection, ctx: &OrgCtx, input: ProjectInput) 
     .insert(&tx)
     .await
     .map_err(|e| conflict_on_unique(e, NAME_TAKEN))?;
-    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::ProjectCreated, p.name.clone()).after(json!({"name": p.name, "slug": p.slug, "environment": p.environment, "group": input.group.trim()})))
+    audit::record(
+        &tx,
+        Change::new(ctx.org.id, &ctx.user, AuditAction::ProjectCreated, p.name.clone())
+            .after(json!({"name": p.name, "slug": p.slug, "environment": p.environment, "group": input.group.trim()})),
+    )
     .await?;
     tx.commit().await?;
     let group = match group_id {
@@ -190,7 +180,11 @@ pub async fn delete(db: &DatabaseConnection, ctx: &ProjectCtx, confirm_name: &st
     }
     let tx = begin_write(db).await?;
     project::Entity::delete_by_id(ctx.project.id).exec(&tx).await?;
-    audit::record(&tx, Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectDeleted, ctx.project.name.clone()).before(json!({"slug": ctx.project.slug}))).await?;
+    audit::record(
+        &tx,
+        Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectDeleted, ctx.project.name.clone()).before(json!({"slug": ctx.project.slug})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -231,12 +225,18 @@ pub async fn set_member(db: &DatabaseConnection, ctx: &ProjectCtx, user_id: User
         Some(pm) => {
             let before = pm.role.clone();
             project_member::ActiveModel { id: Set(pm.id), role: Set(role), ..Default::default() }.update(&tx).await?;
-            audit::record(&tx, Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectMemberRoleChanged, target).before(json!({"role": before})).after(json!({"role": role.as_str()})))
-                .await?;
+            audit::record(
+                &tx,
+                Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectMemberRoleChanged, target)
+                    .before(json!({"role": before}))
+                    .after(json!({"role": role.as_str()})),
+            )
+            .await?;
         }
         None => {
             grant(&tx, ctx.project.id, user_id.0, role).await?;
-            audit::record(&tx, Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectMemberAdded, target).after(json!({"role": role.as_str()}))).await?;
+            audit::record(&tx, Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectMemberAdded, target).after(json!({"role": role.as_str()})))
+                .await?;
         }
     }
     tx.commit().await?;
@@ -245,15 +245,9 @@ pub async fn set_member(db: &DatabaseConnection, ctx: &ProjectCtx, user_id: User
 
 /// Insert a direct project role (used by invitations as well).
 pub async fn grant(db: &impl ConnectionTrait, project_id: i64, user_id: i64, role: ProjectRole) -> AppResult<()> {
-    project_member::ActiveModel {
-        project_id: Set(project_id),
-        user_id: Set(user_id),
-        role: Set(role),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    project_member::ActiveModel { project_id: Set(project_id), user_id: Set(user_id), role: Set(role), created_at: Set(Utc::now()), ..Default::default() }
+        .insert(db)
+        .await?;
     Ok(())
 }
 
@@ -267,8 +261,12 @@ pub async fn remove_member(db: &DatabaseConnection, ctx: &ProjectCtx, user_id: U
         .ok_or_else(|| AppError::NotFound("Project member".into()))?;
     project_member::Entity::delete_by_id(pm.id).exec(&tx).await?;
     let label = user::Entity::find_by_id(user_id.0).one(&tx).await?.map(|u| u.email).unwrap_or_default();
-    audit::record(&tx, Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectMemberRemoved, format!("{label} in {}", ctx.project.name)).before(json!({"role": pm.role})))
-        .await?;
+    audit::record(
+        &tx,
+        Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectMemberRemoved, format!("{label} in {}", ctx.project.name))
+            .before(json!({"role": pm.role})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

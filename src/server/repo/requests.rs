@@ -11,12 +11,16 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 
 /// One page of a project's log in `window` (`size` rows, `PAGE_SIZE` on
 /// screen) and the cursor of the next.
-pub async fn page(db: &DatabaseConnection, project_id: i64, window: &Window, f: &RequestFilters, after: Option<Cursor>, size: u64) -> AppResult<(Vec<RequestRow>, Option<Cursor>)> {
+pub async fn page(
+    db: &DatabaseConnection,
+    project_id: i64,
+    window: &Window,
+    f: &RequestFilters,
+    after: Option<Cursor>,
+    size: u64,
+) -> AppResult<(Vec<RequestRow>, Option<Cursor>)> {
     use usage_event::Column as C;
-    let mut q = usage_event::Entity::find()
-        .filter(C::ProjectId.eq(project_id))
-        .filter(C::Hour.gte(window.from_hour))
-        .filter(C::Hour.lt(window.to_hour));
+    let mut q = usage_event::Entity::find().filter(C::ProjectId.eq(project_id)).filter(C::Hour.gte(window.from_hour)).filter(C::Hour.lt(window.to_hour));
     if let Some(env) = f.window.environment() {
         q = q.filter(C::Environment.eq(env));
     }

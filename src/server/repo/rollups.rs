@@ -245,16 +245,14 @@ async fn adjust_in(tx: &DatabaseTransaction, level: Level, project_id: i64, chan
             continue;
         }
         let mut update = Query::update();
-        update
-            .table(Alias::new(level.table()))
-            .value(
-                Alias::new("cost_nanos"),
-                // `delta` is an i64 from Rust, written as a literal.
-                Expr::cust(format!(
-                    "CASE WHEN cost_nanos > 9223372036854775807 - {up} THEN 9223372036854775807 WHEN cost_nanos + {delta} < 0 THEN 0 ELSE cost_nanos + {delta} END",
-                    up = Ord::max(delta, 0)
-                )),
-            );
+        update.table(Alias::new(level.table())).value(
+            Alias::new("cost_nanos"),
+            // `delta` is an i64 from Rust, written as a literal.
+            Expr::cust(format!(
+                "CASE WHEN cost_nanos > 9223372036854775807 - {up} THEN 9223372036854775807 WHEN cost_nanos + {delta} < 0 THEN 0 ELSE cost_nanos + {delta} END",
+                up = Ord::max(delta, 0)
+            )),
+        );
         for col in level.key() {
             update.and_where(Expr::col(Alias::new(*col)).eq(key_value(project_id, &k, col)));
         }

@@ -4,6 +4,7 @@
 //! organization row, then re-reads the actor's own role: concurrent changes
 //! queue up, and each sees the others' results. That is what keeps at least
 //! one Owner under concurrent demotions.
+use crate::domain::audit::AuditAction;
 use crate::domain::policy;
 use crate::domain::team::{MemberRow, TEAM_PAGE_SIZE, TeamPage, TeamSort};
 use crate::domain::{MemberId, OrgRole, User, UserId};
@@ -11,13 +12,12 @@ use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::server::entities::{membership, organization, project, project_member, user};
 use crate::server::guard::OrgCtx;
-use crate::domain::audit::AuditAction;
 use crate::server::repo::audit::Change;
 use crate::server::repo::{audit, like_pattern};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, ActiveModelTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::json;
 
@@ -40,9 +40,7 @@ fn role_rank() -> Expr {
 }
 
 pub async fn page(db: &impl ConnectionTrait, ctx: &OrgCtx, q: &TeamQuery) -> AppResult<TeamPage> {
-    let mut query = membership::Entity::find()
-        .find_also_related(user::Entity)
-        .filter(membership::Column::OrgId.eq(ctx.org.id));
+    let mut query = membership::Entity::find().find_also_related(user::Entity).filter(membership::Column::OrgId.eq(ctx.org.id));
     if !q.search.trim().is_empty() {
         let pat = like_pattern(&q.search);
         query = query.filter(
@@ -125,11 +123,7 @@ pub async fn lock_org(tx: &DatabaseTransaction, org_id: i64) -> AppResult<()> {
 }
 
 async fn owner_count(tx: &DatabaseTransaction, org_id: i64) -> AppResult<u64> {
-    Ok(membership::Entity::find()
-        .filter(membership::Column::OrgId.eq(org_id))
-        .filter(membership::Column::Role.eq(OrgRole::Owner))
-        .count(tx)
-        .await?)
+    Ok(membership::Entity::find().filter(membership::Column::OrgId.eq(org_id)).filter(membership::Column::Role.eq(OrgRole::Owner)).count(tx).await?)
 }
 
 const LAST_OWNER: &str = "An organization needs at least one Owner. Make someone else an Owner first.";
@@ -155,8 +149,11 @@ pub async fn change_role(db: &DatabaseConnection, ctx: &OrgCtx, member_id: Membe
     }
     let label = user_label(&tx, target.user_id).await?;
     membership::ActiveModel { id: Set(target.id), role: Set(to), ..Default::default() }.update(&tx).await?;
-    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::MemberRoleChanged, label).before(json!({"role": from.as_str()})).after(json!({"role": to.as_str()})))
-        .await?;
+    audit::record(
+        &tx,
+        Change::new(ctx.org.id, &ctx.user, AuditAction::MemberRoleChanged, label).before(json!({"role": from.as_str()})).after(json!({"role": to.as_str()})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -204,8 +201,12 @@ pub async fn leave(db: &DatabaseConnection, ctx: &OrgCtx) -> AppResult<()> {
         return Err(AppError::Conflict("You are the last Owner. Make someone else an Owner before you leave.".into()));
     }
     delete_membership(&tx, ctx.org.id, &me).await?;
-    audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::MemberLeft, format!("{} <{}>", ctx.user.name, ctx.user.email)).before(json!({"role": actor_role.as_str()})))
-        .await?;
+    audit::record(
+        &tx,
+        Change::new(ctx.org.id, &ctx.user, AuditAction::MemberLeft, format!("{} <{}>", ctx.user.name, ctx.user.email))
+            .before(json!({"role": actor_role.as_str()})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

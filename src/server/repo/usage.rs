@@ -1,19 +1,19 @@
 //! Usage events: store a checked batch for one project (idempotent by the
 //! client's event id) and sum them up. Every query is scoped by the project
 //! the API key belongs to.
+use crate::domain::analytics::LATENCY_BUCKETS;
+use crate::domain::api_key::KeyStatus;
 use crate::domain::money::Nanos;
 use crate::domain::usage::{NewEvent, Rejected};
-use crate::domain::api_key::KeyStatus;
 use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
-use crate::domain::analytics::LATENCY_BUCKETS;
 use crate::server::entities::{api_key, usage_daily_totals, usage_daily_user_totals, usage_event, usage_hourly, usage_hourly_totals};
 use crate::server::guard::KeyCtx;
 use crate::server::repo::prices::Catalog;
 use crate::server::repo::rollups::{self, RollupKey, Rollups};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, OnConflict};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, ConnectionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -59,7 +59,14 @@ pub async fn store(db: &DatabaseConnection, key_ctx: &KeyCtx, events: Vec<(usize
         match catalog.cost_of(&ev) {
             Ok((cost, source)) => {
                 seen.insert(ev.id.clone());
-                let key = RollupKey::new(ev.occurred_at.timestamp().div_euclid(3600), &ev.model, ev.assistant.as_deref(), ev.end_user.as_deref(), ev.environment.as_deref(), ev.status);
+                let key = RollupKey::new(
+                    ev.occurred_at.timestamp().div_euclid(3600),
+                    &ev.model,
+                    ev.assistant.as_deref(),
+                    ev.end_user.as_deref(),
+                    ev.environment.as_deref(),
+                    ev.status,
+                );
                 let counted = Counted { key, input_tokens: ev.input_tokens, output_tokens: ev.output_tokens, cost: cost.0, latency_ms: ev.latency_ms };
                 rows.push((ev.id.clone(), counted, active(key_ctx, ev, cost, source, now)));
             }
@@ -379,7 +386,8 @@ pub async fn latency_buckets(db: &DatabaseConnection, scope: &Scope) -> AppResul
         q.build(backend)
     }
     let backend = db.get_database_backend();
-    let stmt = if scope.whole_days() { sums(usage_daily_totals::Entity::find(), scope, backend) } else { sums(usage_hourly_totals::Entity::find(), scope, backend) };
+    let stmt =
+        if scope.whole_days() { sums(usage_daily_totals::Entity::find(), scope, backend) } else { sums(usage_hourly_totals::Entity::find(), scope, backend) };
     let mut out = [0i64; LATENCY_BUCKETS];
     if let Some(row) = db.query_one_raw(stmt).await? {
         for (i, slot) in out.iter_mut().enumerate() {
