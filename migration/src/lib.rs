@@ -12,6 +12,7 @@ mod m20261125_000006_rollups;
 mod m20261126_000007_daily_user_rollup;
 mod m20261127_000008_unpriced_index;
 mod m20261128_000009_daily_totals;
+mod m20261202_000010_default_provider;
 
 pub use m20261125_000006_rollups::{LATENCY_BOUNDS_MS, LATENCY_BUCKETS};
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_daily_user_rollup::Migration),
             Box::new(m20261127_000008_unpriced_index::Migration),
             Box::new(m20261128_000009_daily_totals::Migration),
+            Box::new(m20261202_000010_default_provider::Migration),
         ]
     }
 }

@@ -46,7 +46,20 @@ pub async fn create_org(name: String, kind: String) -> Result<OrgId, AppError> {
     let user = require_user()?;
     let name = crate::domain::org::parse_name(&name, "organization", 100)?;
     let kind = crate::domain::OrgKind::parse(&kind)?;
-    let id = repo::orgs::create(&state().db, &user, name, kind).await?;
+    // Anyone may sign up and create organizations; each new one brings fresh
+    // per-organization allowances, so creating them is limited per user.
+    let st = state();
+    let slot = st.throttle.orgs_by_user.acquire(&user.id.0.to_string(), 1).map_err(|wait| {
+        let limit = st.config.limits.orgs_per_user_day;
+        AppError::TooManyRequests(crate::server::auth::throttle::wait_message(&format!("You may create {limit} organizations a day."), wait))
+    })?;
+    let id = match repo::orgs::create(&st.db, &user, name, kind).await {
+        Ok(id) => id,
+        Err(e) => {
+            st.throttle.orgs_by_user.release(&user.id.0.to_string(), slot);
+            return Err(e);
+        }
+    };
     leptos_axum::redirect("/");
     Ok(id)
 }

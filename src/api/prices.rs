@@ -12,14 +12,24 @@ pub async fn load_prices(org_id: i64) -> Result<PriceList, AppError> {
 }
 
 #[server(endpoint = "prices/add")]
-pub async fn add_price(org_id: i64, provider: String, model: String, input: String, output: String, effective_from: String) -> Result<(), AppError> {
+pub async fn add_price(
+    org_id: i64,
+    provider: String,
+    model: String,
+    input: String,
+    output: String,
+    effective_from: String,
+    // A checkbox: present (`true`) when the price is the model's default for calls that name no provider.
+    #[server(default)] default_provider: bool,
+) -> Result<(), AppError> {
     use crate::api::prelude::*;
     use crate::domain::prices::{parse_effective, parse_name, parse_price};
     let ctx = guard::org_for(crate::domain::OrgId(org_id), OrgAction::ManagePrices).await?;
     let (provider, model) = (parse_name(&provider, "provider")?, parse_name(&model, "model")?);
     let (input, output) = (parse_price(&input, "input")?, parse_price(&output, "output")?);
     let from = parse_effective(&effective_from, chrono::Utc::now())?;
-    repo::prices::add(ctx.db(), &ctx, provider, model, input, output, from).await
+    let version = repo::prices::NewPrice { provider, model, input, output, effective_from: from, default_provider };
+    repo::prices::add(ctx.db(), &ctx, version).await
 }
 
 #[server(endpoint = "prices/recompute")]

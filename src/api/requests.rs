@@ -35,5 +35,5 @@ pub async fn load_request(slug: String, id: i64) -> Result<RequestDetail, AppErr
     use crate::api::prelude::*;
     let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
     let with_text = ctx.require(ProjectAction::ViewRequestText).is_ok();
-    repo::requests::detail(ctx.db(), ctx.project.id, id, with_text).await?.ok_or_else(|| AppError::NotFound("Request".into()))
+    repo::requests::detail(ctx.db(), ctx.org.org.id, ctx.project.id, id, with_text).await?.ok_or_else(|| AppError::NotFound("Request".into()))
 }

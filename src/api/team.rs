@@ -82,13 +82,12 @@ pub async fn invite(org_id: i64, emails: String, role: String, projects: String)
         let role = ProjectRole::parse(r).ok_or_else(|| AppError::invalid("Project roles are admin, member or viewer."))?;
         grants.push(ProjectGrant { project_id, role });
     }
-    let n = parsed.len();
-    let slots = take_invitation_slots(&st, &ctx, n)?;
+    let slots = InvitationSlots::take(st, &ctx, parsed.len())?;
     let created = match repo::invitations::create(&st.db, &ctx, parsed, role, grants).await {
         Ok(created) => created,
         Err(e) => {
             // A refused invitation sent no email.
-            st.throttle.invitations.release_n(&ctx.org.id.to_string(), slots, n);
+            slots.give_back(st);
             return Err(e);
         }
     };
@@ -101,16 +100,43 @@ pub async fn invite(org_id: i64, emails: String, role: String, projects: String)
 }
 
 /// Invitation emails go out through the operator's SMTP server: each
-/// organization may send only so many per hour (`PLINTH_INVITATIONS_PER_HOUR`).
+/// organization may send only so many per hour (`PLINTH_INVITATIONS_PER_HOUR`),
+/// and so may each inviter across all their organizations, since anyone can
+/// create organizations.
 #[cfg(feature = "ssr")]
-fn take_invitation_slots(st: &crate::server::AppState, ctx: &crate::server::guard::OrgCtx, emails: usize) -> crate::error::AppResult<std::time::Instant> {
-    let limit = st.config.limits.invitations_per_org_hour;
-    st.throttle.invitations.acquire(&ctx.org.id.to_string(), emails).map_err(|wait| {
-        AppError::TooManyRequests(crate::server::auth::throttle::wait_message(
-            &format!("This organization may send {limit} invitation emails an hour, and that would go over it."),
-            wait,
-        ))
-    })
+struct InvitationSlots {
+    org: String,
+    user: String,
+    at: (std::time::Instant, std::time::Instant),
+    emails: usize,
+}
+
+#[cfg(feature = "ssr")]
+impl InvitationSlots {
+    fn take(st: &crate::server::AppState, ctx: &crate::server::guard::OrgCtx, emails: usize) -> crate::error::AppResult<Self> {
+        use crate::server::auth::throttle::wait_message;
+        let limits = &st.config.limits;
+        let (org, user) = (ctx.org.id.to_string(), ctx.user.id.0.to_string());
+        let at_org = st.throttle.invitations.acquire(&org, emails).map_err(|wait| {
+            let limit = limits.invitations_per_org_hour;
+            AppError::TooManyRequests(wait_message(&format!("This organization may send {limit} invitation emails an hour, and that would go over it."), wait))
+        })?;
+        let at_user = st.throttle.invitations_by_user.acquire(&user, emails).map_err(|wait| {
+            st.throttle.invitations.release_n(&org, at_org, emails);
+            let limit = limits.invitations_per_user_hour;
+            AppError::TooManyRequests(wait_message(
+                &format!("You may send {limit} invitation emails an hour across all your organizations, and that would go over it."),
+                wait,
+            ))
+        })?;
+        Ok(Self { org, user, at: (at_org, at_user), emails })
+    }
+
+    /// The emails were not sent after all.
+    fn give_back(self, st: &crate::server::AppState) {
+        st.throttle.invitations.release_n(&self.org, self.at.0, self.emails);
+        st.throttle.invitations_by_user.release_n(&self.user, self.at.1, self.emails);
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -133,11 +159,11 @@ pub async fn resend_invitation(invitation_id: i64) -> Result<Invited, AppError> 
     let org = repo::invitations::org_of(&state().db, invitation_id).await?;
     let ctx = guard::org_owning("Invitation", org, OrgAction::InviteMembers).await?;
     let st = &ctx.app;
-    let slot = take_invitation_slots(&st, &ctx, 1)?;
+    let slots = InvitationSlots::take(st, &ctx, 1)?;
     let (inv, token) = match repo::invitations::renew(&st.db, &ctx, crate::domain::InvitationId(invitation_id)).await {
         Ok(renewed) => renewed,
         Err(e) => {
-            st.throttle.invitations.release(&ctx.org.id.to_string(), slot);
+            slots.give_back(st);
             return Err(e);
         }
     };

@@ -88,8 +88,8 @@ impl PersonName {
         if name.chars().count() > 100 {
             return Err(AppError::invalid("Names can be at most 100 characters."));
         }
-        if name.chars().any(char::is_control) {
-            return Err(AppError::invalid("Names cannot contain control characters."));
+        if crate::domain::text::has_hidden(name) {
+            return Err(AppError::invalid("Names cannot contain control or invisible characters."));
         }
         Ok(Self(name.to_string()))
     }

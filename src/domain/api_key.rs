@@ -45,10 +45,7 @@ impl KeyScope {
 /// The name of a key, as people tell keys apart: 1 to 60 characters.
 pub fn parse_key_name(raw: &str) -> Result<String, AppError> {
     let name = raw.trim();
-    // Control and invisible formatting characters (bidi overrides, zero
-    // widths) would let one name pass for another.
-    let invisible = |c: char| c.is_control() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}');
-    if name.is_empty() || name.chars().count() > 60 || name.chars().any(invisible) {
+    if name.is_empty() || name.chars().count() > 60 || crate::domain::text::has_hidden(name) {
         return Err(AppError::invalid("Give the key a name of 1 to 60 characters."));
     }
     Ok(name.to_string())

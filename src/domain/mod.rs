@@ -16,6 +16,7 @@ pub mod reports;
 pub mod requests;
 pub mod role;
 pub mod team;
+pub mod text;
 pub mod usage;
 
 pub use account::{Email, Password, PersonName, User};

@@ -57,8 +57,13 @@ impl Nanos {
         format!("{sign}{whole}.{frac}")
     }
 
-    /// For people: "$12.35", and small amounts with enough digits to not read as zero ("$0.00012").
+    /// For people: "$12.35", and small amounts with enough digits to not read
+    /// as zero ("$0.00012"). A sum that reached the ceiling reads "≥ $…":
+    /// it is a floor, not a figure (no single call costs that much).
     pub fn usd_display(self) -> String {
+        if self.is_capped() {
+            return format!("≥ {}", Self(i64::MAX - 1).usd_display());
+        }
         let n = self.0;
         if n != 0 && n.abs() < NANOS_PER_USD / 100 {
             let exact = self.usd_exact();
@@ -77,6 +82,18 @@ impl Nanos {
 
     pub fn checked_add(self, other: Self) -> Option<Self> {
         self.0.checked_add(other.0).map(Self)
+    }
+
+    /// The largest amount a sum can hold: sums stop here instead of
+    /// overflowing, and an amount here is shown as capped, never as exact.
+    pub const CAPPED: Self = Self(i64::MAX);
+
+    pub fn is_capped(self) -> bool {
+        self == Self::CAPPED
+    }
+
+    pub fn saturating_add(self, other: Self) -> Self {
+        Self(self.0.saturating_add(other.0))
     }
 }
 
@@ -151,7 +168,9 @@ mod tests {
         assert_eq!(Nanos(120_000).usd_display(), "$0.00012");
         assert_eq!(Nanos(0).usd_display(), "$0.00");
         assert_eq!(Nanos(-5_000_000_000).usd_display(), "-$5.00");
-        assert_eq!(Nanos(i64::MAX).usd_display(), "$9,223,372,036.85");
+        assert_eq!(Nanos(i64::MAX - 1).usd_display(), "$9,223,372,036.85");
+        assert_eq!(Nanos(i64::MAX).usd_display(), "≥ $9,223,372,036.85", "a sum at the ceiling is a floor");
+        assert!(Nanos(i64::MAX - 5).saturating_add(Nanos(10)).is_capped());
         assert_eq!((count(0), count(999), count(1000), count(-1_234_567)), ("0".into(), "999".into(), "1,000".into(), "-1,234,567".into()));
     }
 

@@ -53,8 +53,8 @@ pub fn parse_name(raw: &str, what: &str, max: usize) -> Result<String, AppError>
     if name.chars().count() > max {
         return Err(AppError::invalid(format!("{} names can be at most {max} characters.", capitalise(what))));
     }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::invalid(format!("{} names cannot contain control characters.", capitalise(what))));
+    if crate::domain::text::has_hidden(name) {
+        return Err(AppError::invalid(format!("{} names cannot contain control or invisible characters.", capitalise(what))));
     }
     Ok(name.to_string())
 }

@@ -15,6 +15,8 @@ pub struct PriceRow {
     pub effective_from: DateTime<Utc>,
     /// From Plinth's built-in list (the organization's own rows win).
     pub built_in: bool,
+    /// Prices the model's calls that name no provider (see `repo::prices::Pricing`).
+    pub default_provider: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +39,7 @@ pub struct Recomputed {
 /// A provider or model name: trimmed, 1 to 200 characters.
 pub fn parse_name(s: &str, what: &str) -> Result<String, crate::error::AppError> {
     let s = s.trim();
-    if s.is_empty() || s.chars().count() > 200 || s.chars().any(char::is_control) {
+    if s.is_empty() || s.chars().count() > 200 || crate::domain::text::has_hidden(s) {
         return Err(crate::error::AppError::invalid(format!("Give the {what}: 1 to 200 characters.")));
     }
     Ok(s.to_string())

@@ -182,6 +182,8 @@ pub struct RequestDetail {
     pub metadata: Vec<(String, String)>,
     pub key_name: Option<String>,
     pub text_hidden: bool,
+    /// Why an unpriced call has no cost (`None` when it has one).
+    pub unpriced_reason: Option<String>,
 }
 
 #[cfg(test)]

@@ -314,8 +314,11 @@ fn count(f: &mut Fields, field: &str, max: u64) -> Result<Option<i64>, String> {
     Ok(Some(n as i64))
 }
 
-/// Names and ids: `min..=max` characters, no control characters (PostgreSQL
-/// cannot store a NUL, and the rest only hide what a value says).
+/// Names and ids: `min..=max` characters, none that hides text (control
+/// characters, which PostgreSQL cannot store as NUL, and invisible or
+/// reordering ones, by `text::hides_text`, so one name cannot pass for
+/// another). `error` is prose: it may hold line breaks, tabs and
+/// right-to-left marks, and only other control characters are refused.
 fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<(), String> {
     let chars = value.chars().count();
     if chars < min {
@@ -324,9 +327,12 @@ fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<(), St
     if chars > max {
         return Err(format!("`{field}` must be at most {max} characters"));
     }
-    let allowed_newlines = field == "error";
-    if value.chars().any(|c| c.is_control() && !(allowed_newlines && matches!(c, '\n' | '\r' | '\t'))) {
-        return Err(format!("`{field}` must not contain control characters"));
+    let refused = |c: char| match field {
+        "error" => c.is_control() && !matches!(c, '\n' | '\r' | '\t'),
+        _ => crate::domain::text::hides_text(c),
+    };
+    if value.chars().any(refused) {
+        return Err(format!("`{field}` must not contain control or invisible characters"));
     }
     Ok(())
 }
@@ -367,6 +373,14 @@ fn metadata(f: &mut Fields) -> Result<Option<String>, String> {
                 }
             }
             Some(b'{' | b'[') | None => return Err(flat()),
+            // A number is capped like a string, and must be one a float can
+            // hold: `1e999` or two million digits are refused, not stored.
+            Some(b'-' | b'0'..=b'9') => {
+                let digits = v.get();
+                if digits.len() > MAX_METADATA_VALUE_CHARS || !digits.parse::<f64>().is_ok_and(f64::is_finite) {
+                    return Err(format!("`metadata.{}` must be a finite number of at most {MAX_METADATA_VALUE_CHARS} characters", clip(&k, 40)));
+                }
+            }
             _ => {}
         }
         if out.len() > 1 {
@@ -457,7 +471,12 @@ mod tests {
             (&MINIMAL.replace("}", r#","cost_usd":1e-12}"#), "nano-dollar"),
             (&MINIMAL.replace("}", r#","metadata":{"a":{"b":1}}}"#), "metadata is flat"),
             (&MINIMAL.replace("}", r#","metadata":[1]}"#), "must be an object"),
-            (&MINIMAL.replace("}", r#","user":"a\u0000b"}"#), "control characters"),
+            (&MINIMAL.replace("}", r#","user":"a\u0000b"}"#), "control or invisible characters"),
+            (&MINIMAL.replace("gpt-4o", "gpt-4o\u{200b}"), "`model` must not contain control or invisible characters"),
+            (&MINIMAL.replace("}", r#","assistant":"a\u202eb"}"#), "`assistant` must not"),
+            (&MINIMAL.replace("}", r#","environment":"prod\u2066"}"#), "`environment` must not"),
+            (&MINIMAL.replace("}", r#","user":"\ufeffbob"}"#), "`user` must not"),
+            (&MINIMAL.replace("}", r#","metadata":{"ke\u200by":"v"}}"#), "`metadata key` must not"),
             (&MINIMAL.replace("}", r#","input":"a\u0000b"}"#), "NUL"),
             (&MINIMAL.replace("}", r#","inputTokens":3}"#), "unknown field `inputTokens`"),
             (&MINIMAL.replace("}", r#","id":"again"}"#), "appears twice"),
@@ -468,6 +487,14 @@ mod tests {
             let (_, msg) = parse(json).unwrap_err();
             assert!(msg.contains(want), "{json}: {msg}");
         }
+        let digits = "9".repeat(MAX_METADATA_VALUE_CHARS + 1);
+        for number in ["1e999", "-1e999", digits.as_str()] {
+            let (_, msg) = parse(&MINIMAL.replace("}", &format!(r#","metadata":{{"n":{number}}}}}"#))).unwrap_err();
+            assert!(msg.contains("finite number of at most 1024"), "{number}: {msg}");
+        }
+        let tiny = format!("0.{}1", "0".repeat(MAX_METADATA_VALUE_CHARS - 3));
+        assert!(parse(&MINIMAL.replace("}", &format!(r#","metadata":{{"n":{tiny}}}}}"#))).is_ok(), "1,024 characters that a float holds");
+        assert!(parse(&MINIMAL.replace("}", &format!(r#","metadata":{{"n":{}}}}}"#, &digits[..300]))).is_ok(), "300 digits");
         let many: String = (0..51).map(|i| format!(r#""k{i}":"v""#)).collect::<Vec<_>>().join(",");
         assert!(parse(&MINIMAL.replace("}", &format!(r#","metadata":{{{many}}}}}"#))).unwrap_err().1.contains("more than 50 keys"));
         // A hostile object stops at its first unknown key, whatever follows.

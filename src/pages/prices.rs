@@ -61,6 +61,10 @@ fn Prices(org_id: i64) -> impl IntoView {
                     <div class="field"><label for="pr-input">"Input, $ per million"</label><input id="pr-input" name="input" required inputmode="decimal" placeholder="2.50" /></div>
                     <div class="field"><label for="pr-output">"Output, $ per million"</label><input id="pr-output" name="output" required inputmode="decimal" placeholder="10.00" /></div>
                     <div class="field"><label for="pr-from">"In force from (UTC)"</label><input id="pr-from" name="effective_from" type="date" aria-describedby="pr-from-hint" /><p class="hint" id="pr-from-hint">"Empty: from now."</p></div>
+                    <div class="field">
+                        <label class="checkbox"><input type="checkbox" name="default_provider" value="true" aria-describedby="pr-default-hint" />"Default provider of this model"</label>
+                        <p class="hint" id="pr-default-hint">"Prices the model's calls that name no provider. Built-in prices are their maker's and count as defaults; yours win over them."</p>
+                    </div>
                     <div class="form-actions"><Submit label="Add price" pending=add.pending() /></div>
                 </ActionForm>
             </section>
@@ -75,7 +79,7 @@ fn Prices(org_id: i64) -> impl IntoView {
 fn PriceTable(list: PriceList, recompute: ServerAction<RecomputeCosts>) -> impl IntoView {
     let org_id = list.org_id;
     view! {
-        <DataTable label="Prices" columns=&["Provider", "Model", "Input", "Output", "In force from", "Source", "Actions"]>
+        <DataTable label="Prices" columns=&["Provider", "Model", "Input", "Output", "In force from", "Source", "Default", "Actions"]>
             {list.rows.into_iter().map(|p| {
                 let model = p.model.clone();
                 view! {
@@ -86,6 +90,7 @@ fn PriceTable(list: PriceList, recompute: ServerAction<RecomputeCosts>) -> impl 
                         <td class="num">{format!("${}", p.output.usd_exact())}</td>
                         <td>{date_time(&p.effective_from)}</td>
                         <td>{if p.built_in { "built-in" } else { "your organization" }}</td>
+                        <td>{if p.default_provider { "yes" } else { "" }}</td>
                         <td>
                             <button type="button" class="btn btn-secondary btn-sm" disabled=move || recompute.pending().get()
                                 aria-label=format!("Recompute costs of {}", p.model)

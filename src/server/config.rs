@@ -15,6 +15,8 @@ pub struct Config {
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub smtp: Option<SmtpConfig>,
+    /// Where email goes: SMTP, the log (links included), or nowhere.
+    pub mail: MailMode,
     /// The built site (`/pkg`, favicon); by default the one next to the binary.
     pub site_root: String,
     /// `PLINTH_LOG`, a tracing filter.
@@ -37,6 +39,18 @@ pub struct Limits {
     pub invitations_per_org_hour: usize,
     /// Public API requests per API key per minute.
     pub api_requests_per_key_minute: usize,
+    /// Public API requests per project per minute, whatever the key: a
+    /// Project Member may hold many keys, and each has its own allowance.
+    pub api_requests_per_project_minute: usize,
+    /// Failed API-key lookups per client address per minute, before the
+    /// address is refused without a lookup.
+    pub failed_key_lookups_per_address_minute: usize,
+    /// Invitation emails per inviting user per hour, across organizations.
+    pub invitations_per_user_hour: usize,
+    /// Organizations one user may create per day.
+    pub orgs_per_user_day: usize,
+    /// How long a sign-in or sign-up waits for a password-hashing slot before 503.
+    pub hash_wait: Duration,
     /// Bytes of an event's `input` and of its `output` kept; the rest is cut.
     pub event_text_bytes: usize,
 }
@@ -49,6 +63,11 @@ impl Default for Limits {
             sign_ups_per_address_hour: 20,
             invitations_per_org_hour: 100,
             api_requests_per_key_minute: 600,
+            api_requests_per_project_minute: 1_200,
+            failed_key_lookups_per_address_minute: 30,
+            invitations_per_user_hour: 100,
+            orgs_per_user_day: 10,
+            hash_wait: Duration::from_secs(5),
             event_text_bytes: 32 * 1024,
         }
     }
@@ -59,6 +78,18 @@ pub struct SmtpConfig {
     /// e.g. `smtps://user:pass@mail.example.com:465` or `smtp://localhost:25`.
     pub url: String,
     pub from: String,
+}
+
+/// Where email goes. Without SMTP the default is `off`: an invitation email
+/// holds a sign-in link, and a log is read by more people than the invitee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MailMode {
+    /// Through PLINTH_SMTP_URL (the default when it is set).
+    Smtp,
+    /// Written whole to the log, links included (for development).
+    Log,
+    /// Not sent; the inviter copies the link from the team page (the default without SMTP).
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -109,6 +140,9 @@ pub struct Settings {
     /// Sender address, required with PLINTH_SMTP_URL.
     #[arg(long, global = true, env = "PLINTH_SMTP_FROM", value_name = "PLINTH_SMTP_FROM", value_parser = mailbox, requires = "smtp_url")]
     pub smtp_from: Option<String>,
+    /// Where email goes: smtp, log (whole emails, invitation links included, in the log) or off [default: smtp with PLINTH_SMTP_URL, else off].
+    #[arg(long, global = true, env = "PLINTH_MAIL", value_name = "PLINTH_MAIL")]
+    pub mail: Option<MailMode>,
     /// Directory of the built site assets [default: site/ next to the binary].
     #[arg(long, global = true, env = "PLINTH_SITE_ROOT", value_name = "PLINTH_SITE_ROOT")]
     pub site_root: Option<String>,
@@ -130,6 +164,12 @@ pub struct Settings {
     /// Public API requests allowed per API key per minute.
     #[arg(long, global = true, env = "PLINTH_API_REQUESTS_PER_MINUTE", value_name = "PLINTH_API_REQUESTS_PER_MINUTE", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub api_requests_per_minute: u64,
+    /// Public API requests allowed per project per minute, all its keys together.
+    #[arg(long, global = true, env = "PLINTH_API_REQUESTS_PER_PROJECT_MINUTE", value_name = "PLINTH_API_REQUESTS_PER_PROJECT_MINUTE", default_value_t = 1_200, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub api_requests_per_project_minute: u64,
+    /// Seconds a sign-in or sign-up waits for a password-hashing slot before it is refused with 503.
+    #[arg(long, global = true, env = "PLINTH_HASH_WAIT_SECONDS", value_name = "PLINTH_HASH_WAIT_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub hash_wait_seconds: u64,
     /// Bytes kept of each event's input and of its output text; longer text is cut.
     #[arg(long, global = true, env = "PLINTH_EVENT_TEXT_BYTES", value_name = "PLINTH_EVENT_TEXT_BYTES", default_value_t = 32 * 1024, value_parser = clap::value_parser!(u64).range(0..=1024 * 1024))]
     pub event_text_bytes: u64,
@@ -230,6 +270,12 @@ impl Config {
             (None, None) => None,
             _ => return Err("PLINTH_SMTP_URL and PLINTH_SMTP_FROM go together: set both or neither".into()),
         };
+        let mail = match (s.mail, &smtp) {
+            (Some(MailMode::Smtp), None) => return Err("PLINTH_MAIL=smtp needs PLINTH_SMTP_URL and PLINTH_SMTP_FROM".into()),
+            (Some(mode), _) => mode,
+            (None, Some(_)) => MailMode::Smtp,
+            (None, None) => MailMode::Off,
+        };
         let defaults = Limits::default();
         Ok(Self {
             database_url,
@@ -239,6 +285,7 @@ impl Config {
             session_idle: Duration::from_secs(s.session_idle_minutes * 60),
             session_absolute: Duration::from_secs(s.session_absolute_hours * 3600),
             smtp,
+            mail,
             site_root: s.site_root.filter(|r| !r.trim().is_empty()).unwrap_or_else(crate::server::assets::default_site_root),
             log_filter: s.log,
             log_format: s.log_format,
@@ -247,6 +294,8 @@ impl Config {
                 sign_ups_per_address_hour: s.signups_per_hour as usize,
                 invitations_per_org_hour: s.invitations_per_hour as usize,
                 api_requests_per_key_minute: s.api_requests_per_minute as usize,
+                api_requests_per_project_minute: s.api_requests_per_project_minute as usize,
+                hash_wait: Duration::from_secs(s.hash_wait_seconds),
                 event_text_bytes: s.event_text_bytes as usize,
                 ..defaults
             },
@@ -301,6 +350,17 @@ mod tests {
         assert_eq!(c.session_idle, Duration::from_secs(30 * 60));
         assert_eq!(c.session_absolute, Duration::from_secs(12 * 3600));
         assert!(c.smtp.is_none());
+        assert_eq!(c.mail, MailMode::Off, "invitation links stay out of the log unless asked for");
+    }
+
+    #[test]
+    fn mail_goes_where_it_is_told() {
+        let smtp = [("PLINTH_SMTP_URL", "smtp://localhost:25"), ("PLINTH_SMTP_FROM", "a@example.com")];
+        assert_eq!(Config::from_vars(vars(&smtp)).unwrap().mail, MailMode::Smtp);
+        assert_eq!(Config::from_vars(vars(&[("PLINTH_MAIL", "log")])).unwrap().mail, MailMode::Log);
+        let err = Config::from_vars(vars(&[("PLINTH_MAIL", "smtp")])).unwrap_err();
+        assert!(err.contains("PLINTH_SMTP_URL"), "{err}");
+        assert!(Config::from_vars(vars(&[("PLINTH_MAIL", "pigeon")])).unwrap_err().contains("PLINTH_MAIL"));
     }
 
     #[test]
@@ -343,7 +403,7 @@ mod tests {
         use clap::CommandFactory;
         let command = SettingsOnly::command();
         let names = Settings::variables();
-        assert_eq!(names.len(), 16, "{names:?}");
+        assert_eq!(names.len(), 19, "{names:?}");
         let readme = include_str!("../../README.md");
         for name in &names {
             assert!(readme.contains(&format!("| `{name}` |")), "the README's settings table lists {name}");

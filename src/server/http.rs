@@ -192,6 +192,10 @@ pub async fn error_status(req: Request, next: Next) -> Response {
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if err == AppError::Busy {
+            // Nothing was done; the same request may be sent again shortly.
+            parts.headers.insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+        }
     }
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(bytes))

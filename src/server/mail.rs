@@ -1,13 +1,20 @@
-//! Outgoing email: SMTP through lettre when configured, else the server log
-//! (the inviter can still copy the link from the team page).
-use crate::server::config::SmtpConfig;
+//! Outgoing email: SMTP through lettre when configured; else nothing is sent
+//! (the inviter copies the link from the team page), or, when asked for with
+//! `PLINTH_MAIL=log`, the whole email is written to the log.
+use crate::server::config::{MailMode, SmtpConfig};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 #[derive(Clone, Debug)]
 pub enum Mailer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
+    /// Whole emails to the log, links included.
     Log,
+    /// Nothing sent; the log says only that an email was not sent.
+    Off,
 }
 
 pub struct Email {
@@ -18,8 +25,17 @@ pub struct Email {
 }
 
 impl Mailer {
-    pub fn new(smtp: Option<&SmtpConfig>) -> Result<Self, String> {
-        let Some(smtp) = smtp else { return Ok(Self::Log) };
+    pub fn new(mode: MailMode, smtp: Option<&SmtpConfig>) -> Result<Self, String> {
+        let smtp = match (mode, smtp) {
+            (MailMode::Log, _) => {
+                tracing::warn!(
+                    "PLINTH_MAIL=log: emails, with their invitation links, are written to the log; anyone who reads the log can join as the invitee"
+                );
+                return Ok(Self::Log);
+            }
+            (MailMode::Off, _) | (MailMode::Smtp, None) => return Ok(Self::Off),
+            (MailMode::Smtp, Some(smtp)) => smtp,
+        };
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&smtp.url).map_err(|e| format!("PLINTH_SMTP_URL is not usable: {e}"))?.build();
         let from = smtp.from.parse().map_err(|e| format!("PLINTH_SMTP_FROM: {e}"))?;
         Ok(Self::Smtp { transport, from })
@@ -33,7 +49,8 @@ impl Mailer {
     /// valid (and copyable) even when the mail server is down.
     pub async fn send(&self, email: Email) {
         match self {
-            Self::Log => tracing::info!(to = %email.to, subject = %email.subject, body = %email.text, "email (SMTP not configured)"),
+            Self::Log => tracing::info!(to = %email.to, subject = %email.subject, body = %email.text, "email (PLINTH_MAIL=log)"),
+            Self::Off => tracing::info!(to = %email.to, subject = %email.subject, "email not sent: no mail server is set (PLINTH_SMTP_URL)"),
             Self::Smtp { transport, from } => {
                 let message = email.to.parse::<Mailbox>().map_err(|e| e.to_string()).and_then(|to| {
                     Message::builder()

@@ -48,8 +48,9 @@ impl AppState {
         let throttle = Arc::new(Throttles::new(&config.limits));
         let charts_script = crate::server::assets::charts_script(&config.site_root, "pkg").map(Arc::from);
         let chunks = crate::server::assets::Chunks::read(&config.site_root, "pkg").map(Arc::new);
+        crate::server::auth::password::set_hash_wait(config.limits.hash_wait);
         Ok(Self {
-            mailer: Mailer::new(config.smtp.as_ref())?,
+            mailer: Mailer::new(config.mail, config.smtp.as_ref())?,
             sessions: DbSessionStore::new(db.clone()),
             db,
             config: Arc::new(config),

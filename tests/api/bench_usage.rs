@@ -48,7 +48,12 @@ fn as_json(e: &NewEvent) -> Value {
 
 async fn usage_benchmarks(engine: Engine) {
     let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
-    let Some(app) = spawn_app_with(engine, |c| c.limits.api_requests_per_key_minute = 1_000_000).await else {
+    let Some(app) = spawn_app_with(engine, |c| {
+        c.limits.api_requests_per_key_minute = 1_000_000;
+        c.limits.api_requests_per_project_minute = 1_000_000;
+    })
+    .await
+    else {
         eprintln!("skipped: set {POSTGRES_ENV} to benchmark PostgreSQL");
         return;
     };

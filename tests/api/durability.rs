@@ -71,6 +71,7 @@ async fn serve(url: &str) -> (std::process::Child, String) {
         .arg("serve")
         .env("PLINTH_BIND", format!("127.0.0.1:{port}"))
         .env("PLINTH_API_REQUESTS_PER_MINUTE", "1000000")
+        .env("PLINTH_API_REQUESTS_PER_PROJECT_MINUTE", "10000000")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -1,7 +1,7 @@
 //! Invitation email over real SMTP, to a minimal SMTP server on loopback.
 use crate::fixtures::*;
 use crate::helpers::*;
-use plinth::server::config::SmtpConfig;
+use plinth::server::config::{MailMode, SmtpConfig};
 use reqwest::StatusCode;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -54,7 +54,12 @@ async fn fake_smtp() -> (String, Arc<Mutex<Vec<String>>>) {
 #[tokio::test]
 async fn invitations_are_emailed_as_text_and_escaped_html() {
     let (url, inbox) = fake_smtp().await;
-    let app = spawn_app_with(Engine::Sqlite, |c| c.smtp = Some(SmtpConfig { url, from: "Plinth <plinth@example.com>".into() })).await.unwrap();
+    let app = spawn_app_with(Engine::Sqlite, |c| {
+        c.smtp = Some(SmtpConfig { url, from: "Plinth <plinth@example.com>".into() });
+        c.mail = MailMode::Smtp;
+    })
+    .await
+    .unwrap();
     let mut owner = Person { client: signed_up(&app, "<b>Eve & \"Co\"</b>", "eve@example.com").await, email: "eve@example.com".into() };
     let org_id = create_org(&mut owner, "Tom & Jerry's").await;
     let res = invite(&mut owner, org_id, "new@example.com", "member", "").await;
@@ -84,4 +89,48 @@ async fn invitations_are_emailed_as_text_and_escaped_html() {
     let mut invited = Client::new(&app);
     invited.sign_up("New", "new@example.com", PASSWORD).await;
     assert_eq!(invited.call("invitations/accept", &[("token", &token)]).await.status, StatusCode::OK, "the emailed link works");
+}
+
+/// Without SMTP, an invitation's link is shown to the inviter and kept out
+/// of the log; `PLINTH_MAIL=log` writes it there, after a warning at start-up.
+#[tokio::test]
+async fn invitation_links_reach_the_log_only_when_asked() {
+    for mode in [None, Some("log")] {
+        let db = TestDb::new(Engine::Sqlite).await.unwrap();
+        let log = std::env::temp_dir().join(format!("plinth-mail-log-{}-{}.txt", std::process::id(), mode.unwrap_or("off")));
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut cmd = crate::operations::plinth_cmd(&db.url);
+        cmd.arg("serve").env("PLINTH_BIND", format!("127.0.0.1:{port}"));
+        if let Some(m) = mode {
+            cmd.env("PLINTH_MAIL", m);
+        }
+        let file = std::fs::File::create(&log).unwrap();
+        let mut server = cmd.stdout(file.try_clone().unwrap()).stderr(file).spawn().unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..400 {
+            if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let mut owner = Person { client: Client::at(&base), email: unique_email("mail-owner") };
+        assert_eq!(owner.client.sign_up("Owner", &owner.email.clone(), PASSWORD).await.status, StatusCode::OK);
+        let org_id = create_org(&mut owner, "Logged").await;
+        let res = invite(&mut owner, org_id, "someone@example.com", "member", "").await;
+        let link = res.json()[0]["link"].as_str().expect("the inviter gets the link without SMTP").to_string();
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        server.kill().unwrap();
+        server.wait().unwrap();
+        let text = std::fs::read_to_string(&log).unwrap();
+        let _ = std::fs::remove_file(&log);
+        let token = token_of(&link);
+        assert!(text.contains("someone@example.com"), "the log says an email was due: {text}");
+        match mode {
+            None => assert!(!text.contains(&token), "no invitation token in the log by default: {text}"),
+            Some(_) => {
+                assert!(text.contains(&token), "PLINTH_MAIL=log writes the link: {text}");
+                assert!(text.contains("PLINTH_MAIL=log: emails, with their invitation links"), "and warns at start-up: {text}");
+            }
+        }
+    }
 }

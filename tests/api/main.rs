@@ -15,6 +15,8 @@ mod fuzz;
 mod hardening;
 mod ingest;
 mod keys;
+mod limits;
+mod lock_order;
 mod operations;
 mod permissions;
 mod prices;

@@ -116,7 +116,15 @@ async fn org_action(app: &TestApp, fx: &mut OrgFx, actor: &mut Person, is_owner:
         "see the audit log" => actor.client.call_fn(&LoadAuditPage { org_id: Some(org_id), action: None, page: 0 }).await,
         "edit the model price catalog" => {
             let model = unique_email("model");
-            let add = AddPrice { org_id, provider: "acme".into(), model, input: "1".into(), output: "2".into(), effective_from: String::new() };
+            let add = AddPrice {
+                org_id,
+                provider: "acme".into(),
+                model,
+                input: "1".into(),
+                output: "2".into(),
+                effective_from: String::new(),
+                default_provider: false,
+            };
             let res = actor.client.call_fn(&add).await;
             if res.status == StatusCode::OK {
                 let list = actor.client.call_fn(&LoadPrices { org_id }).await;

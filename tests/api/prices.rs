@@ -5,6 +5,7 @@ use crate::helpers::*;
 use crate::on_both_engines;
 use chrono::{Duration, Utc};
 use plinth::api::prices::{AddPrice, LoadPrices, RecomputeCosts};
+use plinth::api::requests::LoadRequest;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -30,6 +31,7 @@ on_both_engines!(a_corrected_price_recomputes_events_and_rollups, |app: TestApp|
         input: input.into(),
         output: "0".into(),
         effective_from: from.into(),
+        default_provider: false,
     };
     let since = (Utc::now() - Duration::days(30)).format("%Y-%m-%d").to_string();
     let recent = (Utc::now() - Duration::days(5)).format("%Y-%m-%d").to_string();
@@ -72,4 +74,61 @@ on_both_engines!(a_corrected_price_recomputes_events_and_rollups, |app: TestApp|
     assert_eq!(stranger.owner.client.call_fn(&RecomputeCosts { org_id, model: "house-model".into() }).await.status, StatusCode::NOT_FOUND);
     let own = stranger.owner.client.call_fn(&LoadPrices { org_id: stranger.id }).await.json();
     assert!(own["rows"].as_array().unwrap().iter().all(|r| r["built_in"] == true), "the first organization's prices stay its own");
+});
+
+// Issue 21's repro: a call that names no provider keeps its model's default
+// price when another provider's price starts, before and after a recompute;
+// with two providers and no default it stays unpriced, and the request page
+// says why.
+on_both_engines!(calls_without_a_provider_are_priced_by_the_default, |app: TestApp| async move {
+    let mut fx = org(&app, "Providers").await;
+    let (org_id, project, slug) = (fx.id, fx.projects[0].0, fx.projects[0].1.clone());
+    let api = Api::new(&app, Some(&api_key(&mut fx.owner, project, "ingest").await));
+    let call = |id: &str, model: &str| json!({ "events": [{ "id": id, "timestamp": Utc::now().to_rfc3339(), "model": model, "status": "success", "input_tokens": 1_000_000 }] });
+    let cost = |id: &str| format!("SELECT cost_nanos FROM usage_events WHERE project_id = {project} AND event_id = '{id}'");
+    assert_eq!(api.events(&call("before", "gpt-4o")).await.status, StatusCode::OK);
+    assert_eq!(scalar(&app, &cost("before")).await, 2_500_000_000, "$2.50 per 1M input tokens, the built-in openai price");
+    let tomorrow = (Utc::now() + Duration::days(1)).format("%Y-%m-%d").to_string();
+    let azure = AddPrice {
+        org_id,
+        provider: "azure".into(),
+        model: "gpt-4o".into(),
+        input: "1".into(),
+        output: "1".into(),
+        effective_from: tomorrow,
+        default_provider: false,
+    };
+    assert_eq!(fx.owner.client.call_fn(&azure).await.status, StatusCode::OK);
+    assert_eq!(api.events(&call("after", "gpt-4o")).await.status, StatusCode::OK);
+    assert_eq!(scalar(&app, &cost("after")).await, 2_500_000_000, "an Azure price starting tomorrow changes nothing today");
+    let res = fx.owner.client.call_fn(&RecomputeCosts { org_id, model: "gpt-4o".into() }).await;
+    assert_eq!(res.json()["changed"], 0, "a recompute keeps them: {}", res.body);
+    assert_eq!(scalar(&app, &format!("SELECT CAST(SUM(cost_nanos) AS BIGINT) FROM usage_hourly WHERE project_id = {project}")).await, 5_000_000_000);
+
+    // Two providers of the organization's own, neither the default.
+    let today = Utc::now().format("%Y-%m-%d").to_string();
+    for provider in ["vllm", "together"] {
+        let add = AddPrice { provider: provider.into(), model: "llama".into(), effective_from: today.clone(), ..azure.clone() };
+        assert_eq!(fx.owner.client.call_fn(&add).await.status, StatusCode::OK);
+    }
+    assert_eq!(api.events(&call("two", "llama")).await.status, StatusCode::OK);
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_events WHERE event_id = 'two' AND cost_source = 'unpriced'")).await, 1);
+    let id = scalar(&app, &format!("SELECT id FROM usage_events WHERE project_id = {project} AND event_id = 'two'")).await;
+    let detail = fx.owner.client.call_fn(&LoadRequest { slug: slug.clone(), id }).await.json();
+    let why = detail["unpriced_reason"].as_str().unwrap_or_default().to_string();
+    assert!(why.contains("together, vllm") && why.contains("default"), "{why}");
+    // Marking one as the default prices it on recompute.
+    let default = AddPrice {
+        provider: "vllm".into(),
+        model: "llama".into(),
+        input: "4".into(),
+        effective_from: (Utc::now() - Duration::days(1)).format("%Y-%m-%d").to_string(),
+        default_provider: true,
+        ..azure.clone()
+    };
+    assert_eq!(fx.owner.client.call_fn(&default).await.status, StatusCode::OK);
+    assert_eq!(fx.owner.client.call_fn(&RecomputeCosts { org_id, model: "llama".into() }).await.json()["changed"], 1);
+    assert_eq!(scalar(&app, &cost("two")).await, 1_000_000_000, "the vllm version in force (today's $1), as the default provider");
+    let detail = fx.owner.client.call_fn(&LoadRequest { slug, id }).await.json();
+    assert!(detail["unpriced_reason"].is_null(), "{detail}");
 });

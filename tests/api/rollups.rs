@@ -154,18 +154,29 @@ on_both_engines!(rollups_equal_a_direct_aggregate_of_the_events, |app: TestApp| 
         assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM {table} WHERE project_id = {other}")).await, 0, "nothing lands in another project: {table}");
     }
     // The migrations that made the daily tables fill them from what was
-    // stored before. (PostgreSQL only: on SQLite, down and up again through
-    // the app's pool once found the dropped table's index still there.)
-    if sea_orm::ConnectionTrait::get_database_backend(&app.state.db) == sea_orm::DbBackend::Postgres {
+    // stored before. They run down and up again on a connection of their
+    // own: through the app's pool, each statement of a SQLite migration may
+    // go to another pooled connection, and one whose read snapshot predates
+    // the drop still saw the dropped table's index (the flake that kept this
+    // check to PostgreSQL).
+    {
         use migration::MigratorTrait;
-        // Back to before the daily per-user rollup (the last three), and up again.
-        migration::Migrator::down(&app.state.db, Some(3)).await.unwrap();
-        assert_eq!(
-            scalar(&app, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name LIKE 'usage_daily%'").await,
-            0,
-            "all three daily tables were dropped"
-        );
-        migration::Migrator::up(&app.state.db, None).await.unwrap();
+        let url = &app.db.as_ref().unwrap().url;
+        let mut options = sea_orm::ConnectOptions::new(url.as_str());
+        options.max_connections(1).sqlx_logging(false);
+        let own = sea_orm::Database::connect(options).await.unwrap();
+        // Back to before the daily per-user rollup, and up again.
+        let names: Vec<String> = migration::Migrator::migrations().iter().map(|m| m.name().to_string()).collect();
+        let first_daily = names.iter().position(|n| n == "m20261126_000007_daily_user_rollup").expect("the daily rollup migration");
+        migration::Migrator::down(&own, Some((names.len() - first_daily) as u32)).await.unwrap();
+        let daily_tables = match own.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name LIKE 'usage_daily%'",
+            _ => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'usage_daily%'",
+        };
+        let left = own.query_one_raw(sea_orm::Statement::from_string(own.get_database_backend(), daily_tables)).await.unwrap().unwrap();
+        assert_eq!(left.try_get_by_index::<i64>(0).unwrap(), 0, "all three daily tables were dropped");
+        migration::Migrator::up(&own, None).await.unwrap();
+        own.close().await.unwrap();
         for (rolled, direct) in &expected {
             assert_eq!(&text_rows(&app, rolled).await, direct, "backfilled: {rolled}");
         }

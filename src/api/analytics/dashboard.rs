@@ -24,7 +24,7 @@ pub async fn load_dashboard(slug: String, #[server(default)] filters: Filters) -
         totals.errors = totals.errors.saturating_add(r.errors);
         totals.input_tokens = totals.input_tokens.saturating_add(r.input_tokens);
         totals.output_tokens = totals.output_tokens.saturating_add(r.output_tokens);
-        totals.cost = Nanos(totals.cost.0.saturating_add(r.cost.0));
+        totals.cost = totals.cost.saturating_add(r.cost);
         latency_sum = latency_sum.saturating_add(r.latency_sum_ms);
         latency_count = latency_count.saturating_add(r.latency_count);
     }

@@ -60,6 +60,7 @@ fn Detail(d: RequestDetail) -> impl IntoView {
         <dl class="facts">
             {facts.into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
         </dl>
+        {d.unpriced_reason.map(|why| view! { <p class="alert alert-warning" role="note">{format!("Cost $0.00: {why}")}</p> })}
         {d.error.map(|e| view! { <section class="stack"><h3>"Error"</h3><pre class="alert alert-error" tabindex="0">{e}</pre></section> })}
         {if d.text_hidden {
             view! { <p class="muted">"Input and output are hidden from Project Viewers."</p> }.into_any()

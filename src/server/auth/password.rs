@@ -9,7 +9,7 @@ use crate::error::AppError;
 use argon2::password_hash::{PasswordHash, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
 
 /// One permit per core.
@@ -27,9 +27,28 @@ pub fn peak_concurrent_hashes() -> usize {
     PEAK.load(Ordering::Relaxed)
 }
 
+/// How long a request waits for a hashing permit before it is shed with 503
+/// `busy` and `Retry-After` (`PLINTH_HASH_WAIT_SECONDS`): a flood of
+/// sign-ins must not queue without end. Per process, like the permits.
+static HASH_WAIT_SECONDS: AtomicU64 = AtomicU64::new(5);
+
+pub fn set_hash_wait(wait: std::time::Duration) {
+    HASH_WAIT_SECONDS.store(wait.as_secs().max(1), Ordering::Relaxed);
+}
+
+pub fn hash_wait() -> std::time::Duration {
+    std::time::Duration::from_secs(HASH_WAIT_SECONDS.load(Ordering::Relaxed))
+}
+
 /// Run one argon2 computation under a permit, on the blocking pool.
 async fn run_limited<T: Send + 'static>(work: impl FnOnce() -> Result<T, AppError> + Send + 'static) -> Result<T, AppError> {
-    let _permit = PERMITS.acquire().await.map_err(AppError::internal)?;
+    let _permit = match tokio::time::timeout(hash_wait(), PERMITS.acquire()).await {
+        Ok(permit) => permit.map_err(AppError::internal)?,
+        Err(_) => {
+            tracing::warn!("password hashing is saturated: a request was shed");
+            return Err(AppError::Busy);
+        }
+    };
     tokio::task::spawn_blocking(move || {
         let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
         PEAK.fetch_max(now, Ordering::SeqCst);

@@ -72,6 +72,24 @@ impl Limiter {
         }
     }
 
+    /// How long until `key` has room, when its window is full now; takes nothing.
+    pub fn full(&self, key: &str) -> Option<Duration> {
+        let now = Instant::now();
+        let map = self.lock();
+        let q = map.get(key)?;
+        let live: Vec<&Instant> = q.iter().filter(|t| now.duration_since(**t) < self.window).collect();
+        (live.len() >= self.limit).then(|| {
+            let oldest_needed = live[live.len() - self.limit];
+            self.window.saturating_sub(now.duration_since(*oldest_needed)).max(Duration::from_secs(1))
+        })
+    }
+
+    /// Slots of `key` taken within the window.
+    pub fn count(&self, key: &str) -> usize {
+        let now = Instant::now();
+        self.lock().get(key).map_or(0, |q| q.iter().filter(|t| now.duration_since(**t) < self.window).count())
+    }
+
     pub fn clear(&self, key: &str) {
         self.lock().remove(key);
     }
@@ -137,8 +155,17 @@ pub struct Throttles {
     pub invitations: Limiter,
     /// Public API requests per API key per minute.
     pub api: Limiter,
+    /// Public API requests per project per minute, all its keys together.
+    pub api_project: Limiter,
+    /// Unknown, malformed or missing API keys per client address per minute.
+    pub failed_key_lookups: Limiter,
+    /// Invitation emails per inviting user per hour, across organizations.
+    pub invitations_by_user: Limiter,
+    /// Organizations created per user per day.
+    pub orgs_by_user: Limiter,
 }
 
+const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
 
 impl Throttles {
@@ -147,7 +174,11 @@ impl Throttles {
             sign_in: SignInThrottle::new(Duration::from_secs(15 * 60), limits.sign_in_per_account, limits.sign_in_per_address),
             sign_up: Limiter::new(HOUR, limits.sign_ups_per_address_hour),
             invitations: Limiter::new(HOUR, limits.invitations_per_org_hour),
-            api: Limiter::new(Duration::from_secs(60), limits.api_requests_per_key_minute),
+            api: Limiter::new(MINUTE, limits.api_requests_per_key_minute),
+            api_project: Limiter::new(MINUTE, limits.api_requests_per_project_minute),
+            failed_key_lookups: Limiter::new(MINUTE, limits.failed_key_lookups_per_address_minute),
+            invitations_by_user: Limiter::new(HOUR, limits.invitations_per_user_hour),
+            orgs_by_user: Limiter::new(24 * HOUR, limits.orgs_per_user_day),
         }
     }
 
@@ -156,13 +187,22 @@ impl Throttles {
         self.sign_up.prune();
         self.invitations.prune();
         self.api.prune();
+        self.api_project.prune();
+        self.failed_key_lookups.prune();
+        self.invitations_by_user.prune();
+        self.orgs_by_user.prune();
     }
 }
 
 /// "Try again in N minutes." for a wait.
 pub fn wait_message(prefix: &str, wait: Duration) -> String {
     let minutes = wait.as_secs().div_ceil(60).max(1);
-    format!("{prefix} Try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" })
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    if minutes <= 90 {
+        return format!("{prefix} Try again in {minutes} minute{}.", plural(minutes));
+    }
+    let hours = minutes.div_ceil(60);
+    format!("{prefix} Try again in {hours} hour{}.", plural(hours))
 }
 
 #[cfg(test)]
@@ -198,6 +238,17 @@ mod tests {
         assert!(l.acquire("org", 3).is_ok());
         assert!(l.acquire("org", 1).is_err());
         assert!(Limiter::new(Duration::from_secs(60), 10).acquire("org", 11).is_err());
+    }
+
+    #[test]
+    fn full_and_count_take_nothing() {
+        let l = Limiter::new(Duration::from_secs(60), 2);
+        assert_eq!((l.full("a"), l.count("a")), (None, 0));
+        l.acquire("a", 1).unwrap();
+        assert_eq!((l.full("a"), l.count("a")), (None, 1));
+        l.acquire("a", 1).unwrap();
+        assert!(l.full("a").is_some_and(|w| w > Duration::from_secs(50)));
+        assert_eq!(l.count("a"), 2, "asking took no slot");
     }
 
     #[test]

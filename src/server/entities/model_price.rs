@@ -15,6 +15,8 @@ pub struct Model {
     pub effective_from: DateTimeUtc,
     pub created_at: DateTimeUtc,
     pub created_by: Option<i64>,
+    /// This version prices the model's calls that name no provider.
+    pub default_provider: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

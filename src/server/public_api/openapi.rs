@@ -105,6 +105,7 @@ pub fn document() -> Value {
                     "input_tokens": { "type": "integer" }, "output_tokens": { "type": "integer" },
                     "cost_usd": { "type": "string", "description": "Exact decimal dollars." },
                     "avg_latency_ms": { "type": ["integer", "null"] },
+                    "capped": { "type": "boolean", "description": "A sum reached the largest value Plinth stores (9223372036.854775807 dollars, or 9223372036854775807 tokens) and stopped there: the true figure is at least this." },
                 } },
                 "Usage": { "type": "object", "properties": {
                     "from": { "type": "string", "format": "date-time" },

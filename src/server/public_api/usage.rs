@@ -26,7 +26,7 @@ pub async fn summary(State(app): State<AppState>, ReadKey(key): ReadKey, RawQuer
         total.errors += r.errors;
         total.input_tokens = total.input_tokens.saturating_add(r.input_tokens);
         total.output_tokens = total.output_tokens.saturating_add(r.output_tokens);
-        total.cost = Nanos(total.cost.0.saturating_add(r.cost.0));
+        total.cost = total.cost.saturating_add(r.cost);
         total.latency_sum_ms = total.latency_sum_ms.saturating_add(r.latency_sum_ms);
         total.latency_count += r.latency_count;
     }
@@ -50,6 +50,8 @@ fn sums(r: &UsageRow) -> Value {
         "output_tokens": r.output_tokens,
         "cost_usd": r.cost.usd_exact(),
         "avg_latency_ms": (r.latency_count > 0).then(|| r.latency_sum_ms / r.latency_count),
+        // A sum that reached the largest value stored is a floor, not a figure.
+        "capped": r.cost.is_capped() || r.input_tokens == i64::MAX || r.output_tokens == i64::MAX,
     })
 }
 

@@ -4,10 +4,10 @@ use crate::domain::api_key::{ApiKeyRow, KeyScope, KeyStatus, NewKey};
 use crate::domain::audit::AuditAction;
 use crate::domain::policy::ProjectAction;
 use crate::error::{AppError, AppResult};
-use crate::server::db::begin_write;
 use crate::server::entities::{api_key, project};
 use crate::server::guard::ProjectCtx;
 use crate::server::repo::audit::{self, Change};
+use crate::server::repo::begin_org_write;
 use crate::server::secrets::{hash_secret, key_hint, new_api_key};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -89,7 +89,7 @@ async fn insert(
 }
 
 pub async fn create(db: &DatabaseConnection, ctx: &ProjectCtx, name: String, scope: KeyScope, expires_at: Option<DateTime<Utc>>) -> AppResult<NewKey> {
-    let tx = begin_write(db).await?;
+    let tx = begin_org_write(db, ctx.org.org.id).await?;
     // The project row is the lock that keeps the key limit exact under concurrent requests.
     lock_project(&tx, ctx.project.id).await?;
     let key = insert(&tx, ctx, Some(ctx.org.user.id.0), name, scope, expires_at).await?;
@@ -114,7 +114,7 @@ async fn manageable(tx: &DatabaseTransaction, ctx: &ProjectCtx, key_id: i64) -> 
 }
 
 pub async fn revoke(db: &DatabaseConnection, ctx: &ProjectCtx, key_id: i64) -> AppResult<()> {
-    let tx = begin_write(db).await?;
+    let tx = begin_org_write(db, ctx.org.org.id).await?;
     lock_project(&tx, ctx.project.id).await?;
     let key = manageable(&tx, ctx, key_id).await?;
     if key.revoked_at.is_none() {
@@ -128,7 +128,7 @@ pub async fn revoke(db: &DatabaseConnection, ctx: &ProjectCtx, key_id: i64) -> A
 /// Issue a replacement with the same name, scope and expiry; the old key
 /// keeps working for `grace` (none: it stops at once).
 pub async fn rotate(db: &DatabaseConnection, ctx: &ProjectCtx, key_id: i64, grace: Duration) -> AppResult<NewKey> {
-    let tx = begin_write(db).await?;
+    let tx = begin_org_write(db, ctx.org.org.id).await?;
     // Locked before the key is read: two rotations of one key at once must
     // not both see it unrotated.
     lock_project(&tx, ctx.project.id).await?;
@@ -156,8 +156,10 @@ pub async fn rotate(db: &DatabaseConnection, ctx: &ProjectCtx, key_id: i64, grac
 
 async fn lock_project(tx: &DatabaseTransaction, project_id: i64) -> AppResult<()> {
     // SQLite's write transaction (BEGIN IMMEDIATE) already serializes writers.
+    // Taken after the organization's lock; `FOR NO KEY UPDATE` lets ingestion
+    // keep inserting events that reference the project meanwhile.
     if tx.get_database_backend() == DbBackend::Postgres {
-        project::Entity::find_by_id(project_id).lock_exclusive().one(tx).await?;
+        project::Entity::find_by_id(project_id).lock(sea_orm::sea_query::LockType::NoKeyUpdate).one(tx).await?;
     }
     Ok(())
 }

@@ -11,7 +11,6 @@ use crate::domain::audit::{AuditAction, AuditChain, AuditEntry as Entry};
 use crate::error::{AppError, AppResult};
 use crate::server::entities::{audit_entry, organization};
 use chrono::{SubsecRound, Utc};
-use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, IsolationLevel, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionOptions, TransactionTrait,
@@ -46,16 +45,14 @@ fn chain_hash(prev_hash: &str, e: &audit_entry::Model) -> String {
     hex::encode(h.finalize())
 }
 
-/// The organization row, locked until the transaction ends, so concurrent
-/// writers append one after another (SQLite's BEGIN IMMEDIATE already
-/// serialises writers; PostgreSQL needs the row lock). `FOR NO KEY UPDATE`,
-/// not `FOR UPDATE`: a transaction that inserted a row referencing the
-/// organization already holds `FOR KEY SHARE` on it, and two of those
-/// asking for `FOR UPDATE` would deadlock.
+/// The organization row, locked (`repo::lock_org`), so concurrent writers
+/// append one after another. Writers took it first already; asking again
+/// in the same mode costs one read.
 async fn lock_head(tx: &DatabaseTransaction, org_id: i64) -> AppResult<organization::Model> {
-    let q = organization::Entity::find_by_id(org_id);
-    let q = if tx.get_database_backend() == DbBackend::Postgres { q.lock(LockType::NoKeyUpdate) } else { q };
-    q.one(tx).await?.ok_or_else(|| AppError::internal(format!("audit entry for missing organization {org_id}")))
+    crate::server::repo::lock_org(tx, org_id).await.map_err(|e| match e {
+        AppError::NotFound(_) => AppError::internal(format!("audit entry for missing organization {org_id}")),
+        other => other,
+    })
 }
 
 /// One change to record: who did what to which target in an organization,

@@ -9,7 +9,7 @@ use crate::server::db::begin_write;
 use crate::server::entities::{invitation, membership, organization, project, user};
 use crate::server::guard::OrgCtx;
 use crate::server::repo::audit::Change;
-use crate::server::repo::{audit, projects, team::lock_org};
+use crate::server::repo::{audit, begin_org_write, lock_org, projects};
 use crate::server::secrets::{hash_secret as hash_token, new_token};
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -19,8 +19,7 @@ use std::collections::HashMap;
 
 /// Lock the organization and re-read the actor's role inside the transaction.
 async fn begin_as_inviter(db: &DatabaseConnection, ctx: &OrgCtx) -> AppResult<(DatabaseTransaction, OrgRole)> {
-    let tx = begin_write(db).await?;
-    lock_org(&tx, ctx.org.id).await?;
+    let tx = begin_org_write(db, ctx.org.id).await?;
     let me = membership::Entity::find_by_id(ctx.membership_id).one(&tx).await?.ok_or(AppError::Forbidden)?;
     Ok((tx, me.role))
 }
@@ -244,6 +243,7 @@ pub async fn view(db: &impl ConnectionTrait, token: &str, viewer: Option<&User>)
 pub async fn accept(db: &DatabaseConnection, token: &str, user: &User) -> AppResult<OrgId> {
     let tx = begin_write(db).await?;
     let (inv, org) = find_by_token(&tx, token).await?.ok_or_else(|| AppError::NotFound("Invitation".into()))?;
+    // The token was only read; the organization is the first row locked.
     lock_org(&tx, org.id).await?;
     // Re-read under the lock: two tabs accepting at once must not both succeed.
     let inv = invitation::Entity::find_by_id(inv.id).one(&tx).await?.ok_or_else(|| AppError::NotFound("Invitation".into()))?;

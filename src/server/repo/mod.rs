@@ -12,8 +12,31 @@ pub mod rollups;
 pub mod team;
 pub mod usage;
 
-use crate::error::AppError;
-use sea_orm::{DbErr, SqlErr};
+use crate::error::{AppError, AppResult};
+use crate::server::entities::organization;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QuerySelect, SqlErr, sea_query::LockType};
+
+/// Begin a write transaction on one organization's data: its organization
+/// row is locked before anything else. Every writer takes that lock first
+/// and in one mode, so two writers of one organization queue instead of
+/// each holding a row the other needs (a PostgreSQL deadlock, answered 500).
+pub async fn begin_org_write(db: &DatabaseConnection, org_id: i64) -> AppResult<DatabaseTransaction> {
+    let tx = crate::server::db::begin_write(db).await?;
+    lock_org(&tx, org_id).await?;
+    Ok(tx)
+}
+
+/// The organization row, locked until the transaction ends. SQLite's BEGIN
+/// IMMEDIATE already serialises writers; PostgreSQL needs the row lock.
+/// `FOR NO KEY UPDATE`, never `FOR UPDATE`: a transaction that inserted a
+/// row referencing the organization holds `FOR KEY SHARE` on it, and two of
+/// those asking for `FOR UPDATE` would deadlock. Call it first in a
+/// transaction (through `begin_org_write`), or after reads only.
+pub async fn lock_org(tx: &DatabaseTransaction, org_id: i64) -> AppResult<organization::Model> {
+    let q = organization::Entity::find_by_id(org_id);
+    let q = if tx.get_database_backend() == DbBackend::Postgres { q.lock(LockType::NoKeyUpdate) } else { q };
+    q.one(tx).await?.ok_or_else(|| AppError::NotFound("Organization".into()))
+}
 
 /// Turn a unique-constraint violation into a user-facing conflict.
 pub fn conflict_on_unique(err: DbErr, message: &str) -> AppError {

@@ -6,6 +6,7 @@ use crate::server::db::begin_write;
 use crate::server::entities::{invitation, membership, organization, project, project_group, user};
 use crate::server::guard::OrgCtx;
 use crate::server::repo::audit::{self, Change};
+use crate::server::repo::begin_org_write;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
@@ -62,7 +63,7 @@ pub async fn member_count(db: &impl ConnectionTrait, org_id: i64) -> AppResult<u
 }
 
 pub async fn update(db: &DatabaseConnection, ctx: &OrgCtx, name: String, kind: OrgKind) -> AppResult<()> {
-    let tx = begin_write(db).await?;
+    let tx = begin_org_write(db, ctx.org.id).await?;
     let before = json!({"name": ctx.org.name, "type": ctx.org.kind});
     organization::ActiveModel { id: Set(ctx.org.id), name: Set(name.clone()), kind: Set(kind), updated_at: Set(Utc::now()), ..Default::default() }
         .update(&tx)
@@ -97,7 +98,7 @@ pub async fn delete(db: &DatabaseConnection, ctx: &OrgCtx, confirm_name: &str) -
     if confirm_name.trim() != ctx.org.name {
         return Err(AppError::invalid("Type the organization's name exactly to confirm."));
     }
-    let tx = begin_write(db).await?;
+    let tx = begin_org_write(db, ctx.org.id).await?;
     user::Entity::update_many()
         .col_expr(user::Column::CurrentOrgId, Expr::value(Option::<i64>::None))
         .filter(user::Column::CurrentOrgId.eq(ctx.org.id))

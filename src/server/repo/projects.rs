@@ -3,10 +3,10 @@ use crate::domain::audit::AuditAction;
 use crate::domain::project::{Environment, Group, Project, ProjectMember, Slug};
 use crate::domain::{GroupId, ProjectId, ProjectRole, UserId, role::effective_project_role};
 use crate::error::{AppError, AppResult};
-use crate::server::db::begin_write;
 use crate::server::entities::{membership, project, project_group, project_member, user};
 use crate::server::guard::{OrgCtx, ProjectCtx};
 use crate::server::repo::audit::Change;
+use crate::server::repo::begin_org_write;
 use crate::server::repo::{audit, conflict_on_unique};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -97,7 +97,7 @@ async fn group_id(db: &impl ConnectionTrait, org_id: i64, name: &str) -> AppResu
 const NAME_TAKEN: &str = "This organization already has a project with that name or slug. Choose another.";
 
 pub async fn create(db: &DatabaseConnection, ctx: &OrgCtx, input: ProjectInput) -> AppResult<Project> {
-    let tx = begin_write(db).await?;
+    let tx = begin_org_write(db, ctx.org.id).await?;
     let now = Utc::now();
     let group_id = group_id(&tx, ctx.org.id, &input.group).await?;
     let p = project::ActiveModel {
@@ -139,7 +139,7 @@ pub async fn describe(db: &impl ConnectionTrait, ctx: &ProjectCtx) -> AppResult<
 
 /// Rename, re-describe, change environment or group. Slug and organization stay.
 pub async fn update(db: &DatabaseConnection, ctx: &ProjectCtx, name: String, description: String, environment: Environment, group: String) -> AppResult<()> {
-    let tx = begin_write(db).await?;
+    let tx = begin_org_write(db, ctx.org.org.id).await?;
     let group_id = group_id(&tx, ctx.org.org.id, &group).await?;
     let p = &ctx.project;
     let before = json!({"name": p.name, "description": p.description, "environment": p.environment, "group_id": p.group_id});
@@ -163,7 +163,7 @@ pub async fn update(db: &DatabaseConnection, ctx: &ProjectCtx, name: String, des
 
 /// How long the project keeps events (`None`: forever). Rollups stay either way.
 pub async fn set_retention(db: &DatabaseConnection, ctx: &ProjectCtx, days: Option<u32>) -> AppResult<()> {
-    let tx = begin_write(db).await?;
+    let tx = begin_org_write(db, ctx.org.org.id).await?;
     let p = &ctx.project;
     project::ActiveModel { id: Set(p.id), retention_days: Set(days.map(|d| d as i32)), updated_at: Set(Utc::now()), ..Default::default() }.update(&tx).await?;
     let change = Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ProjectUpdated, p.name.clone())
@@ -178,7 +178,7 @@ pub async fn delete(db: &DatabaseConnection, ctx: &ProjectCtx, confirm_name: &st
     if confirm_name.trim() != ctx.project.name {
         return Err(AppError::invalid("Type the project's name exactly to confirm."));
     }
-    let tx = begin_write(db).await?;
+    let tx = begin_org_write(db, ctx.org.org.id).await?;
     project::Entity::delete_by_id(ctx.project.id).exec(&tx).await?;
     audit::record(
         &tx,
@@ -207,7 +207,7 @@ pub async fn members(db: &impl ConnectionTrait, ctx: &ProjectCtx) -> AppResult<V
 /// Grant (or change) a member's direct role in the project. The user must
 /// already belong to the project's organization.
 pub async fn set_member(db: &DatabaseConnection, ctx: &ProjectCtx, user_id: UserId, role: ProjectRole) -> AppResult<()> {
-    let tx = begin_write(db).await?;
+    let tx = begin_org_write(db, ctx.org.org.id).await?;
     membership::Entity::find()
         .filter(membership::Column::OrgId.eq(ctx.org.org.id))
         .filter(membership::Column::UserId.eq(user_id.0))
@@ -252,7 +252,7 @@ pub async fn grant(db: &impl ConnectionTrait, project_id: i64, user_id: i64, rol
 }
 
 pub async fn remove_member(db: &DatabaseConnection, ctx: &ProjectCtx, user_id: UserId) -> AppResult<()> {
-    let tx = begin_write(db).await?;
+    let tx = begin_org_write(db, ctx.org.org.id).await?;
     let pm = project_member::Entity::find()
         .filter(project_member::Column::ProjectId.eq(ctx.project.id))
         .filter(project_member::Column::UserId.eq(user_id.0))

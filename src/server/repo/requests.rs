@@ -4,6 +4,7 @@
 use crate::domain::analytics::Window;
 use crate::domain::money::Nanos;
 use crate::domain::requests::{Cursor, RequestDetail, RequestFilters, RequestRow};
+use crate::domain::usage::CostSource;
 use crate::error::AppResult;
 use crate::server::entities::{api_key, usage_daily_totals, usage_event};
 use sea_orm::sea_query::Condition;
@@ -76,7 +77,7 @@ pub async fn page(
 }
 
 /// One event of the project, in full; `None` when the project has no such id.
-pub async fn detail(db: &DatabaseConnection, project_id: i64, id: i64, with_text: bool) -> AppResult<Option<RequestDetail>> {
+pub async fn detail(db: &DatabaseConnection, org_id: i64, project_id: i64, id: i64, with_text: bool) -> AppResult<Option<RequestDetail>> {
     let Some(e) = usage_event::Entity::find_by_id(id).filter(usage_event::Column::ProjectId.eq(project_id)).one(db).await? else {
         return Ok(None);
     };
@@ -84,13 +85,18 @@ pub async fn detail(db: &DatabaseConnection, project_id: i64, id: i64, with_text
         Some(k) => api_key::Entity::find_by_id(k).filter(api_key::Column::ProjectId.eq(project_id)).one(db).await?.map(|k| k.name),
         None => None,
     };
-    // Metadata was checked as a flat object of strings when it arrived.
-    let metadata = e
-        .metadata
-        .as_deref()
-        .and_then(|m| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(m).ok())
-        .map(|m| m.into_iter().map(|(k, v)| (k, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect())
-        .unwrap_or_default();
+    let metadata = e.metadata.as_deref().map(metadata_pairs).unwrap_or_default();
+    let unpriced_reason =
+        match e.cost_source {
+            CostSource::Unpriced => {
+                let catalog = crate::server::repo::prices::Catalog::load(db, org_id).await?;
+                let pricing = catalog.pricing(e.provider.as_deref(), &e.model, e.occurred_at);
+                Some(pricing.unpriced_reason(&e.model).unwrap_or_else(|| {
+                    "A price for this call was added after it arrived. Recompute the model's costs on the Prices page to apply it.".to_string()
+                }))
+            }
+            CostSource::Reported | CostSource::Catalog => None,
+        };
     Ok(Some(RequestDetail {
         row: RequestRow {
             id: e.id,
@@ -116,6 +122,7 @@ pub async fn detail(db: &DatabaseConnection, project_id: i64, id: i64, with_text
         metadata,
         key_name,
         text_hidden: !with_text,
+        unpriced_reason,
     }))
 }
 
@@ -150,4 +157,43 @@ pub async fn keys(db: &DatabaseConnection, project_id: i64) -> AppResult<Vec<(i6
 /// Whether the project has ever reported anything.
 pub async fn any(db: &DatabaseConnection, project_id: i64) -> AppResult<bool> {
     Ok(usage_daily_totals::Entity::find().filter(usage_daily_totals::Column::ProjectId.eq(project_id)).one(db).await?.is_some())
+}
+
+/// Stored metadata as (key, value) pairs for the page. Values are read as
+/// raw JSON, so a number no float can hold (stored before numbers were
+/// capped) still shows, as its digits cut to the value cap.
+fn metadata_pairs(stored: &str) -> Vec<(String, String)> {
+    use crate::domain::usage::MAX_METADATA_VALUE_CHARS;
+    let Ok(map) = serde_json::from_str::<std::collections::BTreeMap<String, Box<serde_json::value::RawValue>>>(stored) else {
+        return vec![("(unreadable)".into(), "This call's metadata could not be read.".into())];
+    };
+    let shown = |raw: &serde_json::value::RawValue| match serde_json::from_str::<String>(raw.get()) {
+        Ok(text) => text,
+        Err(_) => raw.get().to_string(),
+    };
+    map.into_iter()
+        .map(|(k, v)| {
+            let v = shown(&v);
+            let v = match v.char_indices().nth(MAX_METADATA_VALUE_CHARS) {
+                Some((cut, _)) => format!("{}…", &v[..cut]),
+                None => v,
+            };
+            (k, v)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod metadata_tests {
+    #[test]
+    fn every_stored_value_shows_even_numbers_no_float_holds() {
+        let huge = "9".repeat(5_000);
+        let pairs = super::metadata_pairs(&format!(r#"{{"big":{huge},"inf":1e999,"s":"a\"b","t":true}}"#));
+        assert_eq!(pairs.len(), 4);
+        assert_eq!(pairs[0].0, "big");
+        assert_eq!(pairs[0].1.chars().count(), 1_025, "cut to the value cap, with an ellipsis");
+        assert_eq!(pairs[1], ("inf".to_string(), "1e999".to_string()));
+        assert_eq!(pairs[2], ("s".to_string(), "a\"b".to_string()));
+        assert_eq!(pairs[3], ("t".to_string(), "true".to_string()));
+    }
 }

@@ -9,15 +9,14 @@ use crate::domain::policy;
 use crate::domain::team::{MemberRow, TEAM_PAGE_SIZE, TeamPage, TeamSort};
 use crate::domain::{MemberId, OrgRole, User, UserId};
 use crate::error::{AppError, AppResult};
-use crate::server::db::begin_write;
-use crate::server::entities::{membership, organization, project, project_member, user};
+use crate::server::entities::{membership, project, project_member, user};
 use crate::server::guard::OrgCtx;
 use crate::server::repo::audit::Change;
-use crate::server::repo::{audit, like_pattern};
+use crate::server::repo::{audit, begin_org_write, like_pattern};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::json;
 
@@ -101,8 +100,7 @@ pub async fn page(db: &impl ConnectionTrait, ctx: &OrgCtx, q: &TeamQuery) -> App
 /// Start a membership change: lock the organization, re-read the actor's
 /// role, and load the target membership (which must be in this organization).
 async fn begin_change(db: &DatabaseConnection, ctx: &OrgCtx, member_id: MemberId) -> AppResult<(DatabaseTransaction, OrgRole, membership::Model)> {
-    let tx = begin_write(db).await?;
-    lock_org(&tx, ctx.org.id).await?;
+    let tx = begin_org_write(db, ctx.org.id).await?;
     let actor = membership::Entity::find_by_id(ctx.membership_id).one(&tx).await?.ok_or(AppError::Forbidden)?;
     let actor_role = actor.role;
     let target = membership::Entity::find_by_id(member_id.0)
@@ -111,15 +109,6 @@ async fn begin_change(db: &DatabaseConnection, ctx: &OrgCtx, member_id: MemberId
         .await?
         .ok_or_else(|| AppError::NotFound("Member".into()))?;
     Ok((tx, actor_role, target))
-}
-
-/// Serialise membership changes per organization. SQLite's BEGIN IMMEDIATE
-/// already serialises writers; PostgreSQL needs the row lock.
-pub async fn lock_org(tx: &DatabaseTransaction, org_id: i64) -> AppResult<()> {
-    if tx.get_database_backend() == DbBackend::Postgres {
-        organization::Entity::find_by_id(org_id).lock_exclusive().one(tx).await?;
-    }
-    Ok(())
 }
 
 async fn owner_count(tx: &DatabaseTransaction, org_id: i64) -> AppResult<u64> {
