@@ -206,7 +206,7 @@ on_both_engines!(usage_sums_by_day_model_and_user, |app: TestApp| async move {
     assert_eq!(days, [("2026-11-20", 1, "0.000000001"), ("2026-11-21", 2, "0.30"), ("2026-11-22", 1, "1.00")]);
     assert_eq!(
         body["total"],
-        json!({ "requests": 4, "errors": 1, "input_tokens": 400, "output_tokens": 40, "cost_usd": "1.300000001", "avg_latency_ms": 200 })
+        json!({ "requests": 4, "errors": 1, "input_tokens": 400, "output_tokens": 40, "cost_usd": "1.300000001", "avg_latency_ms": 200, "capped": false })
     );
     let by_model = api.get("/api/v1/usage?from=2026-11-20&to=2026-11-23&group_by=model").await.json();
     assert_eq!(by_model["groups"][0]["key"], "claude-sonnet-4", "costliest first");
