@@ -29,6 +29,13 @@ if [ ! -x node_modules/.bin/wasm-opt ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
+  # `make test` checks formatting and lints first.
+  for tool in clippy rustfmt; do
+    if ! cargo "${tool/rustfmt/fmt}" --version >/dev/null 2>&1; then
+      step "adding the $tool component"
+      rustup component add "$tool"
+    fi
+  done
   if [ ! -d end2end/node_modules/playwright-core ]; then
     step "installing end2end dependencies (playwright-core)"
     (cd end2end && npm ci --no-audit --no-fund)

@@ -93,7 +93,7 @@ pub async fn invite(org_id: i64, emails: String, role: String, projects: String)
     };
     let mut out = Vec::new();
     for (inv, token) in created {
-        let link = send_invitation(&st, &ctx, &inv, &token).await;
+        let link = send_invitation(st, &ctx, &inv, &token).await;
         out.push(Invited { email: inv.email, link: (!st.mailer.is_smtp()).then_some(link) });
     }
     Ok(out)
@@ -167,7 +167,7 @@ pub async fn resend_invitation(invitation_id: i64) -> Result<Invited, AppError> 
             return Err(e);
         }
     };
-    let link = send_invitation(&st, &ctx, &inv, &token).await;
+    let link = send_invitation(st, &ctx, &inv, &token).await;
     Ok(Invited { email: inv.email, link: (!st.mailer.is_smtp()).then_some(link) })
 }
 

@@ -108,7 +108,7 @@ async fn cleanup_loop(state: AppState) {
             tracing::warn!(error = %e, "could not remove expired sessions");
         }
         state.throttle.prune();
-        if round % 12 == 0 {
+        if round.is_multiple_of(12) {
             match crate::server::repo::usage::purge_expired(&state.db, chrono::Utc::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(events = n, "removed events past their project's retention"),

@@ -51,6 +51,9 @@ pub struct Limits {
     pub orgs_per_user_day: usize,
     /// How long a sign-in or sign-up waits for a password-hashing slot before 503.
     pub hash_wait: Duration,
+    /// CSV exports running at once per project, and in all.
+    pub exports_per_project: usize,
+    pub exports_total: usize,
     /// Bytes of an event's `input` and of its `output` kept; the rest is cut.
     pub event_text_bytes: usize,
 }
@@ -68,6 +71,8 @@ impl Default for Limits {
             invitations_per_user_hour: 100,
             orgs_per_user_day: 10,
             hash_wait: Duration::from_secs(5),
+            exports_per_project: 2,
+            exports_total: 4,
             event_text_bytes: 32 * 1024,
         }
     }

@@ -11,10 +11,10 @@ use std::time::Duration;
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    if let Some(path) = sqlite_path(url) {
-        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
-        }
+    if let Some(path) = sqlite_path(url)
+        && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
     }
     let mut opts = ConnectOptions::new(url);
     opts.sqlx_logging(false).max_connections(if url.starts_with("sqlite:") { 8 } else { 16 }).acquire_timeout(Duration::from_secs(10)).map_sqlx_sqlite_opts(
@@ -90,6 +90,16 @@ fn sqlite_path(url: &str) -> Option<&str> {
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
 
+/// Every known migration and whether it has been applied.
+pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bool)>, DbErr> {
+    use migration::MigrationStatus;
+    Ok(migration::Migrator::get_migration_with_status(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.name().to_string(), matches!(m.status(), MigrationStatus::Applied)))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -107,14 +117,4 @@ mod tests {
         let db = super::connect(&format!("sqlite://{}?mode=rwc", path.display())).await.unwrap();
         assert!(super::stable_query_plans(&db).await.unwrap(), "build with .cargo/config.toml's LIBSQLITE3_FLAGS");
     }
-}
-
-/// Every known migration and whether it has been applied.
-pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bool)>, DbErr> {
-    use migration::MigrationStatus;
-    Ok(migration::Migrator::get_migration_with_status(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.name().to_string(), matches!(m.status(), MigrationStatus::Applied)))
-        .collect())
 }

@@ -15,6 +15,7 @@ use crate::domain::usage::EventStatus;
 use crate::error::{AppError, AppResult};
 use crate::server::AppState;
 use crate::server::auth::CurrentUser;
+use crate::server::auth::throttle::ExportSlot;
 use crate::server::guard::{self, ProjectCtx};
 use crate::server::repo::{requests, usage};
 use axum::Extension;
@@ -34,15 +35,28 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/projects/{slug}/export/requests.csv", get(requests_csv)).route("/projects/{slug}/export/usage.csv", get(usage_csv))
 }
 
-/// The caller and their project, if they may export it.
-async fn project(app: &AppState, caller: Option<Extension<CurrentUser>>, slug: &str) -> AppResult<ProjectCtx> {
+/// The caller and their project, if they may export it, with a place among
+/// the exports running now (or 429 with `Retry-After`).
+async fn project(app: &AppState, caller: Option<Extension<CurrentUser>>, slug: &str) -> AppResult<(ProjectCtx, ExportSlot)> {
     let Some(Extension(caller)) = caller else { return Err(AppError::Unauthenticated) };
-    guard::project_by_slug_as(app, &caller, slug, ProjectAction::ExportCsv).await
+    let ctx = guard::project_by_slug_as(app, &caller, slug, ProjectAction::ExportCsv).await?;
+    let slot = app
+        .throttle
+        .start_export(ctx.project.id)
+        .ok_or_else(|| AppError::TooManyRequests("Other exports of this project, or of this server, are running. Try again in a few seconds.".into()))?;
+    Ok((ctx, slot))
 }
+
+/// How long a refused export should wait: exports stream for seconds.
+const EXPORT_RETRY_SECONDS: &str = "5";
 
 fn failed(e: AppError) -> Response {
     let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(h::CONTENT_TYPE, "text/plain; charset=utf-8")], e.to_string()).into_response()
+    let mut res = (status, [(h::CONTENT_TYPE, "text/plain; charset=utf-8")], e.to_string()).into_response();
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        res.headers_mut().insert(h::RETRY_AFTER, axum::http::HeaderValue::from_static(EXPORT_RETRY_SECONDS));
+    }
+    res
 }
 
 fn csv(filename: String, body: Body) -> Response {
@@ -56,8 +70,8 @@ fn today() -> String {
 }
 
 async fn requests_csv(State(app): State<AppState>, Path(slug): Path<String>, caller: Option<Extension<CurrentUser>>, uri: Uri) -> Response {
-    let ctx = match project(&app, caller, &slug).await {
-        Ok(ctx) => ctx,
+    let (ctx, slot) = match project(&app, caller, &slug).await {
+        Ok(found) => found,
         Err(e) => return failed(e),
     };
     let query = match Query::<RequestQuery>::try_from_uri(&uri) {
@@ -78,7 +92,10 @@ async fn requests_csv(State(app): State<AppState>, Path(slug): Path<String>, cal
     let (db, project_id, slug) = (ctx.db().clone(), ctx.project.id, ctx.project.slug.clone());
     // Each step reads the next chunk after the last row sent; the state is
     // the cursor, `None` once the log is done.
+    // The stream owns the export's place: it is given back when the
+    // download ends or the client goes away.
     let chunks = futures::stream::unfold(Some((None, true)), move |state| {
+        let _held: &ExportSlot = &slot;
         let (db, filters, window) = (db.clone(), filters.clone(), window.clone());
         async move {
             let (after, first) = state?;
@@ -128,8 +145,8 @@ struct UsageQuery {
 }
 
 async fn usage_csv(State(app): State<AppState>, Path(slug): Path<String>, caller: Option<Extension<CurrentUser>>, uri: Uri) -> Response {
-    let ctx = match project(&app, caller, &slug).await {
-        Ok(ctx) => ctx,
+    let (ctx, _slot) = match project(&app, caller, &slug).await {
+        Ok(found) => found,
         Err(e) => return failed(e),
     };
     let query = match Query::<UsageQuery>::try_from_uri(&uri) {

@@ -7,10 +7,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 #[derive(Clone, Debug)]
 pub enum Mailer {
-    Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        from: Mailbox,
-    },
+    /// Boxed: the transport is large, and the other variants are empty.
+    Smtp { transport: Box<AsyncSmtpTransport<Tokio1Executor>>, from: Mailbox },
     /// Whole emails to the log, links included.
     Log,
     /// Nothing sent; the log says only that an email was not sent.
@@ -38,7 +36,7 @@ impl Mailer {
         };
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&smtp.url).map_err(|e| format!("PLINTH_SMTP_URL is not usable: {e}"))?.build();
         let from = smtp.from.parse().map_err(|e| format!("PLINTH_SMTP_FROM: {e}"))?;
-        Ok(Self::Smtp { transport, from })
+        Ok(Self::Smtp { transport: Box::new(transport), from })
     }
 
     pub fn is_smtp(&self) -> bool {

@@ -194,26 +194,23 @@ async fn a_flood_of_sign_ups_is_shed_not_queued() {
 
 // A cost sum that reaches the largest amount stored stops there, and says
 // so: the API marks it `capped`, and pages show it as "≥ $…".
-on_both_engines_with!(
-    sums_at_the_ceiling_say_they_are_capped,
-    |c: &mut Config| c.limits.api_requests_per_key_minute = 1_000,
-    |app: TestApp| async move {
-        let mut fx = org(&app, "Ceiling").await;
-        let api = Api::new(&app, Some(&api_key(&mut fx.owner, fx.projects[0].0, "all").await));
-        let now = Utc::now().to_rfc3339();
-        let small = api.events(&json!({ "events": [{ "id": "small", "timestamp": now, "model": "m", "status": "success", "cost_usd": "1" }] })).await;
-        assert_eq!(small.status, StatusCode::OK);
-        let usage = api.get("/api/v1/usage").await.json();
-        assert_eq!(usage["total"]["capped"], false, "{usage}");
-        // 10,000 calls at the $1,000,000 a call may cost: past 9.2 billion dollars.
-        for b in 0..10 {
-            let events: Vec<_> = (0..1_000).map(|i| json!({ "id": format!("max-{b}-{i}"), "timestamp": now, "model": "m", "status": "success", "cost_usd": "1000000" })).collect();
-            assert_eq!(api.events(&json!({ "events": events })).await.status, StatusCode::OK);
-        }
-        let usage = api.get("/api/v1/usage").await.json();
-        assert_eq!(usage["total"]["cost_usd"], "9223372036.854775807", "{usage}");
-        assert_eq!(usage["total"]["capped"], true, "{usage}");
-        assert_eq!(usage["groups"][0]["capped"], true, "{usage}");
-        assert_eq!(plinth::domain::money::Nanos(i64::MAX).usd_display(), "≥ $9,223,372,036.85");
+on_both_engines_with!(sums_at_the_ceiling_say_they_are_capped, |c: &mut Config| c.limits.api_requests_per_key_minute = 1_000, |app: TestApp| async move {
+    let mut fx = org(&app, "Ceiling").await;
+    let api = Api::new(&app, Some(&api_key(&mut fx.owner, fx.projects[0].0, "all").await));
+    let now = Utc::now().to_rfc3339();
+    let small = api.events(&json!({ "events": [{ "id": "small", "timestamp": now, "model": "m", "status": "success", "cost_usd": "1" }] })).await;
+    assert_eq!(small.status, StatusCode::OK);
+    let usage = api.get("/api/v1/usage").await.json();
+    assert_eq!(usage["total"]["capped"], false, "{usage}");
+    // 10,000 calls at the $1,000,000 a call may cost: past 9.2 billion dollars.
+    for b in 0..10 {
+        let events: Vec<_> =
+            (0..1_000).map(|i| json!({ "id": format!("max-{b}-{i}"), "timestamp": now, "model": "m", "status": "success", "cost_usd": "1000000" })).collect();
+        assert_eq!(api.events(&json!({ "events": events })).await.status, StatusCode::OK);
     }
-);
+    let usage = api.get("/api/v1/usage").await.json();
+    assert_eq!(usage["total"]["cost_usd"], "9223372036.854775807", "{usage}");
+    assert_eq!(usage["total"]["capped"], true, "{usage}");
+    assert_eq!(usage["groups"][0]["capped"], true, "{usage}");
+    assert_eq!(plinth::domain::money::Nanos(i64::MAX).usd_display(), "≥ $9,223,372,036.85");
+});

@@ -11,6 +11,7 @@ mod bench;
 mod bench_usage;
 mod contention;
 mod durability;
+mod exports;
 mod fuzz;
 mod hardening;
 mod ingest;

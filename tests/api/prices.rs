@@ -112,7 +112,7 @@ on_both_engines!(calls_without_a_provider_are_priced_by_the_default, |app: TestA
         assert_eq!(fx.owner.client.call_fn(&add).await.status, StatusCode::OK);
     }
     assert_eq!(api.events(&call("two", "llama")).await.status, StatusCode::OK);
-    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_events WHERE event_id = 'two' AND cost_source = 'unpriced'")).await, 1);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM usage_events WHERE event_id = 'two' AND cost_source = 'unpriced'").await, 1);
     let id = scalar(&app, &format!("SELECT id FROM usage_events WHERE project_id = {project} AND event_id = 'two'")).await;
     let detail = fx.owner.client.call_fn(&LoadRequest { slug: slug.clone(), id }).await.json();
     let why = detail["unpriced_reason"].as_str().unwrap_or_default().to_string();

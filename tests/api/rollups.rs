@@ -94,23 +94,23 @@ fn varied(id: usize) -> Value {
         "id": format!("ev-{id}"),
         "timestamp": (Utc::now() - Duration::hours((n % 50) as i64) - Duration::minutes(1)).to_rfc3339(),
         "model": model,
-        "status": if n % 9 == 0 { "error" } else { "success" },
+        "status": if n.is_multiple_of(9) { "error" } else { "success" },
         "input_tokens": n % 5000,
         "output_tokens": n % 700,
     });
-    if n % 3 != 0 {
-        ev["assistant"] = json!(if n % 2 == 0 { "support" } else { "search" });
+    if !n.is_multiple_of(3) {
+        ev["assistant"] = json!(if n.is_multiple_of(2) { "support" } else { "search" });
     }
-    if n % 5 != 0 {
+    if !n.is_multiple_of(5) {
         ev["user"] = json!(format!("u{}", n % 6));
     }
-    if n % 4 != 0 {
-        ev["environment"] = json!(if n % 2 == 0 { "production" } else { "staging" });
+    if !n.is_multiple_of(4) {
+        ev["environment"] = json!(if n.is_multiple_of(2) { "production" } else { "staging" });
     }
-    if n % 11 != 0 {
+    if !n.is_multiple_of(11) {
         ev["latency_ms"] = json!((n * 37) % 70_000);
     }
-    if n % 6 == 0 {
+    if n.is_multiple_of(6) {
         ev["cost_usd"] = json!(format!("0.{:06}", n % 1_000_000));
     }
     ev

@@ -9,7 +9,7 @@ pub async fn load_dashboard(slug: String, #[server(default)] filters: Filters) -
     use super::shared;
     use crate::api::prelude::*;
     use crate::domain::analytics::{ChartData, TOP_ROWS, TextTable, UsageGroup, UsageTotals, latency_percentile};
-    use crate::domain::money::{Nanos, count};
+    use crate::domain::money::count;
     use crate::server::charts::{self, Day};
     use crate::server::repo::usage::{self, GroupBy, UsageRow};
     let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;

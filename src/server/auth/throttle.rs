@@ -163,6 +163,58 @@ pub struct Throttles {
     pub invitations_by_user: Limiter,
     /// Organizations created per user per day.
     pub orgs_by_user: Limiter,
+    /// CSV exports running now.
+    pub exports: Exports,
+}
+
+/// CSV exports running at once, per project and in all: each one holds a
+/// database connection for a moment per chunk, and a Project Viewer could
+/// otherwise start as many as the pool has connections.
+#[derive(Debug)]
+pub struct Exports {
+    per_project: usize,
+    total: usize,
+    running: Mutex<HashMap<i64, usize>>,
+}
+
+/// One running export; its place is given back when it is dropped (the
+/// download ended, failed, or the client went away).
+#[derive(Debug)]
+pub struct ExportSlot {
+    throttles: std::sync::Arc<Throttles>,
+    project_id: i64,
+}
+
+impl Exports {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, usize>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Throttles {
+    /// A place for one more export of `project_id`, if there is room.
+    pub fn start_export(self: &std::sync::Arc<Self>, project_id: i64) -> Option<ExportSlot> {
+        let mut running = self.exports.lock();
+        let all: usize = running.values().sum();
+        let mine = running.get(&project_id).copied().unwrap_or(0);
+        if all >= self.exports.total || mine >= self.exports.per_project {
+            return None;
+        }
+        running.insert(project_id, mine + 1);
+        Some(ExportSlot { throttles: self.clone(), project_id })
+    }
+}
+
+impl Drop for ExportSlot {
+    fn drop(&mut self) {
+        let mut running = self.throttles.exports.lock();
+        if let Some(n) = running.get_mut(&self.project_id) {
+            *n -= 1;
+            if *n == 0 {
+                running.remove(&self.project_id);
+            }
+        }
+    }
 }
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -179,6 +231,7 @@ impl Throttles {
             failed_key_lookups: Limiter::new(MINUTE, limits.failed_key_lookups_per_address_minute),
             invitations_by_user: Limiter::new(HOUR, limits.invitations_per_user_hour),
             orgs_by_user: Limiter::new(24 * HOUR, limits.orgs_per_user_day),
+            exports: Exports { per_project: limits.exports_per_project, total: limits.exports_total, running: Mutex::default() },
         }
     }
 
@@ -238,6 +291,20 @@ mod tests {
         assert!(l.acquire("org", 3).is_ok());
         assert!(l.acquire("org", 1).is_err());
         assert!(Limiter::new(Duration::from_secs(60), 10).acquire("org", 11).is_err());
+    }
+
+    #[test]
+    fn exports_run_a_few_at_a_time_and_give_their_place_back() {
+        let limits = crate::server::config::Limits { exports_per_project: 2, exports_total: 3, ..Default::default() };
+        let t = std::sync::Arc::new(Throttles::new(&limits));
+        let (a1, a2) = (t.start_export(1).unwrap(), t.start_export(1).unwrap());
+        assert!(t.start_export(1).is_none(), "two per project");
+        let b1 = t.start_export(2).unwrap();
+        assert!(t.start_export(3).is_none(), "three in all");
+        drop(a1);
+        assert!(t.start_export(3).is_some(), "a finished export gives its place back");
+        drop((a2, b1));
+        assert!(t.exports.lock().is_empty());
     }
 
     #[test]

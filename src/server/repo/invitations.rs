@@ -139,9 +139,9 @@ pub async fn open(db: &impl ConnectionTrait, ctx: &OrgCtx) -> AppResult<Vec<Invi
         project::Entity::find().filter(project::Column::OrgId.eq(ctx.org.id)).all(db).await?.into_iter().map(|p| (p.id, p.name)).collect();
     Ok(rows
         .into_iter()
-        .filter_map(|r| {
+        .map(|r| {
             let grants: Vec<ProjectGrant> = serde_json::from_str(&r.project_grants).unwrap_or_default();
-            Some(InvitationRow {
+            InvitationRow {
                 id: InvitationId(r.id),
                 status: status(&r),
                 role: r.role,
@@ -150,7 +150,7 @@ pub async fn open(db: &impl ConnectionTrait, ctx: &OrgCtx) -> AppResult<Vec<Invi
                 email: r.email,
                 invited_on: r.created_at,
                 expires_at: r.expires_at,
-            })
+            }
         })
         .collect())
 }

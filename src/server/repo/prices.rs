@@ -74,7 +74,7 @@ impl Catalog {
         let in_force = |p: &model_price::Model| p.model == model && p.effective_from <= at;
         // The newest version in force of one provider: its own, else built-in.
         let version = |provider: &str| {
-            let of = |own: bool| self.prices.iter().filter(|p| in_force(p) && p.provider == provider && p.org_id.is_some() == own).last();
+            let of = |own: bool| self.prices.iter().rfind(|p| in_force(p) && p.provider == provider && p.org_id.is_some() == own);
             of(true).or_else(|| of(false))
         };
         if let Some(provider) = provider {

@@ -75,7 +75,7 @@ pub async fn groups(db: &impl ConnectionTrait, ctx: &OrgCtx) -> AppResult<Vec<Gr
         }
         seen.into_values().collect()
     };
-    all.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    all.sort_by_key(|a| a.name.to_lowercase());
     Ok(all)
 }
 
@@ -223,7 +223,7 @@ pub async fn set_member(db: &DatabaseConnection, ctx: &ProjectCtx, user_id: User
     let target = format!("{label} in {}", ctx.project.name);
     match existing {
         Some(pm) => {
-            let before = pm.role.clone();
+            let before = pm.role;
             project_member::ActiveModel { id: Set(pm.id), role: Set(role), ..Default::default() }.update(&tx).await?;
             audit::record(
                 &tx,

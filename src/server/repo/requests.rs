@@ -10,18 +10,20 @@ use crate::server::entities::{api_key, usage_daily_totals, usage_event};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-/// One page of a project's log in `window` (`size` rows, `PAGE_SIZE` on
-/// screen) and the cursor of the next.
-pub async fn page(
-    db: &DatabaseConnection,
-    project_id: i64,
-    window: &Window,
-    f: &RequestFilters,
-    after: Option<Cursor>,
-    size: u64,
-) -> AppResult<(Vec<RequestRow>, Option<Cursor>)> {
+/// The log's query: newest first, a seek on `ix_usage_events_project_time`
+/// (project, occurred_at, id) from the cursor on, so a page's cost does not
+/// grow with its position. The window is bounded by `occurred_at` (an
+/// event's hour is its time cut to the hour), not by `hour`: with bounds on
+/// `hour`, SQLite could take the (project, hour) index, read the whole
+/// window and sort it for every page.
+pub fn log_query(project_id: i64, window: &Window, f: &RequestFilters, after: Option<Cursor>) -> sea_orm::Select<usage_event::Entity> {
     use usage_event::Column as C;
-    let mut q = usage_event::Entity::find().filter(C::ProjectId.eq(project_id)).filter(C::Hour.gte(window.from_hour)).filter(C::Hour.lt(window.to_hour));
+    // Clamped to years 1970 to 9999: SQLite compares stored times as text.
+    let at_hour = |h: i64| chrono::DateTime::from_timestamp(h.clamp(0, 70_389_527) * 3_600, 0).unwrap_or_default();
+    let mut q = usage_event::Entity::find()
+        .filter(C::ProjectId.eq(project_id))
+        .filter(C::OccurredAt.gte(at_hour(window.from_hour)))
+        .filter(C::OccurredAt.lt(at_hour(window.to_hour)));
     if let Some(env) = f.window.environment() {
         q = q.filter(C::Environment.eq(env));
     }
@@ -41,13 +43,27 @@ pub async fn page(
         q = q.filter(C::Status.eq(s));
     }
     if let Some(c) = after {
-        q = q.filter(Condition::any().add(C::OccurredAt.lt(c.at)).add(Condition::all().add(C::OccurredAt.eq(c.at)).add(C::Id.lt(c.id))));
+        // `occurred_at <= at` bounds the index range; the rest breaks ties by id.
+        q = q.filter(C::OccurredAt.lte(c.at)).filter(Condition::any().add(C::OccurredAt.lt(c.at)).add(C::Id.lt(c.id)));
     }
+    q.order_by_desc(C::OccurredAt).order_by_desc(C::Id)
+}
+
+/// One page of a project's log in `window` (`size` rows, `PAGE_SIZE` on
+/// screen) and the cursor of the next.
+pub async fn page(
+    db: &DatabaseConnection,
+    project_id: i64,
+    window: &Window,
+    f: &RequestFilters,
+    after: Option<Cursor>,
+    size: u64,
+) -> AppResult<(Vec<RequestRow>, Option<Cursor>)> {
+    use usage_event::Column as C;
+    let q = log_query(project_id, window, f, after);
     let mut rows: Vec<RequestRow> = q
         .select_only()
         .columns([C::Id, C::EventId, C::OccurredAt, C::Model, C::Assistant, C::EndUser, C::InputTokens, C::OutputTokens, C::CostNanos, C::LatencyMs, C::Status])
-        .order_by_desc(C::OccurredAt)
-        .order_by_desc(C::Id)
         .limit(size + 1)
         .into_tuple::<(i64, String, chrono::DateTime<chrono::Utc>, String, Option<String>, Option<String>, i64, i64, i64, Option<i64>, crate::domain::usage::EventStatus)>()
         .all(db)

@@ -1,0 +1,102 @@
+//! CSV exports and the request log under load (issue 21): every page is a
+//! seek on (project, occurred_at, id), whatever its position, and only a few
+//! exports run at once, per project and in all, the rest answered 429 with
+//! `Retry-After`.
+use crate::fixtures::*;
+use crate::helpers::*;
+use crate::{on_both_engines, on_both_engines_with};
+use chrono::{Duration, Utc};
+use plinth::domain::analytics::Window;
+use plinth::domain::requests::{Cursor, RequestFilters};
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, QueryTrait, Statement};
+use serde_json::json;
+
+/// What the database plans for one page of the log after `cursor`, with
+/// the values bound as the app binds them (SQLite's plan then holds for any
+/// value: the build keeps plans stable, `SQLITE_ENABLE_QPSG`).
+async fn log_plan(app: &TestApp, project_id: i64, f: &RequestFilters, cursor: Option<Cursor>) -> String {
+    use sea_orm::TransactionTrait;
+    let window = Window { from_hour: 0, to_hour: Utc::now().timestamp() / 3_600 + 1, hourly: false, label: String::new() };
+    let backend = app.state.db.get_database_backend();
+    let query = plinth::server::repo::requests::log_query(project_id, &window, f, cursor);
+    let mut stmt = sea_orm::QuerySelect::limit(query, 1001).build(backend);
+    let txn = app.state.db.begin().await.unwrap();
+    let detail = match backend {
+        sea_orm::DbBackend::Postgres => {
+            // A test table is small enough to scan; ask what the index gives.
+            txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+            stmt.sql = format!("EXPLAIN {}", stmt.sql);
+            txn.query_all_raw(stmt).await.unwrap().iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect::<Vec<_>>()
+        }
+        _ => {
+            // A real read first loads the current schema on this connection.
+            txn.query_all_raw(Statement::from_string(backend, "SELECT COUNT(*) FROM sqlite_master")).await.unwrap();
+            stmt.sql = format!("EXPLAIN QUERY PLAN {}", stmt.sql);
+            txn.query_all_raw(stmt).await.unwrap().iter().map(|r| r.try_get::<String>("", "detail").unwrap()).collect()
+        }
+    };
+    txn.rollback().await.unwrap();
+    detail.join("; ")
+}
+
+on_both_engines!(every_log_page_is_a_seek, |app: TestApp| async move {
+    let mut fx = org(&app, "Seek").await;
+    let project = fx.projects[0].0;
+    let api = Api::new(&app, Some(&api_key(&mut fx.owner, project, "ingest").await));
+    let events: Vec<_> = (0..50)
+        .map(|i| json!({ "id": format!("e{i}"), "timestamp": (Utc::now() - Duration::minutes(i)).to_rfc3339(), "model": "gpt-4o", "status": "success" }))
+        .collect();
+    assert_eq!(api.events(&json!({ "events": events })).await.status, StatusCode::OK);
+    let cursor = Some(Cursor { at: Utc::now() - Duration::minutes(25), id: 1_000 });
+    let filtered = RequestFilters { model: Some("gpt-4o".into()), ..Default::default() };
+    for (f, c) in [(RequestFilters::default(), None), (RequestFilters::default(), cursor), (filtered, cursor)] {
+        let plan = log_plan(&app, project, &f, c).await;
+        match app.state.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                assert!(plan.contains("Index Scan Backward using ix_usage_events_project_time"), "{plan}");
+                if c.is_some() {
+                    assert!(plan.contains("occurred_at <="), "the cursor bounds the index range: {plan}");
+                }
+                assert!(!plan.contains("Sort"), "no sort of the window: {plan}");
+            }
+            _ => {
+                assert!(plan.contains("USING INDEX ix_usage_events_project_time (project_id=? AND occurred_at>? AND occurred_at<?)"), "{plan}");
+                assert!(!plan.contains("TEMP B-TREE"), "no sort of the window: {plan}");
+            }
+        }
+    }
+});
+
+on_both_engines_with!(
+    exports_run_a_few_at_a_time,
+    |c: &mut plinth::server::config::Config| {
+        c.limits.exports_per_project = 1;
+        c.limits.exports_total = 2;
+    },
+    |app: TestApp| async move {
+        let mut fx = org(&app, "Exports").await;
+        let ((project, slug), (other, other_slug)) = (fx.projects[0].clone(), fx.projects[1].clone());
+        let path = |slug: &str| format!("/projects/{slug}/export/requests.csv");
+        // An export of this project is streaming (its place is taken here, as its stream holds it).
+        let running = app.state.throttle.start_export(project).unwrap();
+        let res = fx.owner.client.get(&path(&slug)).await;
+        assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.body);
+        assert_eq!(res.headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
+        let usage = fx.owner.client.get(&format!("/projects/{slug}/export/usage.csv?group_by=model")).await;
+        assert_eq!(usage.status, StatusCode::TOO_MANY_REQUESTS, "both exports count");
+        // Another project still has room, until the server's total is reached.
+        assert_eq!(fx.owner.client.get(&path(&other_slug)).await.status, StatusCode::OK);
+        let elsewhere = app.state.throttle.start_export(other).unwrap();
+        let mut stranger = org(&app, "Stranger").await;
+        assert_eq!(stranger.owner.client.get(&path(&stranger.projects[0].1)).await.status, StatusCode::TOO_MANY_REQUESTS, "two in all");
+        drop((running, elsewhere));
+        // A finished download gives its place back: the next one runs.
+        for _ in 0..3 {
+            let res = fx.owner.client.get(&path(&slug)).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+            assert!(res.body.starts_with("id,event_id,"), "{}", res.body);
+        }
+        assert!(app.state.throttle.start_export(project).is_some(), "nothing left held");
+    }
+);
