@@ -150,10 +150,21 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             if !orgs.iter().any(|(id, _)| *id == org) {
                 return Err(format!("no organization with id {org}"));
             }
-            let done = plinth::server::repo::prices::recompute(&conn, org, None, &model).await.map_err(|e| format!("{e:?}"))?;
+            use plinth::server::repo::recompute;
+            // The same job as the Prices page's button, run here to its end.
+            let job = recompute::start(&conn, org, None, &model).await.map_err(|e| e.to_string())?;
+            let mut shown = -1;
+            let done = recompute::run(&conn, job, None, |p| {
+                if p.percent() / 10 != shown {
+                    shown = p.percent() / 10;
+                    eprintln!("recompute-costs: {}% ({} of {} events)", p.percent(), p.events_done, p.events_total);
+                }
+            })
+            .await
+            .map_err(|e| e.to_string())?;
             println!(
                 "recompute-costs: {} events of {model} looked at, {} changed, by {} USD in all",
-                done.events,
+                done.events_done,
                 done.changed,
                 plinth::domain::money::Nanos(done.delta).usd_exact()
             );

@@ -1,6 +1,6 @@
 //! The organization's model price catalog: list, add a version, recompute
 //! the costs of a model's events (Owners and Admins: `OrgAction::ManagePrices`).
-use crate::domain::prices::{PriceList, Recomputed};
+use crate::domain::prices::{PriceList, RecomputeJob};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -32,10 +32,20 @@ pub async fn add_price(
     repo::prices::add(ctx.db(), &ctx, version).await
 }
 
+/// Start recomputing a model's costs in the background (one at a time per
+/// organization); `recompute_status` follows it.
 #[server(endpoint = "prices/recompute")]
-pub async fn recompute_costs(org_id: i64, model: String) -> Result<Recomputed, AppError> {
+pub async fn recompute_costs(org_id: i64, model: String) -> Result<RecomputeJob, AppError> {
     use crate::api::prelude::*;
     let ctx = guard::org_for(crate::domain::OrgId(org_id), OrgAction::ManagePrices).await?;
     let model = crate::domain::prices::parse_name(&model, "model")?;
-    repo::prices::recompute(ctx.db(), ctx.org.id, Some(&ctx.user), &model).await
+    repo::recompute::spawn(ctx.db(), ctx.org.id, ctx.user.clone(), model).await
+}
+
+/// The organization's newest recompute and how far it got.
+#[server(endpoint = "prices/recompute/status")]
+pub async fn recompute_status(org_id: i64) -> Result<Option<RecomputeJob>, AppError> {
+    use crate::api::prelude::*;
+    let ctx = guard::org_for(crate::domain::OrgId(org_id), OrgAction::ManagePrices).await?;
+    repo::recompute::latest(ctx.db(), ctx.org.id).await
 }

@@ -25,15 +25,48 @@ pub struct PriceList {
     pub rows: Vec<PriceRow>,
 }
 
-/// What recomputing a model's costs changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Recomputed {
-    /// Events looked at (those without a cost of their own).
-    pub events: u64,
-    /// Events whose cost changed.
-    pub changed: u64,
-    /// The total change, in nano-dollars (negative when costs went down).
+/// Where a recompute stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+#[serde(rename_all = "lowercase")]
+pub enum RecomputeState {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "running"))]
+    Running,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "done"))]
+    Done,
+    /// It stopped on an error, or its process stopped; nothing half-done
+    /// stays: each chunk moved events and rollups together.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "failed"))]
+    Failed,
+}
+
+/// A recompute of one model's costs, as the Prices page follows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecomputeJob {
+    pub id: i64,
+    pub model: String,
+    pub state: RecomputeState,
+    /// Events without a cost of their own, when it started.
+    pub events_total: i64,
+    pub events_done: i64,
+    pub changed: i64,
+    /// The total change so far, in nano-dollars.
     pub delta: i64,
+    pub error: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl RecomputeJob {
+    /// Whole percent done, for the progress bar.
+    pub fn percent(&self) -> i64 {
+        if self.events_total <= 0 {
+            if self.state == RecomputeState::Running { 0 } else { 100 }
+        } else {
+            (self.events_done.min(self.events_total) * 100) / self.events_total
+        }
+    }
 }
 
 /// A provider or model name: trimmed, 1 to 200 characters.

@@ -2,16 +2,19 @@
 //! a form to add a corrected or new price from a start time, and a button
 //! that recomputes the costs of a model's events (and the dashboards' sums).
 use crate::api::orgs::OrgNav;
-use crate::api::prices::{AddPrice, RecomputeCosts, load_prices};
-use crate::components::feedback::{ActionError, ActionSuccess, Loaded};
+use crate::api::prices::{AddPrice, RecomputeCosts, load_prices, recompute_status};
+use crate::components::feedback::{ActionError, ActionSuccess, Loaded, suspense_body};
 use crate::components::form::Submit;
 use crate::components::format::date_time;
 use crate::components::org::use_orgs;
+use crate::components::page_data::PageData;
 use crate::components::page_data::page_data;
 use crate::components::table::DataTable;
+use crate::domain::money::Nanos;
 use crate::domain::money::count;
 use crate::domain::policy::OrgAction;
-use crate::domain::prices::{PriceList, Recomputed};
+use crate::domain::prices::{PriceList, RecomputeJob, RecomputeState};
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -38,16 +41,17 @@ fn Prices(org_id: i64) -> impl IntoView {
     let add = ServerAction::<AddPrice>::new();
     let recompute = ServerAction::<RecomputeCosts>::new();
     let prices = page_data(move || add.version().get(), move |_| load_prices(org_id));
-    let recomputed = move || {
-        recompute.value().get().and_then(Result::ok).map(|r: Recomputed| {
-            format!(
-                "Recomputed {} events: {} changed, by {} in all.",
-                count(r.events as i64),
-                count(r.changed as i64),
-                crate::domain::money::Nanos(r.delta).usd_exact()
-            )
-        })
-    };
+    // The newest recompute, asked again each second while one runs (the
+    // job runs in the background, in chunks).
+    let tick = RwSignal::new(0u32);
+    let status = page_data(move || (recompute.version().get(), tick.get()), move |_| recompute_status(org_id));
+    Effect::new(move |_| {
+        if let Some(Ok(Some(job))) = status.get()
+            && job.state == RecomputeState::Running
+        {
+            set_timeout(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(1));
+        }
+    });
     view! {
         <div class="stack">
             <section class="card" aria-labelledby="add-price">
@@ -69,7 +73,7 @@ fn Prices(org_id: i64) -> impl IntoView {
                 </ActionForm>
             </section>
             <ActionError action=recompute />
-            <p role="status" class="muted">{move || if recompute.pending().get() { Some("Recomputing…".to_string()) } else { recomputed() }}</p>
+            <RecomputeProgress status />
             <Loaded resource=prices then=move |list: PriceList| Ok(view! { <PriceTable list recompute /> }) />
         </div>
     }
@@ -102,5 +106,49 @@ fn PriceTable(list: PriceList, recompute: ServerAction<RecomputeCosts>) -> impl 
                 }
             }).collect_view()}
         </DataTable>
+    }
+}
+
+/// Where the newest recompute stands: a progress bar while it runs, then
+/// what it changed. Kept on screen while the next answer loads.
+#[component]
+fn RecomputeProgress(status: PageData<Result<Option<RecomputeJob>, AppError>>) -> impl IntoView {
+    view! {
+        <div role="status" aria-live="polite">
+            <Transition fallback=|| ()>
+                {suspense_body!(async move {
+                    match status.await {
+                        Ok(Some(job)) => view! { <RecomputeLine job /> }.into_any(),
+                        Ok(None) | Err(_) => ().into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn RecomputeLine(job: RecomputeJob) -> impl IntoView {
+    let figures = format!("{} of {} events", count(job.events_done), count(job.events_total));
+    match job.state {
+        RecomputeState::Running => view! {
+            <p class="recompute">
+                <label for="recompute-progress">{format!("Recomputing {}: {figures}", job.model)}</label>
+                <progress id="recompute-progress" max="100" value=job.percent()>{format!("{}%", job.percent())}</progress>
+            </p>
+        }
+        .into_any(),
+        RecomputeState::Done => view! {
+            <p class="muted">
+                {format!("Recomputed {}: {} events looked at, {} changed, by {} in all.", job.model, count(job.events_done), count(job.changed), Nanos(job.delta).usd_exact())}
+            </p>
+        }
+        .into_any(),
+        RecomputeState::Failed => view! {
+            <p class="alert alert-error">
+                {format!("The recompute of {} stopped after {figures}. {}", job.model, job.error.unwrap_or_default())}
+            </p>
+        }
+        .into_any(),
     }
 }

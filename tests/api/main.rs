@@ -21,6 +21,7 @@ mod lock_order;
 mod operations;
 mod permissions;
 mod prices;
+mod recompute;
 mod reports;
 mod requests;
 mod rollups;

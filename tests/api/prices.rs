@@ -4,10 +4,26 @@ use crate::fixtures::*;
 use crate::helpers::*;
 use crate::on_both_engines;
 use chrono::{Duration, Utc};
-use plinth::api::prices::{AddPrice, LoadPrices, RecomputeCosts};
+use plinth::api::prices::{AddPrice, LoadPrices, RecomputeCosts, RecomputeStatus};
 use plinth::api::requests::LoadRequest;
 use reqwest::StatusCode;
 use serde_json::json;
+
+/// Start a recompute and follow it to its end, as the Prices page does;
+/// the finished job.
+pub async fn recompute(client: &mut Client, org_id: i64, model: &str) -> serde_json::Value {
+    let res = client.call_fn(&RecomputeCosts { org_id, model: model.into() }).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    for _ in 0..600 {
+        let job = client.call_fn(&RecomputeStatus { org_id }).await.json();
+        if job["state"] != "running" {
+            assert_eq!(job["state"], "done", "{job}");
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the recompute of {model} did not finish in 30 s");
+}
 
 on_both_engines!(a_corrected_price_recomputes_events_and_rollups, |app: TestApp| async move {
     let mut fx = org(&app, "Prices").await;
@@ -44,9 +60,12 @@ on_both_engines!(a_corrected_price_recomputes_events_and_rollups, |app: TestApp|
 
     let sum = |table: &str| format!("SELECT CAST(SUM(cost_nanos) AS BIGINT) FROM {table} WHERE project_id = {project}");
     assert_eq!(scalar(&app, &sum("usage_events")).await, 7_000_000_000, "prices apply to later events, not stored ones");
-    let res = fx.owner.client.call_fn(&RecomputeCosts { org_id, model: "house-model".into() }).await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    assert_eq!(res.json(), json!({ "events": 2, "changed": 2, "delta": 5_000_000_000i64 }), "$2 for the old call, $3 for the new one");
+    let job = recompute(&mut fx.owner.client, org_id, "house-model").await;
+    assert_eq!(
+        (&job["events_done"], &job["changed"], &job["delta"]),
+        (&json!(2), &json!(2), &json!(5_000_000_000i64)),
+        "$2 for the old call, $3 for the new one"
+    );
     assert_eq!(scalar(&app, &sum("usage_events")).await, 12_000_000_000);
     assert_eq!(scalar(&app, &sum("usage_hourly")).await, 12_000_000_000, "rollups follow");
     assert_eq!(scalar(&app, &sum("usage_hourly_totals")).await, 12_000_000_000, "all of them");
@@ -55,13 +74,13 @@ on_both_engines!(a_corrected_price_recomputes_events_and_rollups, |app: TestApp|
     }
     assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_events WHERE project_id = {project} AND cost_source = 'catalog'")).await, 2);
     // Twice changes nothing; another project of the organization without events is untouched.
-    assert_eq!(fx.owner.client.call_fn(&RecomputeCosts { org_id, model: "house-model".into() }).await.json()["changed"], 0);
+    assert_eq!(recompute(&mut fx.owner.client, org_id, "house-model").await["changed"], 0);
     assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_hourly WHERE project_id = {other}")).await, 0);
 
     // A lower correction moves both down again.
     let fix = AddPrice { input: "1".into(), ..add("1", &(Utc::now() - Duration::days(3)).format("%Y-%m-%d").to_string()) };
     assert_eq!(fx.owner.client.call_fn(&fix).await.status, StatusCode::OK);
-    assert_eq!(fx.owner.client.call_fn(&RecomputeCosts { org_id, model: "house-model".into() }).await.json()["delta"], -2_000_000_000i64);
+    assert_eq!(recompute(&mut fx.owner.client, org_id, "house-model").await["delta"], -2_000_000_000i64);
     assert_eq!((scalar(&app, &sum("usage_events")).await, scalar(&app, &sum("usage_hourly")).await), (10_000_000_000, 10_000_000_000));
     assert_eq!(scalar(&app, &sum("usage_hourly_totals")).await, 10_000_000_000);
     for table in ["usage_daily_totals", "usage_daily_users", "usage_daily_user_totals"] {
@@ -72,6 +91,7 @@ on_both_engines!(a_corrected_price_recomputes_events_and_rollups, |app: TestApp|
     let mut stranger = org(&app, "Stranger").await;
     assert_eq!(stranger.owner.client.call_fn(&LoadPrices { org_id }).await.status, StatusCode::NOT_FOUND);
     assert_eq!(stranger.owner.client.call_fn(&RecomputeCosts { org_id, model: "house-model".into() }).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(stranger.owner.client.call_fn(&RecomputeStatus { org_id }).await.status, StatusCode::NOT_FOUND);
     let own = stranger.owner.client.call_fn(&LoadPrices { org_id: stranger.id }).await.json();
     assert!(own["rows"].as_array().unwrap().iter().all(|r| r["built_in"] == true), "the first organization's prices stay its own");
 });
@@ -101,8 +121,7 @@ on_both_engines!(calls_without_a_provider_are_priced_by_the_default, |app: TestA
     assert_eq!(fx.owner.client.call_fn(&azure).await.status, StatusCode::OK);
     assert_eq!(api.events(&call("after", "gpt-4o")).await.status, StatusCode::OK);
     assert_eq!(scalar(&app, &cost("after")).await, 2_500_000_000, "an Azure price starting tomorrow changes nothing today");
-    let res = fx.owner.client.call_fn(&RecomputeCosts { org_id, model: "gpt-4o".into() }).await;
-    assert_eq!(res.json()["changed"], 0, "a recompute keeps them: {}", res.body);
+    assert_eq!(recompute(&mut fx.owner.client, org_id, "gpt-4o").await["changed"], 0, "a recompute keeps them");
     assert_eq!(scalar(&app, &format!("SELECT CAST(SUM(cost_nanos) AS BIGINT) FROM usage_hourly WHERE project_id = {project}")).await, 5_000_000_000);
 
     // Two providers of the organization's own, neither the default.
@@ -127,7 +146,7 @@ on_both_engines!(calls_without_a_provider_are_priced_by_the_default, |app: TestA
         ..azure.clone()
     };
     assert_eq!(fx.owner.client.call_fn(&default).await.status, StatusCode::OK);
-    assert_eq!(fx.owner.client.call_fn(&RecomputeCosts { org_id, model: "llama".into() }).await.json()["changed"], 1);
+    assert_eq!(recompute(&mut fx.owner.client, org_id, "llama").await["changed"], 1);
     assert_eq!(scalar(&app, &cost("two")).await, 1_000_000_000, "the vllm version in force (today's $1), as the default provider");
     let detail = fx.owner.client.call_fn(&LoadRequest { slug, id }).await.json();
     assert!(detail["unpriced_reason"].is_null(), "{detail}");

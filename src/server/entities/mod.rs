@@ -2,6 +2,7 @@
 //! organization or project.
 pub mod api_key;
 pub mod audit_entry;
+pub mod cost_recompute;
 pub mod invitation;
 pub mod membership;
 pub mod model_price;

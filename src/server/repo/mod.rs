@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod orgs;
 pub mod prices;
 pub mod projects;
+pub mod recompute;
 pub mod requests;
 pub mod rollups;
 pub mod team;

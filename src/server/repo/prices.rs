@@ -3,7 +3,7 @@
 //! its `effective_from` until the next version of the same model.
 use crate::domain::audit::AuditAction;
 use crate::domain::money::{Nanos, token_cost};
-use crate::domain::prices::{PriceRow, Recomputed};
+use crate::domain::prices::PriceRow;
 use crate::domain::usage::{CostSource, NewEvent};
 use crate::error::AppResult;
 use crate::server::entities::model_price;
@@ -186,69 +186,6 @@ pub async fn add(db: &DatabaseConnection, ctx: &OrgCtx, version: NewPrice) -> Ap
     audit::record(&tx, Change::new(ctx.org.id, &ctx.user, AuditAction::ModelPriceAdded, format!("{provider}/{model}")).after(after)).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// Events read per round while recomputing.
-const RECOMPUTE_CHUNK: u64 = 1_000;
-
-/// Cost again, from the catalog as it is now, every event of the
-/// organization for `model` (any provider) that did not report its own cost;
-/// the rollups move by the same amounts, in the same transaction.
-pub async fn recompute(db: &DatabaseConnection, org_id: i64, actor: Option<&crate::domain::account::User>, model: &str) -> AppResult<Recomputed> {
-    use crate::server::entities::{project, usage_event};
-    use crate::server::repo::rollups::{self, RollupKey};
-    use sea_orm::{QuerySelect, sea_query::Expr};
-    use std::collections::BTreeMap;
-    let catalog = Catalog::load(db, org_id).await?;
-    let tx = begin_org_write(db, org_id).await?;
-    let projects: Vec<i64> =
-        project::Entity::find().select_only().column(project::Column::Id).filter(project::Column::OrgId.eq(org_id)).into_tuple().all(&tx).await?;
-    let mut done = Recomputed::default();
-    for project_id in projects {
-        let mut changes: BTreeMap<RollupKey, i64> = BTreeMap::new();
-        let mut after_id = 0i64;
-        loop {
-            let events = usage_event::Entity::find()
-                .filter(usage_event::Column::ProjectId.eq(project_id))
-                .filter(usage_event::Column::Model.eq(model))
-                .filter(usage_event::Column::CostSource.ne(CostSource::Reported))
-                .filter(usage_event::Column::Id.gt(after_id))
-                .order_by_asc(usage_event::Column::Id)
-                .limit(RECOMPUTE_CHUNK)
-                .all(&tx)
-                .await?;
-            let Some(last) = events.last() else { break };
-            after_id = last.id;
-            for e in events {
-                done.events += 1;
-                let Ok((cost, source)) = catalog.catalog_cost(e.provider.as_deref(), &e.model, e.occurred_at, e.input_tokens, e.output_tokens) else {
-                    continue;
-                };
-                if cost.0 == e.cost_nanos && source == e.cost_source {
-                    continue;
-                }
-                usage_event::Entity::update_many()
-                    .col_expr(usage_event::Column::CostNanos, Expr::value(cost.0))
-                    .col_expr(usage_event::Column::CostSource, Expr::value(source))
-                    .filter(usage_event::Column::Id.eq(e.id))
-                    .exec(&tx)
-                    .await?;
-                let delta = cost.0 - e.cost_nanos;
-                done.changed += 1;
-                done.delta = done.delta.saturating_add(delta);
-                let key = RollupKey::new(e.hour, &e.model, e.assistant.as_deref(), e.end_user.as_deref(), e.environment.as_deref(), e.status);
-                let slot = changes.entry(key).or_default();
-                *slot = slot.saturating_add(delta);
-            }
-        }
-        rollups::adjust_cost(&tx, project_id, changes).await?;
-    }
-    if let Some(user) = actor {
-        let after = json!({"model": model, "events": done.events, "changed": done.changed, "delta": Nanos(done.delta).usd_exact()});
-        audit::record(&tx, Change::new(org_id, user, AuditAction::CostsRecomputed, model.to_string()).after(after)).await?;
-    }
-    tx.commit().await?;
-    Ok(done)
 }
 
 #[cfg(test)]
