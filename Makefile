@@ -37,7 +37,7 @@ unit-and-integration:
 	$(BUILD_ENV) cargo test --no-default-features --features ssr
 
 end2end:
-	node scripts/build.mjs
+	node scripts/build.mjs --server-from-tests
 	cd end2end && PLINTH_BIN=$(TARGET_DIR)/debug/plinth node run.mjs
 
 # Benchmarks print figures: the console's pages against their server function

@@ -4,6 +4,7 @@
 //
 //   node scripts/build.mjs             dev profile   -> <target>/debug/plinth and <target>/debug/site/
 //   node scripts/build.mjs --release   release       -> <target>/release/plinth and <target>/release/site/
+//   node scripts/build.mjs --server-from-tests   dev, the server as `cargo test` builds it (make test's end2end)
 //
 // Each profile has its own site directory next to its own binary, so a test
 // build never replaces the bundle a running release server serves. Asset names
@@ -22,6 +23,12 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const release = process.argv.includes('--release');
 const only = process.argv.includes('--site-only');
+// `cargo test` builds the server binary too (for the integration tests), with
+// the dev-dependencies' features unified in; a `cargo build --bin` unifies
+// them differently and compiled about 20 crates (hyper, axum, leptos…) a
+// second time. Taking the test build's binary shares one build.
+const fromTests = process.argv.includes('--server-from-tests');
+if (fromTests && release) throw new Error('--server-from-tests is for the dev build');
 
 const execFileAsync = promisify(execFile);
 const run = (cmd, args, env = {}) => {
@@ -55,7 +62,8 @@ const wasmEnv = { ...env, RUSTFLAGS: `${env.RUSTFLAGS} -Clink-args=--emit-relocs
 const splitter = join(target, 'release', 'wasm-split');
 if (!only) {
   run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', wasmProfile, ...features(leptos['lib-features'])], wasmEnv);
-  run('cargo', ['build', '--bin', name, ...(release ? ['--release'] : []), ...features(leptos['bin-features'])], env);
+  if (fromTests) run('cargo', ['test', '--no-run', ...features(leptos['bin-features'])], env);
+  else run('cargo', ['build', '--bin', name, ...(release ? ['--release'] : []), ...features(leptos['bin-features'])], env);
   run('cargo', ['build', '--release', '--package', 'wasm-split'], env);
 }
 

@@ -172,7 +172,9 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         }
         Command::Audit { action: AuditAction::Verify { org } } => {
             // Read only: no migration and no sealing, so the check cannot
-            // change what it checks.
+            // change what it checks. Entries sealed with a key verify only
+            // with that key set.
+            plinth::server::audit_key::install(config.audit_key.clone());
             let conn = db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
             let orgs = plinth::server::repo::orgs::all_ids(&conn).await.map_err(|e| e.to_string())?;
             let orgs: Vec<(i64, String)> = match org {
@@ -189,7 +191,14 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             for (id, name) in orgs {
                 let chain = plinth::server::repo::audit::verify(&conn, id).await.map_err(|e| e.to_string())?;
                 match &chain.problem {
-                    None => println!("ok      org {id} ({name}): {} entries, head {}", chain.entries, chain.head),
+                    None => {
+                        let sealing = match &chain.key_id {
+                            Some(key) if chain.sealed_with_key > 0 => format!("{} sealed with the current key ({key})", chain.sealed_with_key),
+                            Some(key) => format!("none sealed with the current key ({key})"),
+                            None => "no audit key set: SHA-256 only".to_string(),
+                        };
+                        println!("ok      org {id} ({name}): {} entries, {sealing}, head {}", chain.entries, chain.head)
+                    }
                     Some(problem) => {
                         broken += 1;
                         println!("BROKEN  org {id} ({name}): {problem}");

@@ -14,6 +14,7 @@ mod m20261127_000008_unpriced_index;
 mod m20261128_000009_daily_totals;
 mod m20261202_000010_default_provider;
 mod m20261202_000011_cost_recomputes;
+mod m20261202_000012_audit_seals;
 
 pub use m20261125_000006_rollups::{LATENCY_BOUNDS_MS, LATENCY_BUCKETS};
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_daily_totals::Migration),
             Box::new(m20261202_000010_default_provider::Migration),
             Box::new(m20261202_000011_cost_recomputes::Migration),
+            Box::new(m20261202_000012_audit_seals::Migration),
         ]
     }
 }

@@ -20,11 +20,11 @@ pub async fn load_audit_page(org_id: Option<i64>, action: Option<String>, page: 
     Ok(AuditPage { entries, total, page, page_size: AUDIT_PAGE_SIZE })
 }
 
-/// Walk the organization's audit hash chain (see `repo::audit`).
+/// Walk the organization's audit hash chain since its last checkpoint (see `repo::audit`).
 #[server(endpoint = "audit/verify")]
 pub async fn verify_audit_chain(org_id: Option<i64>) -> Result<AuditChain, AppError> {
     use crate::api::prelude::*;
     let ctx = guard::org_or_current_for(org_id, OrgAction::ViewAuditLog).await?;
     let db = ctx.db();
-    repo::audit::verify(db, ctx.org.id).await
+    repo::audit::verify_since_checkpoint(db, ctx.org.id).await
 }

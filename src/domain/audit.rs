@@ -135,9 +135,18 @@ impl AuditEntry {
 }
 
 /// The result of walking an organization's audit hash chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditChain {
+    /// Entries written (the head's number).
     pub entries: u64,
+    /// Entries walked: all of them, or those after the checkpoint.
+    pub checked: u64,
+    /// The checkpoint the walk started from (`None`: from the first entry).
+    pub since: Option<i64>,
+    /// Of the entries walked, those sealed with the audit key in use.
+    pub sealed_with_key: u64,
+    /// The fingerprint of the audit key in use (`None`: SHA-256 only).
+    pub key_id: Option<String>,
     /// The newest entry's hash, to note down elsewhere as an anchor.
     pub head: String,
     /// The first entry found changed, out of place or inserted (`None` when
@@ -149,6 +158,13 @@ pub struct AuditChain {
 impl AuditChain {
     pub fn verifies(&self) -> bool {
         self.problem.is_none()
+    }
+
+    /// This walk, stopped at a problem (`entry`: the entry, when there is one).
+    pub fn broken(mut self, entry: Option<i64>, problem: String) -> Self {
+        self.broken_at = entry;
+        self.problem = Some(problem);
+        self
     }
 }
 

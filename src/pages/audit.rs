@@ -91,7 +91,11 @@ fn chain_status(c: Option<AuditChain>) -> AnyView {
     if c.verifies() {
         view! {
             <p class="alert alert-success" role="status" data-testid="audit-chain">
-                {format!("Tamper check passed: all {} entries are intact and in order. ", c.entries)}
+                {match c.since {
+                    None => format!("Tamper check passed: all {} entries are intact and in order. ", c.entries),
+                    Some(n) => format!("Tamper check passed: {} entries in order; the {} since the last check (#{n}) are intact. ", c.entries, c.checked),
+                }}
+                {c.key_id.as_ref().map(|k| format!("Sealed with the audit key {k}. "))}
                 <span class="muted">"Chain head "</span><code title=c.head.clone()>{c.head.chars().take(12).collect::<String>()}</code>
             </p>
         }

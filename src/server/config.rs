@@ -17,6 +17,8 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     /// Where email goes: SMTP, the log (links included), or nowhere.
     pub mail: MailMode,
+    /// The key new audit entries are sealed with (HMAC-SHA-256), if any.
+    pub audit_key: Option<crate::server::audit_key::AuditKey>,
     /// The built site (`/pkg`, favicon); by default the one next to the binary.
     pub site_root: String,
     /// `PLINTH_LOG`, a tracing filter.
@@ -148,6 +150,12 @@ pub struct Settings {
     /// Where email goes: smtp, log (whole emails, invitation links included, in the log) or off [default: smtp with PLINTH_SMTP_URL, else off].
     #[arg(long, global = true, env = "PLINTH_MAIL", value_name = "PLINTH_MAIL")]
     pub mail: Option<MailMode>,
+    /// Secret (at least 32 characters) that seals new audit entries with HMAC-SHA-256; keep it outside the database.
+    #[arg(long, global = true, env = "PLINTH_AUDIT_KEY", hide_env_values = true, value_name = "PLINTH_AUDIT_KEY", conflicts_with = "audit_key_file")]
+    pub audit_key: Option<String>,
+    /// A file holding the audit key, instead of PLINTH_AUDIT_KEY.
+    #[arg(long, global = true, env = "PLINTH_AUDIT_KEY_FILE", value_name = "PLINTH_AUDIT_KEY_FILE")]
+    pub audit_key_file: Option<String>,
     /// Directory of the built site assets [default: site/ next to the binary].
     #[arg(long, global = true, env = "PLINTH_SITE_ROOT", value_name = "PLINTH_SITE_ROOT")]
     pub site_root: Option<String>,
@@ -281,6 +289,14 @@ impl Config {
             (None, Some(_)) => MailMode::Smtp,
             (None, None) => MailMode::Off,
         };
+        let audit_key = match (s.audit_key, s.audit_key_file) {
+            (Some(key), _) => Some(crate::server::audit_key::AuditKey::parse(&key).map_err(|e| format!("PLINTH_AUDIT_KEY: {e}"))?),
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("PLINTH_AUDIT_KEY_FILE: cannot read {path}: {e}"))?;
+                Some(crate::server::audit_key::AuditKey::parse(&text).map_err(|e| format!("PLINTH_AUDIT_KEY_FILE: {e}"))?)
+            }
+            (None, None) => None,
+        };
         let defaults = Limits::default();
         Ok(Self {
             database_url,
@@ -291,6 +307,7 @@ impl Config {
             session_absolute: Duration::from_secs(s.session_absolute_hours * 3600),
             smtp,
             mail,
+            audit_key,
             site_root: s.site_root.filter(|r| !r.trim().is_empty()).unwrap_or_else(crate::server::assets::default_site_root),
             log_filter: s.log,
             log_format: s.log_format,
@@ -359,6 +376,23 @@ mod tests {
     }
 
     #[test]
+    fn the_audit_key_is_long_and_comes_from_one_place() {
+        let key = "k".repeat(32);
+        let c = Config::from_vars(vars(&[("PLINTH_AUDIT_KEY", &key)])).unwrap();
+        assert_eq!(c.audit_key.unwrap().id.len(), 16);
+        let err = Config::from_vars(vars(&[("PLINTH_AUDIT_KEY", "short")])).unwrap_err();
+        assert!(err.contains("PLINTH_AUDIT_KEY") && err.contains("32") && !err.contains("short"), "{err}");
+        let file = std::env::temp_dir().join(format!("plinth-audit-key-{}", std::process::id()));
+        std::fs::write(&file, format!("{key}\n")).unwrap();
+        let from_file = Config::from_vars(vars(&[("PLINTH_AUDIT_KEY_FILE", file.to_str().unwrap())])).unwrap();
+        assert_eq!(from_file.audit_key.unwrap().id, Config::from_vars(vars(&[("PLINTH_AUDIT_KEY", &key)])).unwrap().audit_key.unwrap().id);
+        let both = Config::from_vars(vars(&[("PLINTH_AUDIT_KEY", &key), ("PLINTH_AUDIT_KEY_FILE", file.to_str().unwrap())]));
+        assert!(both.is_err());
+        std::fs::remove_file(file).ok();
+        assert!(Config::from_vars(vars(&[("PLINTH_AUDIT_KEY_FILE", "/nonexistent/key")])).unwrap_err().contains("PLINTH_AUDIT_KEY_FILE"));
+    }
+
+    #[test]
     fn mail_goes_where_it_is_told() {
         let smtp = [("PLINTH_SMTP_URL", "smtp://localhost:25"), ("PLINTH_SMTP_FROM", "a@example.com")];
         assert_eq!(Config::from_vars(vars(&smtp)).unwrap().mail, MailMode::Smtp);
@@ -408,7 +442,7 @@ mod tests {
         use clap::CommandFactory;
         let command = SettingsOnly::command();
         let names = Settings::variables();
-        assert_eq!(names.len(), 19, "{names:?}");
+        assert_eq!(names.len(), 21, "{names:?}");
         let readme = include_str!("../../README.md");
         for name in &names {
             assert!(readme.contains(&format!("| `{name}` |")), "the README's settings table lists {name}");

@@ -1,6 +1,7 @@
 //! Server-only code: configuration, database, sessions, HTTP plumbing.
 pub mod app;
 pub mod assets;
+pub mod audit_key;
 pub mod auth;
 pub mod charts;
 pub mod config;

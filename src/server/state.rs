@@ -49,6 +49,11 @@ impl AppState {
         let charts_script = crate::server::assets::charts_script(&config.site_root, "pkg").map(Arc::from);
         let chunks = crate::server::assets::Chunks::read(&config.site_root, "pkg").map(Arc::new);
         crate::server::auth::password::set_hash_wait(config.limits.hash_wait);
+        // Only a configured key is installed: servers without one (tests in
+        // one process, say) leave the process's key as it is.
+        if config.audit_key.is_some() {
+            crate::server::audit_key::install(config.audit_key.clone());
+        }
         Ok(Self {
             mailer: Mailer::new(config.mail, config.smtp.as_ref())?,
             sessions: DbSessionStore::new(db.clone()),

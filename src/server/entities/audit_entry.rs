@@ -17,6 +17,8 @@ pub struct Model {
     pub seq: i64,
     pub prev_hash: String,
     pub hash: String,
+    /// The fingerprint of the key that sealed it (HMAC), or empty (SHA-256).
+    pub key_id: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

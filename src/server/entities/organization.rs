@@ -14,6 +14,11 @@ pub struct Model {
     pub audit_seq: i64,
     /// Hash of the newest audit entry; the end of the chain.
     pub audit_head: String,
+    /// The newest verified point of the audit chain: its number and hash,
+    /// sealed (`repo::audit`), so a check starts there.
+    pub audit_checkpoint_seq: i64,
+    pub audit_checkpoint_hash: String,
+    pub audit_checkpoint_seal: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

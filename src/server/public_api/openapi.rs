@@ -13,7 +13,19 @@ pub async fn spec() -> Json<Value> {
 pub fn document() -> Value {
     let error = json!({ "$ref": "#/components/schemas/Error" });
     let err = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": error } } });
-    let name = |description: &str| json!({ "type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS, "description": description });
+    // Optional fields take `null`, which means the same as leaving them out.
+    let name = |description: &str| json!({ "type": ["string", "null"], "minLength": 1, "maxLength": MAX_NAME_CHARS, "description": format!("{description} No control or invisible characters (zero widths, bidi controls).") });
+    // Each example is sent to the server by a test (`tests/api/openapi.rs`),
+    // which expects the status it is listed under.
+    let one_call = json!({ "events": [{
+        "id": "example-1", "timestamp": "2026-11-23T10:15:00Z", "model": "gpt-4o-mini", "provider": "openai",
+        "assistant": "support-bot", "user": "user-42", "environment": "production", "input_tokens": 120, "output_tokens": 40,
+        "latency_ms": 830, "status": "success", "metadata": { "ticket": "T-1001", "retries": 0 },
+    }] });
+    let partly = json!({ "events": [
+        { "id": "example-2", "timestamp": "2026-11-23T10:16:00Z", "model": "claude-sonnet-4", "status": "error", "error": "rate limited", "cost_usd": "0.0012" },
+        { "id": "example-3", "timestamp": "2026-11-23T10:17:00Z", "model": "gpt-4o", "status": "ok" },
+    ] });
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -30,14 +42,23 @@ pub fn document() -> Value {
                 "requestBody": { "required": true, "content": { "application/json": { "schema": {
                     "type": "object", "additionalProperties": false, "required": ["events"],
                     "properties": { "events": { "type": "array", "minItems": 1, "maxItems": MAX_EVENTS_PER_REQUEST, "items": { "$ref": "#/components/schemas/Event" } } },
+                }, "examples": {
+                    "one_call": { "summary": "One call (answered 200)", "value": one_call },
+                    "partly_refused": { "summary": "Two calls, one with an unknown status (answered 207)", "value": partly },
                 } } } },
                 "responses": {
-                    "200": { "description": "Every event was stored or was a duplicate.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Accepted" } } } },
-                    "207": { "description": "Some events were rejected; the others were stored.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PartlyAccepted" } } } },
+                    "200": { "description": "Every event was stored or was a duplicate.", "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/Accepted" },
+                        "examples": { "one_call": { "value": { "accepted": 1, "duplicates": 0 } } },
+                    } } },
+                    "207": { "description": "Some events were rejected; the others were stored.", "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/PartlyAccepted" },
+                        "examples": { "partly_refused": { "value": { "accepted": 1, "duplicates": 0, "rejected": [{ "index": 1, "id": "example-3", "error": "`status` must be \"success\" or \"error\", not ok" }] } } },
+                    } } },
                     "400": err("The body is not JSON of the documented shape, or not sent as application/json; or every event was refused (the body then also has accepted, duplicates and rejected)."),
                     "401": err("The key is missing, malformed, unknown, expired or revoked."),
                     "403": err("The key's scope does not allow sending events."),
-                    "413": err("More than the allowed events or bytes."),
+                    "413": err(&format!("More than {MAX_EVENTS_PER_REQUEST} events, or more than {} MiB.", MAX_BODY_BYTES / (1024 * 1024))),
                     "429": err("Over the key's rate limit; retry after `Retry-After` seconds."),
                     "503": err("The database is busy (SQLite, under heavy concurrent writing); nothing was stored; retry after `Retry-After` seconds."),
                 },
@@ -46,9 +67,9 @@ pub fn document() -> Value {
                 "summary": "A project's usage, summed",
                 "description": format!("Needs a key with the `read` or `all` scope. Times are UTC and rounded down to the hour; the range is at most {MAX_RANGE_DAYS} days, by default the last {DEFAULT_RANGE_DAYS}. At most {MAX_GROUPS} groups, the costliest first."),
                 "parameters": [
-                    { "name": "from", "in": "query", "schema": { "type": "string" }, "description": "A date (2026-11-01) or an RFC 3339 time; inclusive." },
-                    { "name": "to", "in": "query", "schema": { "type": "string" }, "description": "A date or an RFC 3339 time; exclusive. Default: the end of the current hour." },
-                    { "name": "group_by", "in": "query", "schema": { "type": "string", "enum": ["day", "model", "assistant", "user"], "default": "day" } },
+                    { "name": "from", "in": "query", "schema": { "type": "string", "minLength": 1, "anyOf": [{ "format": "date" }, { "format": "date-time" }] }, "example": "2026-11-01", "description": "A date (2026-11-01) or an RFC 3339 time; inclusive. Leave the parameter out for the default; an empty value is refused (400)." },
+                    { "name": "to", "in": "query", "schema": { "type": "string", "minLength": 1, "anyOf": [{ "format": "date" }, { "format": "date-time" }] }, "example": "2026-11-30", "description": "A date or an RFC 3339 time; exclusive. Default: the end of the current hour. An empty value is refused (400)." },
+                    { "name": "group_by", "in": "query", "schema": { "type": "string", "enum": ["day", "model", "assistant", "user"], "default": "day" }, "example": "model" },
                 ],
                 "responses": {
                     "200": { "description": "Sums per group and in total.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Usage" } } } },
@@ -74,18 +95,25 @@ pub fn document() -> Value {
                         "user": name("Your end user."),
                         "environment": name("production, staging, …"),
                         "session_id": name("Groups the calls of one conversation."),
-                        "input_tokens": { "type": "integer", "minimum": 0, "maximum": MAX_TOKENS, "default": 0 },
-                        "output_tokens": { "type": "integer", "minimum": 0, "maximum": MAX_TOKENS, "default": 0 },
-                        "cost_usd": { "type": ["number", "string"], "description": "Dollars, at most nine decimals and 1000000 for one call, read exactly. Without it, Plinth prices the tokens from the catalog." },
-                        "latency_ms": { "type": "integer", "minimum": 0, "maximum": MAX_LATENCY_MS },
+                        "input_tokens": { "type": ["integer", "null"], "minimum": 0, "maximum": MAX_TOKENS, "default": 0 },
+                        "output_tokens": { "type": ["integer", "null"], "minimum": 0, "maximum": MAX_TOKENS, "default": 0 },
+                        "cost_usd": {
+                            "anyOf": [
+                                { "type": "number", "minimum": 0, "maximum": 1_000_000 },
+                                { "type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?$" },
+                                { "type": "null" },
+                            ],
+                            "description": "Dollars, at most nine decimals and 1000000 for one call, read exactly from the number's text or from a string holding one (an empty string is refused). Without it, Plinth prices the tokens from the catalog.",
+                        },
+                        "latency_ms": { "type": ["integer", "null"], "minimum": 0, "maximum": MAX_LATENCY_MS },
                         "status": { "type": "string", "enum": ["success", "error"] },
-                        "error": { "type": "string", "maxLength": MAX_ERROR_BYTES, "description": "The error message of a failed call." },
-                        "input": { "type": "string", "description": "The prompt. Text past the server's cap (32 KiB by default) is cut." },
-                        "output": { "type": "string", "description": "The completion. Cut like input." },
+                        "error": { "type": ["string", "null"], "maxLength": MAX_ERROR_BYTES, "description": "The error message of a failed call." },
+                        "input": { "type": ["string", "null"], "description": "The prompt. Text past the server's cap (32 KiB by default) is cut." },
+                        "output": { "type": ["string", "null"], "description": "The completion. Cut like input." },
                         "metadata": {
-                            "type": "object", "maxProperties": MAX_METADATA_KEYS,
+                            "type": ["object", "null"], "maxProperties": MAX_METADATA_KEYS,
                             "additionalProperties": { "type": ["string", "number", "boolean", "null"] },
-                            "description": format!("Flat: keys of at most {MAX_METADATA_KEY_CHARS} characters, string values of at most {MAX_METADATA_VALUE_CHARS}."),
+                            "description": format!("Flat: keys of at most {MAX_METADATA_KEY_CHARS} characters (no control or invisible characters), string values of at most {MAX_METADATA_VALUE_CHARS}, numbers finite and at most {MAX_METADATA_VALUE_CHARS} characters long."),
                         },
                     },
                 },

@@ -9,14 +9,15 @@
 use crate::domain::User;
 use crate::domain::audit::{AuditAction, AuditChain, AuditEntry as Entry};
 use crate::error::{AppError, AppResult};
+use crate::server::audit_key::{self, AuditKey};
 use crate::server::entities::{audit_entry, organization};
 use chrono::{SubsecRound, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, IsolationLevel, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionOptions, TransactionTrait,
 };
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// The content an entry's hash covers, in one fixed serialisation. Times are
 /// cut to milliseconds before they are stored, so every engine returns
@@ -37,12 +38,14 @@ fn canonical(e: &audit_entry::Model) -> String {
     .to_string()
 }
 
-fn chain_hash(prev_hash: &str, e: &audit_entry::Model) -> String {
-    let mut h = Sha256::new();
-    h.update(prev_hash.as_bytes());
-    h.update(b"\n");
-    h.update(canonical(e).as_bytes());
-    hex::encode(h.finalize())
+/// An entry's hash as sealed: plain SHA-256 (`key_id` empty), else
+/// HMAC-SHA-256 under the key `key_id` names, which must be `key`.
+fn chain_hash(prev_hash: &str, e: &audit_entry::Model, key: Option<&AuditKey>) -> Result<String, String> {
+    match key {
+        _ if e.key_id.is_empty() => Ok(audit_key::seal_entry(None, prev_hash, &canonical(e))),
+        Some(k) if k.id == e.key_id => Ok(audit_key::seal_entry(Some(k), prev_hash, &canonical(e))),
+        Some(_) | None => Err(format!("entry #{} (id {}) was sealed with another audit key (fingerprint {}); verify with that key set", e.seq, e.id, e.key_id)),
+    }
 }
 
 /// The organization row, locked (`repo::lock_org`), so concurrent writers
@@ -97,8 +100,11 @@ pub async fn record(tx: &DatabaseTransaction, change: Change<'_>) -> AppResult<(
         seq: org.audit_seq + 1,
         prev_hash: org.audit_head.clone(),
         hash: String::new(),
+        key_id: String::new(),
     };
-    entry.hash = chain_hash(&entry.prev_hash, &entry);
+    let key = audit_key::current();
+    entry.key_id = key.as_ref().map(|k| k.id.clone()).unwrap_or_default();
+    entry.hash = audit_key::seal_entry(key.as_deref(), &entry.prev_hash, &canonical(&entry));
     append(tx, entry).await
 }
 
@@ -116,6 +122,7 @@ async fn append(tx: &DatabaseTransaction, e: audit_entry::Model) -> AppResult<()
         seq: Set(e.seq),
         prev_hash: Set(e.prev_hash),
         hash: Set(e.hash),
+        key_id: Set(e.key_id),
         ..Default::default()
     }
     .insert(tx)
@@ -142,59 +149,115 @@ pub async fn page(db: &impl ConnectionTrait, org_id: i64, action: Option<AuditAc
     ))
 }
 
-/// An organization's entries, oldest first.
-async fn in_chain_order(db: &impl ConnectionTrait, org_id: i64) -> AppResult<Vec<audit_entry::Model>> {
+/// An organization's entries from number `from` on, oldest first.
+async fn in_chain_order(db: &impl ConnectionTrait, org_id: i64, from: i64) -> AppResult<Vec<audit_entry::Model>> {
     Ok(audit_entry::Entity::find()
         .filter(audit_entry::Column::OrgId.eq(org_id))
+        .filter(audit_entry::Column::Seq.gte(from))
         .order_by_asc(audit_entry::Column::Seq)
         .order_by_asc(audit_entry::Column::Id)
         .all(db)
         .await?)
 }
 
-/// Walk one organization's chain from the first entry to the head, reading
-/// the head and the entries in one snapshot so a concurrent write cannot
-/// look like a cut.
+/// Walk one organization's whole chain, from the first entry to the head.
+/// Read only: `plinth audit verify` must not change what it checks.
 pub async fn verify(db: &DatabaseConnection, org_id: i64) -> AppResult<AuditChain> {
+    walk(db, org_id, false).await
+}
+
+/// Walk only what came after the organization's checkpoint (all of it when
+/// the checkpoint is missing or its seal does not hold), and move the
+/// checkpoint to the head when it verifies: what the audit page runs on
+/// every visit. Entries before the checkpoint are `verify`'s.
+pub async fn verify_since_checkpoint(db: &DatabaseConnection, org_id: i64) -> AppResult<AuditChain> {
+    walk(db, org_id, true).await
+}
+
+/// A checkpoint that may start a walk: sealed with the key in use now (a
+/// `sha256:` seal only while there is no key; anyone can make one).
+fn trusted_checkpoint(org: &organization::Model, key: Option<&AuditKey>) -> Option<(i64, String)> {
+    let sealed = audit_key::seal_checkpoint(key, org.id, org.audit_checkpoint_seq, &org.audit_checkpoint_hash);
+    (org.audit_checkpoint_seq > 0 && org.audit_checkpoint_seq <= org.audit_seq && sealed == org.audit_checkpoint_seal)
+        .then(|| (org.audit_checkpoint_seq, org.audit_checkpoint_hash.clone()))
+}
+
+async fn walk(db: &DatabaseConnection, org_id: i64, from_checkpoint: bool) -> AppResult<AuditChain> {
+    let key = audit_key::current();
+    let key = key.as_deref();
+    // The head and the entries in one snapshot, so a concurrent write cannot look like a cut.
     let isolation = (db.get_database_backend() == DbBackend::Postgres).then_some(IsolationLevel::RepeatableRead);
     let tx = db.begin_with_options(TransactionOptions { isolation_level: isolation, access_mode: None, sqlite_transaction_mode: None }).await?;
     let org = organization::Entity::find_by_id(org_id).one(&tx).await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
-    let rows = in_chain_order(&tx, org_id).await?;
+    let start = if from_checkpoint { trusted_checkpoint(&org, key) } else { None };
+    let rows = in_chain_order(&tx, org_id, start.as_ref().map_or(1, |(seq, _)| *seq)).await?;
     tx.commit().await?;
-    let broken = |entry_id: Option<i64>, problem: String| AuditChain {
-        entries: rows.len() as u64,
+    let mut chain = AuditChain {
+        entries: u64::try_from(org.audit_seq).unwrap_or(0),
         head: org.audit_head.clone(),
-        broken_at: entry_id,
-        problem: Some(problem),
+        since: start.as_ref().map(|(seq, _)| *seq),
+        key_id: key.map(|k| k.id.clone()),
+        ..Default::default()
     };
-    let mut prev_hash = String::new();
-    let mut expected = 1;
-    for e in &rows {
+    let mut rows = rows.iter().peekable();
+    let (mut prev_hash, mut expected) = (String::new(), 1);
+    if let Some((seq, hash)) = &start {
+        // The checkpointed entry itself must still be what was checked.
+        match rows.next() {
+            Some(e) if e.seq == *seq && e.hash == *hash => (prev_hash, expected) = (hash.clone(), seq + 1),
+            found => {
+                let at = found.map(|e| e.id);
+                return Ok(chain.broken(at, format!("entry #{seq}, checked before, was changed or removed since")));
+            }
+        }
+    }
+    for e in rows {
+        chain.checked += 1;
         if e.seq > org.audit_seq {
-            return Ok(broken(
+            return Ok(chain.broken(
                 Some(e.id),
                 format!("entry id {} was inserted: it claims number #{}, past the newest entry written (#{})", e.id, e.seq, org.audit_seq),
             ));
         }
         if e.seq > expected {
-            return Ok(broken(Some(e.id), format!("entry #{expected} was removed: the next entry found is #{} (id {})", e.seq, e.id)));
+            return Ok(chain.broken(Some(e.id), format!("entry #{expected} was removed: the next entry found is #{} (id {})", e.seq, e.id)));
         }
         if e.seq < expected {
-            return Ok(broken(Some(e.id), format!("entry id {} was inserted: it claims number #{} where #{expected} was due", e.id, e.seq)));
+            return Ok(chain.broken(Some(e.id), format!("entry id {} was inserted: it claims number #{} where #{expected} was due", e.id, e.seq)));
         }
         if e.prev_hash != prev_hash {
-            return Ok(broken(Some(e.id), format!("entry #{} (id {}) does not follow the entry before it: one was replaced or inserted", e.seq, e.id)));
+            return Ok(chain.broken(Some(e.id), format!("entry #{} (id {}) does not follow the entry before it: one was replaced or inserted", e.seq, e.id)));
         }
-        if chain_hash(&e.prev_hash, e) != e.hash {
-            return Ok(broken(Some(e.id), format!("entry #{} (id {}) was changed or forged: its hash does not match its content", e.seq, e.id)));
+        match chain_hash(&e.prev_hash, e, key) {
+            Err(problem) => return Ok(chain.broken(Some(e.id), problem)),
+            Ok(hash) if hash != e.hash => {
+                return Ok(chain.broken(Some(e.id), format!("entry #{} (id {}) was changed or forged: its hash does not match its content", e.seq, e.id)));
+            }
+            Ok(_) => {}
+        }
+        if !e.key_id.is_empty() {
+            chain.sealed_with_key += 1;
         }
         prev_hash = e.hash.clone();
         expected += 1;
     }
     if org.audit_seq != expected - 1 || org.audit_head != prev_hash {
-        return Ok(broken(None, format!("the newest entries were removed: the log ends at #{} but #{} was written", expected - 1, org.audit_seq)));
+        return Ok(chain.broken(None, format!("the newest entries were removed: the log ends at #{} but #{} was written", expected - 1, org.audit_seq)));
     }
-    Ok(AuditChain { entries: rows.len() as u64, head: prev_hash, broken_at: None, problem: None })
+    if from_checkpoint && (org.audit_seq > org.audit_checkpoint_seq || start.is_none()) && org.audit_seq > 0 {
+        // Verified up to here: the next visit starts from it. Only forward,
+        // and only onto the head this walk saw.
+        let seal = audit_key::seal_checkpoint(key, org_id, org.audit_seq, &org.audit_head);
+        organization::Entity::update_many()
+            .col_expr(organization::Column::AuditCheckpointSeq, Expr::value(org.audit_seq))
+            .col_expr(organization::Column::AuditCheckpointHash, Expr::value(org.audit_head.clone()))
+            .col_expr(organization::Column::AuditCheckpointSeal, Expr::value(seal))
+            .filter(organization::Column::Id.eq(org_id))
+            .filter(organization::Column::AuditSeq.gte(org.audit_seq))
+            .exec(db)
+            .await?;
+    }
+    Ok(chain)
 }
 
 /// Hash the entries written before the chain existed (the migration gave
@@ -212,7 +275,7 @@ pub async fn seal_unchained(db: &DatabaseConnection) -> AppResult<u64> {
     for org_id in org_ids {
         let tx = crate::server::db::begin_write(db).await?;
         let org = lock_head(&tx, org_id).await?;
-        let rows = in_chain_order(&tx, org_id).await?;
+        let rows = in_chain_order(&tx, org_id, 1).await?;
         // Only a log that was never chained is sealed. A chained log with
         // blanked hashes is tampering, which `verify` must report, not
         // something start-up may quietly bless.
@@ -225,7 +288,7 @@ pub async fn seal_unchained(db: &DatabaseConnection) -> AppResult<u64> {
             if e.hash.is_empty() {
                 e.created_at = e.created_at.trunc_subsecs(3);
                 e.prev_hash = prev.clone();
-                e.hash = chain_hash(&prev, &e);
+                e.hash = audit_key::seal_entry(None, &prev, &canonical(&e));
                 audit_entry::ActiveModel {
                     id: Set(e.id),
                     created_at: Set(e.created_at),
