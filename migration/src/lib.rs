@@ -15,6 +15,7 @@ mod m20261128_000009_daily_totals;
 mod m20261202_000010_default_provider;
 mod m20261202_000011_cost_recomputes;
 mod m20261202_000012_audit_seals;
+mod m20261202_000013_sign_in_guard;
 
 pub use m20261125_000006_rollups::{LATENCY_BOUNDS_MS, LATENCY_BUCKETS};
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_default_provider::Migration),
             Box::new(m20261202_000011_cost_recomputes::Migration),
             Box::new(m20261202_000012_audit_seals::Migration),
+            Box::new(m20261202_000013_sign_in_guard::Migration),
         ]
     }
 }

@@ -23,6 +23,14 @@ mod ssr {
         let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.unwrap_or_default();
         crate::server::http::client_bucket(crate::server::http::client_ip(&state.config, peer.ip(), &headers))
     }
+
+    /// Give the browser its device cookie (`auth::sign_in`).
+    pub fn set_device_cookie(state: &AppState, token: &str) {
+        let cookie = auth::sign_in::device_cookie(token, state.config.cookie_secure);
+        if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
+            expect_context::<leptos_axum::ResponseOptions>().append_header(axum::http::header::SET_COOKIE, value);
+        }
+    }
 }
 
 /// The signed-in user, or `None`.
@@ -50,6 +58,8 @@ pub async fn sign_up(name: String, email: String, password: String, next: Option
         return Err(weak);
     }
     let user = auth::create_user(&state, name, email, password).await?;
+    // The browser that made the account is one of its trusted devices.
+    set_device_cookie(&state, &auth::sign_in::trust_device(&state.db, user.id.0).await?);
     auth::start_session(&session().await?, &user).await?;
     leptos_axum::redirect(&crate::server::redirect::same_origin_path(&state.config.public_url, next.as_deref()));
     Ok(user)
@@ -59,7 +69,13 @@ pub async fn sign_up(name: String, email: String, password: String, next: Option
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<User, AppError> {
     use ssr::*;
     let state = expect_context::<AppState>();
-    let user = auth::authenticate(&state, &email, password, &client_address(&state).await).await?;
+    let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.unwrap_or_default();
+    let device = auth::sign_in::device_token(&headers);
+    let signed_in = auth::authenticate(&state, &email, password, &client_address(&state).await, device.as_deref()).await?;
+    if let Some(token) = &signed_in.device_token {
+        set_device_cookie(&state, token);
+    }
+    let user = signed_in.user;
     auth::start_session(&session().await?, &user).await?;
     leptos_axum::redirect(&crate::server::redirect::same_origin_path(&state.config.public_url, next.as_deref()));
     Ok(user)

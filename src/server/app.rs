@@ -108,6 +108,9 @@ async fn cleanup_loop(state: AppState) {
             tracing::warn!(error = %e, "could not remove expired sessions");
         }
         state.throttle.prune();
+        if let Err(e) = crate::server::auth::sign_in::prune(&state.db).await {
+            tracing::warn!(error = ?e, "could not prune sign-in attempts");
+        }
         if round.is_multiple_of(12) {
             match crate::server::repo::usage::purge_expired(&state.db, chrono::Utc::now()).await {
                 Ok(0) => {}

@@ -30,3 +30,4 @@ mod rollups;
 mod rules;
 mod security;
 mod shape;
+mod sign_in;

@@ -2,6 +2,7 @@
 //! change, and resolving the signed-in user of a request.
 pub mod password;
 pub mod session_store;
+pub mod sign_in;
 pub mod throttle;
 
 use crate::domain::{Email, Password, PersonName, User, UserId};
@@ -55,9 +56,17 @@ pub async fn create_user(state: &AppState, name: PersonName, email: Email, passw
     Ok(row.into())
 }
 
+/// A user who signed in, and the device cookie to give their browser when
+/// it was not a trusted device of theirs yet.
+pub struct SignedIn {
+    pub user: User,
+    pub device_token: Option<String>,
+}
+
 /// Check an email and password. Unknown email and wrong password give the
-/// same error after the same amount of work.
-pub async fn authenticate(state: &AppState, email: &str, password: String, address: &str) -> AppResult<User> {
+/// same error after the same amount of work. `device_token` is the
+/// browser's device cookie, if it sent one (see `sign_in`).
+pub async fn authenticate(state: &AppState, email: &str, password: String, address: &str, device_token: Option<&str>) -> AppResult<SignedIn> {
     // A string that is no email cannot match an account: refuse it before
     // it becomes a throttle key (a 2 MB "email" must not be stored).
     let Ok(email) = Email::parse(email) else {
@@ -66,17 +75,17 @@ pub async fn authenticate(state: &AppState, email: &str, password: String, addre
     let email = email.as_str().to_string();
     // Reserve the attempt before hashing: parallel guesses each take a slot,
     // so no more than the limit ever reach the password check.
-    let attempt = state
-        .throttle
-        .sign_in
-        .reserve(&email, address)
+    let limits = sign_in::Limits { per_account: state.config.limits.sign_in_per_account, per_address: state.config.limits.sign_in_per_address };
+    let buckets = sign_in::buckets(&state.db, &email, address, device_token).await?;
+    let attempt = sign_in::reserve(&state.db, limits, buckets)
+        .await?
         .map_err(|wait| AppError::TooManyRequests(throttle::wait_message("Too many sign-in attempts.", wait)))?;
     let found = user::Entity::find().filter(user::Column::Email.eq(&email)).one(&state.db).await?;
     let ok = password::verify(password, found.as_ref().map(|u| u.password_hash.clone())).await?;
     match found {
         Some(u) if ok => {
-            state.throttle.sign_in.succeeded(attempt, &email, address);
-            Ok(u.into())
+            let device_token = sign_in::succeeded(&state.db, attempt, u.id).await?;
+            Ok(SignedIn { user: u.into(), device_token })
         }
         _ => Err(AppError::invalid("That email and password do not match an account.")),
     }

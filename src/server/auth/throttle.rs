@@ -1,6 +1,8 @@
-//! Rate limits kept in memory (a restart forgives, which is acceptable):
-//! sign-in failures per account and per client address, sign-ups per
-//! address, invitation emails per organization, and public API requests per key.
+//! Rate limits kept in memory, per process (a restart forgives, which is
+//! acceptable): sign-ups per address, invitation emails per organization and
+//! per inviter, organizations per user, public API requests per key and per
+//! project, failed key lookups per address, and running exports. Sign-in
+//! attempts are counted in the database instead (`auth::sign_in`).
 //!
 //! Every limit is a sliding window of timestamps per key. A slot is taken
 //! *before* the expensive or risky work (hashing, sending mail) under one
@@ -101,54 +103,9 @@ impl Limiter {
     }
 }
 
-/// Sign-in attempts: 5 per account or 20 per address within 15 minutes.
-#[derive(Debug)]
-pub struct SignInThrottle {
-    per_account: Limiter,
-    per_address: Limiter,
-}
-
-/// A sign-in attempt that was let through; it counts as a failure unless
-/// `succeeded` is called.
-#[must_use]
-pub struct Attempt {
-    address_at: Instant,
-}
-
-impl SignInThrottle {
-    pub fn new(window: Duration, per_account: usize, per_address: usize) -> Self {
-        Self { per_account: Limiter::new(window, per_account), per_address: Limiter::new(window, per_address) }
-    }
-
-    /// Reserve an attempt before the password is checked.
-    pub fn reserve(&self, account: &str, address: &str) -> Result<Attempt, Duration> {
-        let at = self.per_account.acquire(account, 1)?;
-        match self.per_address.acquire(address, 1) {
-            Ok(address_at) => Ok(Attempt { address_at }),
-            Err(wait) => {
-                self.per_account.release(account, at);
-                Err(wait)
-            }
-        }
-    }
-
-    /// A successful sign-in clears the account's failures and gives the
-    /// address its slot back.
-    pub fn succeeded(&self, attempt: Attempt, account: &str, address: &str) {
-        self.per_account.clear(account);
-        self.per_address.release(address, attempt.address_at);
-    }
-
-    fn prune(&self) {
-        self.per_account.prune();
-        self.per_address.prune();
-    }
-}
-
 /// Every limit of the server, built once from the configuration.
 #[derive(Debug)]
 pub struct Throttles {
-    pub sign_in: SignInThrottle,
     /// Sign-ups per client address per hour.
     pub sign_up: Limiter,
     /// Invitation emails per organization per hour.
@@ -223,7 +180,6 @@ const HOUR: Duration = Duration::from_secs(3600);
 impl Throttles {
     pub fn new(limits: &crate::server::config::Limits) -> Self {
         Self {
-            sign_in: SignInThrottle::new(Duration::from_secs(15 * 60), limits.sign_in_per_account, limits.sign_in_per_address),
             sign_up: Limiter::new(HOUR, limits.sign_ups_per_address_hour),
             invitations: Limiter::new(HOUR, limits.invitations_per_org_hour),
             api: Limiter::new(MINUTE, limits.api_requests_per_key_minute),
@@ -236,7 +192,6 @@ impl Throttles {
     }
 
     pub fn prune(&self) {
-        self.sign_in.prune();
         self.sign_up.prune();
         self.invitations.prune();
         self.api.prune();
@@ -261,27 +216,6 @@ pub fn wait_message(prefix: &str, wait: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn blocks_after_limit_per_account_and_address() {
-        let t = SignInThrottle::new(Duration::from_secs(60), 2, 3);
-        let _ = t.reserve("a@x.io", "1.1.1.1").unwrap();
-        let _ = t.reserve("a@x.io", "1.1.1.1").unwrap();
-        assert!(t.reserve("a@x.io", "9.9.9.9").is_err(), "account limit applies from any address");
-        let ok = t.reserve("b@x.io", "1.1.1.1").unwrap();
-        assert!(t.reserve("c@x.io", "1.1.1.1").is_err(), "address limit applies to any account");
-        t.succeeded(ok, "b@x.io", "1.1.1.1");
-        assert!(t.reserve("c@x.io", "1.1.1.1").is_ok(), "a success gives the address its slot back");
-    }
-
-    #[test]
-    fn a_refused_address_does_not_use_up_the_account() {
-        let t = SignInThrottle::new(Duration::from_secs(60), 2, 1);
-        let _ = t.reserve("a", "x").unwrap();
-        assert!(t.reserve("b", "x").is_err());
-        assert!(t.reserve("b", "y").is_ok());
-        assert!(t.reserve("b", "z").is_ok(), "b's refused attempt at x was not counted");
-    }
 
     #[test]
     fn takes_several_slots_at_once() {
@@ -328,20 +262,5 @@ mod tests {
         std::thread::sleep(Duration::from_millis(30));
         l.prune();
         assert!(l.lock().is_empty());
-    }
-
-    #[test]
-    fn concurrent_reservations_never_exceed_the_limit() {
-        let t = std::sync::Arc::new(SignInThrottle::new(Duration::from_secs(60), 5, 100));
-        let passed: usize = (0..50)
-            .map(|_| {
-                let t = t.clone();
-                std::thread::spawn(move || t.reserve("a", "x").is_ok() as usize)
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .map(|h| h.join().unwrap())
-            .sum();
-        assert_eq!(passed, 5);
     }
 }

@@ -11,6 +11,8 @@ pub mod project;
 pub mod project_group;
 pub mod project_member;
 pub mod session;
+pub mod sign_in_attempt;
+pub mod trusted_device;
 pub mod usage_daily_totals;
 pub mod usage_daily_user_totals;
 pub mod usage_daily_users;
