@@ -50,6 +50,16 @@ on_both_engines!(every_log_page_is_a_seek, |app: TestApp| async move {
     assert_eq!(api.events(&json!({ "events": events })).await.status, StatusCode::OK);
     let cursor = Some(Cursor { at: Utc::now() - Duration::minutes(25), id: 1_000 });
     let filtered = RequestFilters { model: Some("gpt-4o".into()), ..Default::default() };
+    // One upper bound on occurred_at: with two (the window's end and the
+    // cursor), SQLite seeks on the window's end and walks down to the
+    // cursor, a cost that grows with the page's position.
+    let window = Window { from_hour: 0, to_hour: Utc::now().timestamp() / 3_600 + 1, hourly: false, label: String::new() };
+    let upper_bounds = |c: Option<Cursor>| {
+        let sql = plinth::server::repo::requests::log_query(project, &window, &RequestFilters::default(), c).build(sea_orm::DbBackend::Sqlite).to_string();
+        sql.matches("\"occurred_at\" <").count()
+    };
+    assert_eq!(upper_bounds(None), 1);
+    assert_eq!(upper_bounds(cursor), 2, "`<= at`, and `< at` in the tie-break only");
     for (f, c) in [(RequestFilters::default(), None), (RequestFilters::default(), cursor), (filtered, cursor)] {
         let plan = log_plan(&app, project, &f, c).await;
         match app.state.db.get_database_backend() {

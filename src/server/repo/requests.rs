@@ -20,10 +20,18 @@ pub fn log_query(project_id: i64, window: &Window, f: &RequestFilters, after: Op
     use usage_event::Column as C;
     // Clamped to years 1970 to 9999: SQLite compares stored times as text.
     let at_hour = |h: i64| chrono::DateTime::from_timestamp(h.clamp(0, 70_389_527) * 3_600, 0).unwrap_or_default();
-    let mut q = usage_event::Entity::find()
-        .filter(C::ProjectId.eq(project_id))
-        .filter(C::OccurredAt.gte(at_hour(window.from_hour)))
-        .filter(C::OccurredAt.lt(at_hour(window.to_hour)));
+    let mut q = usage_event::Entity::find().filter(C::ProjectId.eq(project_id)).filter(C::OccurredAt.gte(at_hour(window.from_hour)));
+    // One upper bound only: given two, SQLite's stable plan seeks on one of
+    // them (the window's end) and walks down to the cursor, so a page's cost
+    // grew with its position (measured 8× at 900,000 rows in). A cursor
+    // inside the window is the tighter bound; one past it is ignored.
+    let end = at_hour(window.to_hour);
+    let cursor = after.filter(|c| c.at < end);
+    q = match cursor {
+        // `occurred_at <= at` bounds the index range; the rest breaks ties by id.
+        Some(c) => q.filter(C::OccurredAt.lte(c.at)).filter(Condition::any().add(C::OccurredAt.lt(c.at)).add(C::Id.lt(c.id))),
+        None => q.filter(C::OccurredAt.lt(end)),
+    };
     if let Some(env) = f.window.environment() {
         q = q.filter(C::Environment.eq(env));
     }
@@ -41,10 +49,6 @@ pub fn log_query(project_id: i64, window: &Window, f: &RequestFilters, after: Op
     }
     if let Some(s) = f.status {
         q = q.filter(C::Status.eq(s));
-    }
-    if let Some(c) = after {
-        // `occurred_at <= at` bounds the index range; the rest breaks ties by id.
-        q = q.filter(C::OccurredAt.lte(c.at)).filter(Condition::any().add(C::OccurredAt.lt(c.at)).add(C::Id.lt(c.id)));
     }
     q.order_by_desc(C::OccurredAt).order_by_desc(C::Id)
 }
