@@ -49,6 +49,11 @@ on_both_engines!(strangers_cannot_lock_the_owner_out, |app: TestApp| async move 
     }
     assert_eq!(log_in_from(&app, Some(&laptop), "ada@example.com", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM trusted_devices").await, 2, "only hashes of the two browsers are kept");
+    // Signing in from cookieless clients again and again keeps a bounded number of devices.
+    for _ in 0..25 {
+        assert_eq!(log_in_from(&app, None, "bob@example.com", PASSWORD).await.status, StatusCode::OK);
+    }
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM trusted_devices d JOIN users u ON u.id = d.user_id WHERE u.email = 'bob@example.com'").await, 20);
     assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM trusted_devices WHERE token_hash = '{laptop}'")).await, 0, "never the token itself");
 });
 

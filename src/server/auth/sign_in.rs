@@ -24,7 +24,7 @@ use crate::server::secrets::{hash_secret, new_token};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Set, Statement,
+    QuerySelect, Set, Statement,
 };
 
 /// The device cookie's name.
@@ -142,6 +142,9 @@ pub async fn succeeded(db: &DatabaseConnection, attempt: Attempt, user_id: i64) 
     trust_device(db, user_id).await.map(Some)
 }
 
+/// Devices an account keeps; one more forgets the least recently used.
+pub const MAX_DEVICES: usize = 20;
+
 /// Make the browser a trusted device of `user_id` (after sign-in or
 /// sign-up); the token for its device cookie.
 pub async fn trust_device(db: &DatabaseConnection, user_id: i64) -> AppResult<String> {
@@ -156,6 +159,21 @@ pub async fn trust_device(db: &DatabaseConnection, user_id: i64) -> AppResult<St
     }
     .insert(db)
     .await?;
+    // Bounded per account: a script that signs in without keeping cookies
+    // would otherwise add a row each time. The least recently used go.
+    let newest_first: Vec<i64> = trusted_device::Entity::find()
+        .select_only()
+        .column(trusted_device::Column::Id)
+        .filter(trusted_device::Column::UserId.eq(user_id))
+        .order_by_desc(trusted_device::Column::LastUsedAt)
+        .order_by_desc(trusted_device::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let stale: Vec<i64> = newest_first.into_iter().skip(MAX_DEVICES).collect();
+    if !stale.is_empty() {
+        trusted_device::Entity::delete_many().filter(trusted_device::Column::Id.is_in(stale)).exec(db).await?;
+    }
     Ok(token)
 }
 

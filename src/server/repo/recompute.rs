@@ -177,6 +177,24 @@ async fn run_chunks(db: &DatabaseConnection, job: &cost_recompute::Model, progre
     Ok(())
 }
 
+/// What a chunk reads of an event.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct Pricing {
+    id: i64,
+    occurred_at: DateTime<Utc>,
+    hour: i64,
+    model: String,
+    provider: Option<String>,
+    assistant: Option<String>,
+    end_user: Option<String>,
+    environment: Option<String>,
+    status: crate::domain::usage::EventStatus,
+    input_tokens: i64,
+    output_tokens: i64,
+    cost_nanos: i64,
+    cost_source: CostSource,
+}
+
 /// Re-price the next events of one project after `after`; `None` when there
 /// are none left.
 async fn chunk(
@@ -196,7 +214,18 @@ async fn chunk(
     // cost source checked on the rows, so every chunk is a seek; read before
     // the write transaction, which then only writes. Only this job changes
     // these events' costs (one job per organization).
-    let rows = q.order_by_asc(C::OccurredAt).order_by_asc(C::Id).limit(CHUNK).all(db).await?;
+    // Only the columns pricing needs: an event's text can be 64 KiB, and a
+    // chunk of whole rows could hold 128 MiB.
+    let rows: Vec<Pricing> = q
+        .select_only()
+        .columns([C::Id, C::OccurredAt, C::Hour, C::Model, C::Provider, C::Assistant, C::EndUser, C::Environment, C::Status])
+        .columns([C::InputTokens, C::OutputTokens, C::CostNanos, C::CostSource])
+        .order_by_asc(C::OccurredAt)
+        .order_by_asc(C::Id)
+        .limit(CHUNK)
+        .into_model::<Pricing>()
+        .all(db)
+        .await?;
     let Some(last) = rows.last().map(|e| (e.occurred_at, e.id)) else { return Ok(None) };
     let mut costs = CaseStatement::new();
     let mut sources = CaseStatement::new();
