@@ -83,22 +83,9 @@ on_both_engines!(the_page_checks_what_came_after_its_checkpoint, |app: TestApp| 
 async fn a_keyed_chain_needs_its_key() {
     let db = TestDb::new(Engine::Sqlite).await.unwrap();
     let key = "k".repeat(40);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = crate::operations::plinth_cmd(&db.url)
-        .arg("serve")
-        .env("PLINTH_BIND", format!("127.0.0.1:{port}"))
-        .env("PLINTH_AUDIT_KEY", &key)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..400 {
-        if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let mut cmd = crate::operations::plinth_cmd(&db.url);
+    cmd.env("PLINTH_AUDIT_KEY", &key).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    let (mut server, base) = crate::operations::serve_process(cmd).await;
     let mut owner = Person { client: Client::at(&base), email: unique_email("keyed") };
     assert_eq!(owner.client.sign_up("Owner", &owner.email.clone(), PASSWORD).await.status, StatusCode::OK);
     let org_id = create_org(&mut owner, "Keyed").await;

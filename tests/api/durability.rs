@@ -66,24 +66,12 @@ async fn acknowledged_events_survive_kill_9() {
 
 /// Start `plinth serve` over `url` on a free port; returns the process and its base URL.
 async fn serve(url: &str) -> (std::process::Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = plinth_cmd(url)
-        .arg("serve")
-        .env("PLINTH_BIND", format!("127.0.0.1:{port}"))
-        .env("PLINTH_API_REQUESTS_PER_MINUTE", "1000000")
+    let mut cmd = plinth_cmd(url);
+    cmd.env("PLINTH_API_REQUESTS_PER_MINUTE", "1000000")
         .env("PLINTH_API_REQUESTS_PER_PROJECT_MINUTE", "10000000")
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..400 {
-        if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    (child, base)
+        .stderr(std::process::Stdio::null());
+    crate::operations::serve_process(cmd).await
 }
 
 /// Two `plinth serve` processes on one PostgreSQL database take the same

@@ -153,24 +153,13 @@ on_both_engines!(names_and_numbers_that_hide_what_they_say_are_refused, |app: Te
 #[tokio::test]
 async fn a_flood_of_sign_ups_is_shed_not_queued() {
     let db = TestDb::new(Engine::Sqlite).await.unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = crate::operations::plinth_cmd(&db.url)
-        .arg("serve")
-        .env("PLINTH_BIND", format!("127.0.0.1:{port}"))
-        .env("PLINTH_SIGNUPS_PER_HOUR", "1000000")
+    let mut cmd = crate::operations::plinth_cmd(&db.url);
+    cmd.env("PLINTH_SIGNUPS_PER_HOUR", "1000000")
         .env("PLINTH_HASH_WAIT_SECONDS", "1")
         .env("PLINTH_LOG", "warn")
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..400 {
-        if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+        .stderr(std::process::Stdio::null());
+    let (mut server, base) = crate::operations::serve_process(cmd).await;
     let started = std::time::Instant::now();
     let sign_ups = (0..400).map(|i| {
         let base = base.clone();

@@ -98,21 +98,13 @@ async fn invitation_links_reach_the_log_only_when_asked() {
     for mode in [None, Some("log")] {
         let db = TestDb::new(Engine::Sqlite).await.unwrap();
         let log = std::env::temp_dir().join(format!("plinth-mail-log-{}-{}.txt", std::process::id(), mode.unwrap_or("off")));
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut cmd = crate::operations::plinth_cmd(&db.url);
-        cmd.arg("serve").env("PLINTH_BIND", format!("127.0.0.1:{port}"));
         if let Some(m) = mode {
             cmd.env("PLINTH_MAIL", m);
         }
         let file = std::fs::File::create(&log).unwrap();
-        let mut server = cmd.stdout(file.try_clone().unwrap()).stderr(file).spawn().unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        for _ in 0..400 {
-            if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        cmd.stdout(file.try_clone().unwrap()).stderr(file);
+        let (mut server, base) = crate::operations::serve_process(cmd).await;
         let mut owner = Person { client: Client::at(&base), email: unique_email("mail-owner") };
         assert_eq!(owner.client.sign_up("Owner", &owner.email.clone(), PASSWORD).await.status, StatusCode::OK);
         let org_id = create_org(&mut owner, "Logged").await;

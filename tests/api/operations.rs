@@ -92,6 +92,21 @@ async fn sqlite_is_configured_for_concurrent_writers() {
     assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 32, "no update was lost");
 }
 
+/// `cmd` (a `plinth_cmd`, with its settings and output) run as `plinth
+/// serve` on a free port, once it answers `/readyz`: the process and its base URL.
+pub async fn serve_process(mut cmd: std::process::Command) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = cmd.arg("serve").env("PLINTH_BIND", format!("127.0.0.1:{port}")).spawn().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..400 {
+        if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    (child, base)
+}
+
 pub fn plinth_cmd(database_url: &str) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_plinth"));
     cmd.env_clear().env("DATABASE_URL", database_url).env("PATH", std::env::var("PATH").unwrap_or_default());
