@@ -222,6 +222,8 @@ fn parse_fields(f: &mut Fields, id: String, now: DateTime<Utc>, text_cap: usize)
     let occurred_at = DateTime::parse_from_rfc3339(&timestamp)
         .map_err(|_| format!("`timestamp` must be an RFC 3339 date-time such as 2026-11-23T10:15:00Z, not {}", clip(&timestamp, 40)))?
         .with_timezone(&Utc);
+    // Microseconds: the request log's cursor carries no more.
+    let occurred_at = chrono::SubsecRound::trunc_subsecs(occurred_at, 6);
     if occurred_at > now + Duration::minutes(MAX_CLOCK_SKEW_MINUTES) {
         return Err(format!("`timestamp` is more than {MAX_CLOCK_SKEW_MINUTES} minutes in the future"));
     }

@@ -92,14 +92,26 @@ async fn requests_csv(State(app): State<AppState>, Path(slug): Path<String>, cal
     let (db, project_id, slug) = (ctx.db().clone(), ctx.project.id, ctx.project.slug.clone());
     // Each step reads the next chunk after the last row sent; the state is
     // the cursor, `None` once the log is done.
-    // The stream owns the export's place: it is given back when the
-    // download ends or the client goes away.
+    // A place among the running exports is held only while a chunk is
+    // read (the database work it limits): a client that stops reading holds
+    // nothing. The first chunk uses the place the request was given.
+    let throttles = app.throttle.clone();
+    let mut first_slot = Some(slot);
     let chunks = futures::stream::unfold(Some((None, true)), move |state| {
-        let _held: &ExportSlot = &slot;
-        let (db, filters, window) = (db.clone(), filters.clone(), window.clone());
+        let (db, filters, window, throttles) = (db.clone(), filters.clone(), window.clone(), throttles.clone());
+        let given = first_slot.take();
         async move {
             let (after, first) = state?;
-            let (rows, next) = match requests::page(&db, project_id, &window, &filters, after, LOG_CHUNK).await {
+            let slot = match given {
+                Some(slot) => slot,
+                None => match wait_for_slot(&throttles, project_id).await {
+                    Some(slot) => slot,
+                    None => return Some((Err(AppError::Busy), None)),
+                },
+            };
+            let page = requests::page(&db, project_id, &window, &filters, after, LOG_CHUNK).await;
+            drop(slot);
+            let (rows, next) = match page {
                 Ok(page) => page,
                 Err(e) => return Some((Err(e), None)),
             };
@@ -116,6 +128,18 @@ async fn requests_csv(State(app): State<AppState>, Path(slug): Path<String>, cal
     });
     // Fused: the compression layer polls once more after the end.
     csv(format!("{slug}-requests-{}.csv", today()), Body::from_stream(futures::StreamExt::fuse(chunks)))
+}
+
+/// A place for the next chunk of a running export: other exports' chunks
+/// are short, so wait for one, up to half a minute.
+async fn wait_for_slot(throttles: &std::sync::Arc<crate::server::auth::throttle::Throttles>, project_id: i64) -> Option<ExportSlot> {
+    for _ in 0..600 {
+        if let Some(slot) = throttles.start_export(project_id) {
+            return Some(slot);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    None
 }
 
 fn log_line(r: &RequestRow) -> String {

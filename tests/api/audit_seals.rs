@@ -45,6 +45,13 @@ on_both_engines!(the_page_checks_what_came_after_its_checkpoint, |app: TestApp| 
     assert_eq!(found["broken_at"].as_i64(), Some(latest), "{found}");
     exec(&app, &format!("UPDATE audit_log SET target = 'Later' WHERE id = {latest}")).await;
     assert!(page_check(&mut fx.owner, fx.id).await["problem"].is_null(), "restored");
+    // The checkpointed entry's content, edited (its hash left as it was): named.
+    let cut = scalar(&app, &format!("SELECT audit_checkpoint_seq FROM organizations WHERE id = {}", fx.id)).await;
+    let at_checkpoint = scalar(&app, &format!("SELECT id FROM audit_log WHERE org_id = {} AND seq = {cut}", fx.id)).await;
+    let target = ordered_rows(&app, &format!("SELECT target FROM audit_log WHERE id = {at_checkpoint}")).await.remove(0);
+    exec(&app, &format!("UPDATE audit_log SET target = 'forged' WHERE id = {at_checkpoint}")).await;
+    assert!(page_check(&mut fx.owner, fx.id).await["problem"].as_str().unwrap_or_default().contains("checked before"));
+    exec(&app, &format!("UPDATE audit_log SET target = '{target}' WHERE id = {at_checkpoint}")).await;
     // The checkpointed entry itself, edited with its hash: named.
     exec(&app, &format!("UPDATE audit_log SET hash = 'x' WHERE id = {newest}")).await;
     let cut = scalar(&app, &format!("SELECT audit_checkpoint_seq FROM organizations WHERE id = {}", fx.id)).await;
@@ -91,6 +98,14 @@ async fn a_keyed_chain_needs_its_key() {
     let org_id = create_org(&mut owner, "Keyed").await;
     create_project(&mut owner, org_id, "One").await.unwrap();
     assert!(page_check(&mut owner, org_id).await["sealed_with_key"].as_i64() >= Some(2));
+    // A checkpoint that names the key but was written without it: tampering.
+    let app = start(test_config(&db.url), None).await;
+    let seal = ordered_rows(&app, &format!("SELECT audit_checkpoint_seal FROM organizations WHERE id = {org_id}")).await.remove(0);
+    let key_id = seal.split(':').next().unwrap().to_string();
+    exec(&app, &format!("UPDATE organizations SET audit_checkpoint_seal = '{key_id}:forged' WHERE id = {org_id}")).await;
+    let forged = page_check(&mut owner, org_id).await;
+    assert!(forged["problem"].as_str().unwrap_or_default().contains("checkpoint was changed"), "{forged}");
+    exec(&app, &format!("UPDATE organizations SET audit_checkpoint_seal = '{seal}' WHERE id = {org_id}")).await;
     server.kill().unwrap();
     server.wait().unwrap();
 
@@ -111,9 +126,7 @@ async fn a_keyed_chain_needs_its_key() {
     assert!(out.contains("sealed with another audit key"), "{out}");
     assert_eq!(verify(Some(&"z".repeat(40))).0, Some(1), "nor with another key");
 
-    // Someone with the database but not the key edits an entry and seals it
-    // again the only way they can, with SHA-256 under the same label.
-    let app = start(test_config(&db.url), None).await;
+    // Someone with the database but not the key edits an entry.
     let first = scalar(&app, &format!("SELECT MIN(id) FROM audit_log WHERE org_id = {org_id}")).await;
     let target = ordered_rows(&app, &format!("SELECT target FROM audit_log WHERE id = {first}")).await.remove(0);
     exec(&app, &format!("UPDATE audit_log SET target = 'Evil Corp' WHERE id = {first}")).await;

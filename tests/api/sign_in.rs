@@ -34,6 +34,13 @@ on_both_engines!(strangers_cannot_lock_the_owner_out, |app: TestApp| async move 
         assert_eq!(log_in_from(&app, None, "ada@example.com", "guess").await.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
     assert_eq!(log_in_from(&app, None, "ada@example.com", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS, "unknown devices wait");
+    // Refused attempts are refused by reading: they write nothing (on SQLite
+    // a write would take every tenant's write lock).
+    let rows = scalar(&app, "SELECT COUNT(*) FROM sign_in_attempts").await;
+    for _ in 0..10 {
+        assert_eq!(log_in_from(&app, None, "ada@example.com", "guess").await.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM sign_in_attempts").await, rows);
     // A forged or foreign device cookie is an unknown device.
     assert_eq!(log_in_from(&app, Some(&"0".repeat(64)), "ada@example.com", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
     let mut bob = Client::new(&app);

@@ -81,7 +81,14 @@ pub async fn authenticate(state: &AppState, email: &str, password: String, addre
         .await?
         .map_err(|wait| AppError::TooManyRequests(throttle::wait_message("Too many sign-in attempts.", wait)))?;
     let found = user::Entity::find().filter(user::Column::Email.eq(&email)).one(&state.db).await?;
-    let ok = password::verify(password, found.as_ref().map(|u| u.password_hash.clone())).await?;
+    let ok = match password::verify(password, found.as_ref().map(|u| u.password_hash.clone())).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            // Shed (503) or failed before the check: no attempt was made.
+            sign_in::abandon(&state.db, attempt).await?;
+            return Err(e);
+        }
+    };
     match found {
         Some(u) if ok => {
             let device_token = sign_in::succeeded(&state.db, attempt, u.id).await?;

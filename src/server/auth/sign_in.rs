@@ -55,6 +55,7 @@ pub struct Limits {
 #[derive(Debug)]
 pub struct Attempt {
     buckets: Buckets,
+    account_row: i64,
     address_row: i64,
 }
 
@@ -91,20 +92,30 @@ pub async fn buckets(db: &DatabaseConnection, email: &str, address: &str, device
 pub async fn reserve(db: &DatabaseConnection, limits: Limits, buckets: Buckets) -> AppResult<Result<Attempt, std::time::Duration>> {
     let now = Utc::now();
     let since = now - Duration::minutes(WINDOW_MINUTES);
+    let checks = [(&buckets.account, limits.per_account), (&buckets.address, limits.per_address)];
+    // Refused attempts are refused with reads only: on SQLite the write
+    // transaction below takes every tenant's one write lock, and a flood of
+    // refused sign-ins must not hold it.
+    for (bucket, limit) in checks {
+        if let Some(wait) = full(db, bucket, limit, since, now).await? {
+            return Ok(Err(wait));
+        }
+    }
     let tx = begin_write(db).await?;
     for bucket in [&buckets.account, &buckets.address] {
         lock_bucket(&tx, bucket).await?;
     }
-    for (bucket, limit) in [(&buckets.account, limits.per_account), (&buckets.address, limits.per_address)] {
+    // Again under the lock: concurrent attempts may have filled them since.
+    for (bucket, limit) in checks {
         if let Some(wait) = full(&tx, bucket, limit, since, now).await? {
             tx.rollback().await?;
             return Ok(Err(wait));
         }
     }
-    sign_in_attempt::ActiveModel { bucket: Set(buckets.account.clone()), at: Set(now), ..Default::default() }.insert(&tx).await?;
+    let account_row = sign_in_attempt::ActiveModel { bucket: Set(buckets.account.clone()), at: Set(now), ..Default::default() }.insert(&tx).await?.id;
     let address_row = sign_in_attempt::ActiveModel { bucket: Set(buckets.address.clone()), at: Set(now), ..Default::default() }.insert(&tx).await?.id;
     tx.commit().await?;
-    Ok(Ok(Attempt { buckets, address_row }))
+    Ok(Ok(Attempt { buckets, account_row, address_row }))
 }
 
 /// PostgreSQL: one bucket's reservations one at a time, across instances.
@@ -118,7 +129,7 @@ async fn lock_bucket(tx: &DatabaseTransaction, bucket: &str) -> AppResult<()> {
 
 /// When `bucket` already holds `limit` attempts since `since`: how long
 /// until the oldest of them ages out.
-async fn full(tx: &DatabaseTransaction, bucket: &str, limit: usize, since: DateTime<Utc>, now: DateTime<Utc>) -> AppResult<Option<std::time::Duration>> {
+async fn full(tx: &impl ConnectionTrait, bucket: &str, limit: usize, since: DateTime<Utc>, now: DateTime<Utc>) -> AppResult<Option<std::time::Duration>> {
     let recent = sign_in_attempt::Entity::find().filter(sign_in_attempt::Column::Bucket.eq(bucket)).filter(sign_in_attempt::Column::At.gt(since));
     if (recent.clone().count(tx).await? as usize) < limit {
         return Ok(None);
@@ -175,6 +186,13 @@ pub async fn trust_device(db: &DatabaseConnection, user_id: i64) -> AppResult<St
         trusted_device::Entity::delete_many().filter(trusted_device::Column::Id.is_in(stale)).exec(db).await?;
     }
     Ok(token)
+}
+
+/// The password could not be checked (the server was too busy): the
+/// attempt does not count.
+pub async fn abandon(db: &DatabaseConnection, attempt: Attempt) -> AppResult<()> {
+    sign_in_attempt::Entity::delete_many().filter(sign_in_attempt::Column::Id.is_in([attempt.account_row, attempt.address_row])).exec(db).await?;
+    Ok(())
 }
 
 /// Forget attempts past the window and devices unused for too long.

@@ -199,12 +199,23 @@ async fn walk(db: &DatabaseConnection, org_id: i64, from_checkpoint: bool) -> Ap
         key_id: key.map(|k| k.id.clone()),
         ..Default::default()
     };
+    // A checkpoint that names the key in use but whose seal does not hold
+    // was written by someone without the key.
+    if let Some(k) = key
+        && from_checkpoint
+        && start.is_none()
+        && org.audit_checkpoint_seal.starts_with(&format!("{}:", k.id))
+    {
+        return Ok(chain.broken(None, "the checkpoint was changed: its seal does not match the audit key".into()));
+    }
     let mut rows = rows.iter().peekable();
     let (mut prev_hash, mut expected) = (String::new(), 1);
     if let Some((seq, hash)) = &start {
         // The checkpointed entry itself must still be what was checked.
         match rows.next() {
-            Some(e) if e.seq == *seq && e.hash == *hash => (prev_hash, expected) = (hash.clone(), seq + 1),
+            Some(e) if e.seq == *seq && e.hash == *hash && chain_hash(&e.prev_hash, e, key).as_ref() == Ok(hash) => {
+                (prev_hash, expected) = (hash.clone(), seq + 1)
+            }
             found => {
                 let at = found.map(|e| e.id);
                 return Ok(chain.broken(at, format!("entry #{seq}, checked before, was changed or removed since")));
@@ -237,6 +248,12 @@ async fn walk(db: &DatabaseConnection, org_id: i64, from_checkpoint: bool) -> Ap
         }
         if !e.key_id.is_empty() {
             chain.sealed_with_key += 1;
+        } else if chain.sealed_with_key > 0 {
+            // Plain entries are only ever written before a key is set.
+            return Ok(chain.broken(
+                Some(e.id),
+                format!("entry #{} (id {}) has no key's seal, though entries before it do: it was rewritten without the key", e.seq, e.id),
+            ));
         }
         prev_hash = e.hash.clone();
         expected += 1;

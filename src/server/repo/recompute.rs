@@ -17,7 +17,6 @@ use crate::domain::money::Nanos;
 use crate::domain::prices::{RecomputeJob, RecomputeState};
 use crate::domain::usage::CostSource;
 use crate::error::{AppError, AppResult};
-use crate::server::db::begin_write;
 use crate::server::entities::{cost_recompute, project, usage_event};
 use crate::server::repo::audit::{self, Change};
 use crate::server::repo::prices::Catalog;
@@ -73,6 +72,11 @@ fn settle_stale(mut job: cost_recompute::Model, now: DateTime<Utc>) -> cost_reco
 
 /// Start a recompute of `model` for the organization: one at a time.
 pub async fn start(db: &DatabaseConnection, org_id: i64, actor: Option<&User>, model: &str) -> AppResult<cost_recompute::Model> {
+    // Counted before the write transaction: on SQLite a scan inside it would
+    // hold every tenant's write lock. The total is a progress estimate.
+    let projects: Vec<i64> =
+        project::Entity::find().select_only().column(project::Column::Id).filter(project::Column::OrgId.eq(org_id)).into_tuple().all(db).await?;
+    let total = priced_by_catalog(projects, model).count(db).await?;
     let tx = crate::server::repo::begin_org_write(db, org_id).await?;
     let now = Utc::now();
     let running = cost_recompute::Entity::find()
@@ -87,9 +91,6 @@ pub async fn start(db: &DatabaseConnection, org_id: i64, actor: Option<&User>, m
             r.model, r.events_done, r.events_total
         )));
     }
-    let projects: Vec<i64> =
-        project::Entity::find().select_only().column(project::Column::Id).filter(project::Column::OrgId.eq(org_id)).into_tuple().all(&tx).await?;
-    let total = priced_by_catalog(projects, model).count(&tx).await?;
     let job = cost_recompute::ActiveModel {
         org_id: Set(org_id),
         model: Set(model.to_string()),
@@ -246,7 +247,8 @@ async fn chunk(
             moves.entry(RollupKey::new(e.hour, &e.model, e.assistant.as_deref(), e.end_user.as_deref(), e.environment.as_deref(), e.status)).or_default();
         *slot = slot.saturating_add(d);
     }
-    let tx = begin_write(db).await?;
+    // The organization's lock first, as every writer of its data takes it.
+    let tx = crate::server::repo::begin_org_write(db, job.org_id).await?;
     if !ids.is_empty() {
         usage_event::Entity::update_many()
             .col_expr(C::CostNanos, costs.finally(Expr::col(C::CostNanos)).into())
@@ -257,6 +259,12 @@ async fn chunk(
         rollups::adjust_cost(&tx, project_id, moves).await?;
     }
     let current = cost_recompute::Entity::find_by_id(job.id).one(&tx).await?.ok_or_else(|| AppError::NotFound("Recompute".into()))?;
+    // A job set aside as stale (its chunks stalled past a minute) must not
+    // move costs and rollups again beside the job that replaced it.
+    let newest = cost_recompute::Entity::find().filter(cost_recompute::Column::OrgId.eq(job.org_id)).order_by_desc(cost_recompute::Column::Id).one(&tx).await?;
+    if current.state != RecomputeState::Running || newest.is_some_and(|n| n.id != job.id) {
+        return Err(AppError::Conflict("This recompute was replaced by a newer one.".into()));
+    }
     let moved = cost_recompute::ActiveModel {
         id: Set(job.id),
         events_done: Set(current.events_done + looked_at),

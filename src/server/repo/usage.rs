@@ -132,7 +132,9 @@ fn active(key: &KeyCtx, ev: NewEvent, cost: Nanos, source: crate::domain::usage:
         project_id: Set(key.project_id),
         event_id: Set(ev.id),
         hour: Set(ev.occurred_at.timestamp().div_euclid(3600)),
-        occurred_at: Set(ev.occurred_at),
+        // Microseconds, as the log's cursor carries them: SQLite keeps what it
+        // is given, and a nanosecond past the cursor's time hid rows.
+        occurred_at: Set(chrono::SubsecRound::trunc_subsecs(ev.occurred_at, 6)),
         received_at: Set(now),
         model: Set(ev.model),
         provider: Set(ev.provider),
