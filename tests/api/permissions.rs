@@ -7,7 +7,7 @@ use crate::helpers::*;
 use crate::on_both_engines;
 use plinth::api::audit::LoadAuditPage;
 use plinth::api::orgs::{DeleteOrg, LeaveOrg, LoadDashboard, LoadDeletionPreview, UpdateOrg};
-use plinth::api::prices::{AddPrice, LoadPrices, RecomputeCosts};
+use plinth::api::prices::{AddPrice, LoadPrices, RecomputeCosts, RecomputeStatus};
 use plinth::api::projects::{AddProjectMember, CreateProject, DeleteProject, LoadProject, RemoveProjectMember, SetProjectMember, UpdateProject};
 use plinth::api::team::{ChangeMemberRole, LoadTeamPage, RemoveMember};
 use plinth::domain::OrgRole::{self, Admin, Guest, Member, Owner, Viewer};
@@ -129,9 +129,11 @@ async fn org_action(app: &TestApp, fx: &mut OrgFx, actor: &mut Person, is_owner:
             if res.status == StatusCode::OK {
                 let list = actor.client.call_fn(&LoadPrices { org_id }).await;
                 assert_eq!(list.status, StatusCode::OK);
+                assert_eq!(actor.client.call_fn(&RecomputeStatus { org_id }).await.status, StatusCode::OK);
                 return actor.client.call_fn(&RecomputeCosts { org_id, model: "gpt-4o".into() }).await;
             }
             assert!(!actor.client.call_fn(&LoadPrices { org_id }).await.status.is_success(), "nor see it");
+            assert!(!actor.client.call_fn(&RecomputeStatus { org_id }).await.status.is_success(), "nor follow a recompute");
             res
         }
         other => panic!("no test for {other}"),

@@ -92,6 +92,13 @@ on_both_engines!(a_corrected_price_recomputes_events_and_rollups, |app: TestApp|
     assert_eq!(stranger.owner.client.call_fn(&LoadPrices { org_id }).await.status, StatusCode::NOT_FOUND);
     assert_eq!(stranger.owner.client.call_fn(&RecomputeCosts { org_id, model: "house-model".into() }).await.status, StatusCode::NOT_FOUND);
     assert_eq!(stranger.owner.client.call_fn(&RecomputeStatus { org_id }).await.status, StatusCode::NOT_FOUND);
+    // Signed out, and malformed input.
+    assert_eq!(Client::new(&app).call_fn(&RecomputeStatus { org_id }).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(Client::new(&app).call_fn(&RecomputeCosts { org_id, model: "house-model".into() }).await.status, StatusCode::UNAUTHORIZED);
+    for bad in [String::new(), "m".repeat(201), "gpt\u{202E}4o".into()] {
+        assert_eq!(fx.owner.client.call_fn(&RecomputeCosts { org_id, model: bad }).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert!(fx.owner.client.call("prices/recompute/status", &[("org_id", "-1")]).await.status.is_client_error());
     let own = stranger.owner.client.call_fn(&LoadPrices { org_id: stranger.id }).await.json();
     assert!(own["rows"].as_array().unwrap().iter().all(|r| r["built_in"] == true), "the first organization's prices stay its own");
 });
