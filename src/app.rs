@@ -1,7 +1,7 @@
 //! The HTML shell and the router: every URL of the console is listed here.
 use crate::components::auth::provide_auth;
 use crate::components::layout::ConsoleLayout;
-use crate::components::org::provide_orgs;
+use crate::components::org::{OrgFrame, OrgsProvider};
 use crate::pages::audit::AuditPage;
 use crate::pages::invite::InvitePage;
 use crate::pages::orgs::NewOrgPage;
@@ -12,7 +12,7 @@ use crate::pages::projects::{
 };
 use crate::pages::settings::SettingsPage;
 use crate::pages::team::TeamPage;
-use crate::pages::{auth::LoginPage, auth::SignupPage, errors::NotFound, home::HomePage, profile::ProfilePage};
+use crate::pages::{auth::LoginPage, auth::SignupPage, errors::NotFound, home::HomePage, home::OrgHomePage, profile::ProfilePage};
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -95,39 +95,44 @@ lazy_pages! {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_auth();
-    provide_orgs();
     view! {
         <Title formatter=|page: String| if page.is_empty() { "Plinth".to_string() } else { format!("{page} · Plinth") } />
         // Every page renders once its data is ready (SsrMode::Async): the
         // console's nested boundaries hydrate reliably that way, where
         // out-of-order streaming let server and browser disagree.
         <Router>
-            <Routes fallback=NotFound>
-                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                <Route path=path!("/signup") view={Lazy::<LazySignup>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/invite/:token") view={Lazy::<LazyInvite>::new()} ssr=SsrMode::Async />
-                <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/profile") view={Lazy::<LazyProfile>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/orgs/new") view={Lazy::<LazyNewOrg>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
-                    <Route path=path!("/audit") view={Lazy::<LazyAudit>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/prices") view={Lazy::<LazyPrices>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view={Lazy::<LazySettings>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/projects/new") view={Lazy::<LazyNewProject>::new()} ssr=SsrMode::Async />
-                    <ParentRoute path=path!("/projects/:slug") view=ProjectLayout ssr=SsrMode::Async>
-                        <Route path=path!("") view={Lazy::<LazyProjectOverview>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/dashboard") view={Lazy::<LazyProjectDashboard>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/requests") view={Lazy::<LazyProjectRequests>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/requests/:id") view={Lazy::<LazyProjectRequest>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/keys") view={Lazy::<LazyProjectKeys>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/members") view={Lazy::<LazyProjectMembers>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/settings") view={Lazy::<LazyProjectSettings>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/users") view={Lazy::<LazyProjectUsers>::new()} ssr=SsrMode::Async />
-                        <Route path=path!("/tokens") view={Lazy::<LazyProjectTokens>::new()} ssr=SsrMode::Async />
+            <OrgsProvider>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view={Lazy::<LazySignup>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/invite/:token") view={Lazy::<LazyInvite>::new()} ssr=SsrMode::Async />
+                    <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
+                        // Outside any organization (see `crate::urls`).
+                        <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                        <Route path=path!("/profile") view={Lazy::<LazyProfile>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/orgs/new") view={Lazy::<LazyNewOrg>::new()} ssr=SsrMode::Async />
+                        <ParentRoute path=path!("/o/:org") view=OrgFrame ssr=SsrMode::Async>
+                            <Route path=path!("") view=OrgHomePage ssr=SsrMode::Async />
+                            <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
+                            <Route path=path!("/audit") view={Lazy::<LazyAudit>::new()} ssr=SsrMode::Async />
+                            <Route path=path!("/prices") view={Lazy::<LazyPrices>::new()} ssr=SsrMode::Async />
+                            <Route path=path!("/settings") view={Lazy::<LazySettings>::new()} ssr=SsrMode::Async />
+                            <Route path=path!("/projects/new") view={Lazy::<LazyNewProject>::new()} ssr=SsrMode::Async />
+                            <ParentRoute path=path!("/projects/:slug") view=ProjectLayout ssr=SsrMode::Async>
+                                <Route path=path!("") view={Lazy::<LazyProjectOverview>::new()} ssr=SsrMode::Async />
+                                <Route path=path!("/dashboard") view={Lazy::<LazyProjectDashboard>::new()} ssr=SsrMode::Async />
+                                <Route path=path!("/requests") view={Lazy::<LazyProjectRequests>::new()} ssr=SsrMode::Async />
+                                <Route path=path!("/requests/:id") view={Lazy::<LazyProjectRequest>::new()} ssr=SsrMode::Async />
+                                <Route path=path!("/keys") view={Lazy::<LazyProjectKeys>::new()} ssr=SsrMode::Async />
+                                <Route path=path!("/members") view={Lazy::<LazyProjectMembers>::new()} ssr=SsrMode::Async />
+                                <Route path=path!("/settings") view={Lazy::<LazyProjectSettings>::new()} ssr=SsrMode::Async />
+                                <Route path=path!("/users") view={Lazy::<LazyProjectUsers>::new()} ssr=SsrMode::Async />
+                                <Route path=path!("/tokens") view={Lazy::<LazyProjectTokens>::new()} ssr=SsrMode::Async />
+                            </ParentRoute>
+                        </ParentRoute>
                     </ParentRoute>
-                </ParentRoute>
-            </Routes>
+                </Routes>
+            </OrgsProvider>
         </Router>
     }
 }

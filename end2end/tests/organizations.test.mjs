@@ -12,7 +12,8 @@ async function signIn(page, email, password = 'a long passphrase') {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname === '/');
+  // `/`, which leads on to the last organization worked in.
+  await page.waitForURL((url) => url.pathname === '/' || url.pathname.startsWith('/o/'));
 }
 
 test('an Owner runs an organization from creation to deletion', async () => {
@@ -28,6 +29,8 @@ test('an Owner runs an organization from creation to deletion', async () => {
   await owner.getByLabel('Type').selectOption('team');
   await owner.getByRole('button', { name: 'Create organization' }).click();
   await owner.getByRole('heading', { name: orgName }).waitFor();
+  const home = new URL(owner.url()).pathname;
+  assert.match(home, /^\/o\/acme-\d+$/, 'the organization is in the URL');
 
   // Create a project.
   await owner.getByRole('link', { name: 'New project' }).first().click();
@@ -36,7 +39,7 @@ test('an Owner runs an organization from creation to deletion', async () => {
   await owner.getByLabel('Name').fill('Checkout Bot');
   await owner.getByLabel('Environment').selectOption('production');
   await owner.getByRole('button', { name: 'Create project' }).click();
-  await owner.waitForURL('**/projects/checkout-bot');
+  await owner.waitForURL((url) => url.pathname === `${home}/projects/checkout-bot`);
   await owner.getByRole('heading', { name: /Checkout Bot/ }).waitFor();
 
   // Invite a member; without SMTP the dialog shows the link to pass on.
@@ -68,7 +71,7 @@ test('an Owner runs an organization from creation to deletion', async () => {
   await member.waitForURL((url) => url.pathname.startsWith('/invite/'));
   await hydrated(member);
   await member.getByRole('button', { name: 'Accept invitation' }).click();
-  await member.waitForURL((url) => url.pathname === '/');
+  await member.waitForURL((url) => url.pathname === home);
   await member.getByRole('heading', { name: orgName }).waitFor();
 
   // Change the member's role inline; it survives a reload.
@@ -121,17 +124,37 @@ test('the switcher changes organization and everything on screen', async () => {
     await page.getByRole('heading', { name }).waitFor();
   }
   await page.getByRole('button', { name: 'Switch organization' }).click();
-  await page.getByRole('menuitemradio', { name: /First Co/ }).click();
+  await page.getByRole('link', { name: /First Co/ }).click();
   await page.getByRole('heading', { name: 'First Co' }).waitFor();
+  const first = new URL(page.url()).pathname;
+  assert.match(first, /^\/o\/first-co(-\d+)?$/);
   await page.reload();
   await page.getByRole('heading', { name: 'First Co' }).waitFor();
+
+  // Another tab switches to Second Co: this tab's links still mean First Co.
+  const other = await page.context().newPage();
+  await other.goto('/');
+  await other.waitForURL((url) => url.pathname.startsWith('/o/'));
+  await other.getByRole('button', { name: 'Switch organization' }).click();
+  await other.getByRole('link', { name: /Second Co/ }).click();
+  await other.getByRole('heading', { name: 'Second Co' }).waitFor();
+  await page.getByRole('link', { name: 'Team', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === `${first}/team`);
+  await page.getByText('Everyone in First Co').waitFor();
+  // `/` leads to the organization opened last, in whichever tab…
+  await page.goto('/');
+  await page.waitForURL((url) => url.pathname.startsWith('/o/second-co'));
+  // …while a link keeps meaning its own organization.
+  await page.goto(`${first}/team`);
+  await page.getByText('Everyone in First Co').waitFor();
+  assert.deepEqual(page.errors, []);
 });
 
 /** Call a server function as the page's signed-in user (for setting up, not for what is under test). */
 test('a member leaves an organization from the account menu', async () => {
   const owner = await newPage(browser);
   await signUp(owner, { name: 'Lena Lead', email: uniqueEmail('lead') });
-  const orgId = await serverFn(owner, 'orgs/create', { name: 'Leave Co', kind: 'team' });
+  const { id: orgId } = await serverFn(owner, 'orgs/create', { name: 'Leave Co', kind: 'team' });
   const memberEmail = uniqueEmail('leaver');
   const [invited] = await serverFn(owner, 'team/invite', { org_id: String(orgId), emails: memberEmail, role: 'member', projects: '' });
 

@@ -16,6 +16,7 @@ mod m20261202_000010_default_provider;
 mod m20261202_000011_cost_recomputes;
 mod m20261202_000012_audit_seals;
 mod m20261202_000013_sign_in_guard;
+mod m20261207_000014_org_slugs;
 
 pub use m20261125_000006_rollups::{LATENCY_BOUNDS_MS, LATENCY_BUCKETS};
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_cost_recomputes::Migration),
             Box::new(m20261202_000012_audit_seals::Migration),
             Box::new(m20261202_000013_sign_in_guard::Migration),
+            Box::new(m20261207_000014_org_slugs::Migration),
         ]
     }
 }

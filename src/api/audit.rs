@@ -6,10 +6,10 @@ use leptos::prelude::*;
 pub const AUDIT_PAGE_SIZE: u64 = 50;
 
 #[server(endpoint = "audit/page")]
-pub async fn load_audit_page(org_id: Option<i64>, action: Option<String>, page: u64) -> Result<AuditPage, AppError> {
+pub async fn load_audit_page(org: crate::domain::project::Slug, action: Option<String>, page: u64) -> Result<AuditPage, AppError> {
     use crate::api::prelude::*;
     use crate::domain::audit::AuditAction;
-    let ctx = guard::org_or_current_for(org_id, OrgAction::ViewAuditLog).await?;
+    let ctx = guard::org_at(&org, OrgAction::ViewAuditLog).await?;
     let db = ctx.db();
     let page = crate::domain::paging::PageNumber::parse(page)?.get();
     let action = match action.as_deref() {
@@ -22,9 +22,9 @@ pub async fn load_audit_page(org_id: Option<i64>, action: Option<String>, page: 
 
 /// Walk the organization's audit hash chain since its last checkpoint (see `repo::audit`).
 #[server(endpoint = "audit/verify")]
-pub async fn verify_audit_chain(org_id: Option<i64>) -> Result<AuditChain, AppError> {
+pub async fn verify_audit_chain(org: crate::domain::project::Slug) -> Result<AuditChain, AppError> {
     use crate::api::prelude::*;
-    let ctx = guard::org_or_current_for(org_id, OrgAction::ViewAuditLog).await?;
+    let ctx = guard::org_at(&org, OrgAction::ViewAuditLog).await?;
     let db = ctx.db();
     repo::audit::verify_since_checkpoint(db, ctx.org.id).await
 }

@@ -15,9 +15,9 @@ pub struct ProjectKeys {
 
 /// By slug, as the page's URL names the project.
 #[server(endpoint = "keys/list")]
-pub async fn load_keys(slug: String) -> Result<ProjectKeys, AppError> {
+pub async fn load_keys(org: crate::domain::project::Slug, slug: String) -> Result<ProjectKeys, AppError> {
     use crate::api::prelude::*;
-    let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
+    let ctx = guard::project_at(&org, &slug, ProjectAction::View).await?;
     Ok(ProjectKeys {
         project_id: ctx.project.id,
         keys: repo::api_keys::list(ctx.db(), &ctx).await?,

@@ -1,13 +1,14 @@
 //! Organizations: the switcher, the dashboard, settings and deletion.
 use crate::domain::org::DeletionPreview;
 use crate::domain::policy::{OrgAction, can};
-use crate::domain::project::Project;
+use crate::domain::project::{Project, Slug};
 use crate::domain::{OrgId, OrgSummary};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// What the top navigation needs: the current organization and the others.
+/// What the top navigation needs: the organization the URL names (or, on
+/// pages outside one, the one the user last worked in) and the others.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgNav {
     pub current: Option<OrgSummary>,
@@ -32,16 +33,28 @@ pub struct Dashboard {
     pub can_invite: bool,
 }
 
+/// Opening a link to one of the user's organizations makes it their
+/// current one: `/` and old links lead there next time. Not being a member
+/// is `NotFound`, the same answer as for a slug nobody has.
 #[server(endpoint = "orgs/nav")]
-pub async fn load_org_nav() -> Result<OrgNav, AppError> {
+pub async fn load_org_nav(org: Option<Slug>) -> Result<OrgNav, AppError> {
     use crate::api::prelude::*;
     let (user, st) = (require_user()?, state());
-    let current = guard::maybe_current_org().await?.map(|c| c.summary());
+    let current = match org {
+        Some(slug) => {
+            let ctx = guard::org_at(&slug, OrgAction::ViewDashboard).await?;
+            if guard::remembered_org_id() != Some(ctx.org.id) {
+                repo::orgs::set_current(ctx.db(), &ctx.user, ctx.org.id).await?;
+            }
+            Some(ctx.summary())
+        }
+        None => guard::maybe_current_org().await?.map(|c| c.summary()),
+    };
     Ok(OrgNav { current, orgs: repo::orgs::list_for(&st.db, &user).await? })
 }
 
 #[server(endpoint = "orgs/create")]
-pub async fn create_org(name: String, kind: String) -> Result<OrgId, AppError> {
+pub async fn create_org(name: String, kind: String) -> Result<OrgSummary, AppError> {
     use crate::api::prelude::*;
     let user = require_user()?;
     let name = crate::domain::org::parse_name(&name, "organization", 100)?;
@@ -53,39 +66,31 @@ pub async fn create_org(name: String, kind: String) -> Result<OrgId, AppError> {
         let limit = st.config.limits.orgs_per_user_day;
         AppError::TooManyRequests(crate::server::auth::throttle::wait_message(&format!("You may create {limit} organizations a day."), wait))
     })?;
-    let id = match repo::orgs::create(&st.db, &user, name, kind).await {
-        Ok(id) => id,
+    let org = match repo::orgs::create(&st.db, &user, name, kind).await {
+        Ok(org) => org,
         Err(e) => {
             st.throttle.orgs_by_user.release(&user.id.0.to_string(), slot);
             return Err(e);
         }
     };
-    leptos_axum::redirect("/");
-    Ok(id)
+    leptos_axum::redirect(&crate::urls::org_path(&org.slug, ""));
+    Ok(org)
 }
 
-#[server(endpoint = "orgs/switch")]
-pub async fn switch_org(org_id: i64) -> Result<(), AppError> {
-    use crate::api::prelude::*;
-    let ctx = guard::org_for(OrgId(org_id), OrgAction::ViewDashboard).await?;
-    repo::orgs::set_current(ctx.db(), &ctx.user, ctx.org.id).await
-}
-
-/// The current organization's dashboard; `None` when the user has none yet.
+/// An organization's dashboard, its home page.
 #[server(endpoint = "orgs/dashboard")]
-pub async fn load_dashboard() -> Result<Option<Dashboard>, AppError> {
+pub async fn load_dashboard(org: Slug) -> Result<Dashboard, AppError> {
     use crate::api::prelude::*;
     use crate::domain::policy::can;
-    let Some(ctx) = guard::maybe_current_org().await? else { return Ok(None) };
-    ctx.require(OrgAction::ViewDashboard)?;
+    let ctx = guard::org_at(&org, OrgAction::ViewDashboard).await?;
     let db = ctx.db();
-    Ok(Some(Dashboard {
+    Ok(Dashboard {
         member_count: repo::orgs::member_count(db, ctx.org.id).await?,
         projects: repo::projects::visible(db, &ctx).await?,
         can_create_project: can(ctx.role, OrgAction::CreateProject),
         can_invite: can(ctx.role, OrgAction::InviteMembers),
         org: ctx.summary(),
-    }))
+    })
 }
 
 #[server(endpoint = "orgs/update")]

@@ -45,10 +45,10 @@ pub struct ProjectForm {
 }
 
 #[server(endpoint = "projects/form")]
-pub async fn load_project_form() -> Result<ProjectForm, AppError> {
+pub async fn load_project_form(org: crate::domain::project::Slug) -> Result<ProjectForm, AppError> {
     use crate::api::prelude::*;
     use crate::domain::policy::can;
-    let ctx = guard::current_org_for(OrgAction::ViewDashboard).await?;
+    let ctx = guard::org_at(&org, OrgAction::ViewDashboard).await?;
     let db = ctx.db();
     Ok(ProjectForm { groups: repo::projects::groups(db, &ctx).await?, can_create: can(ctx.role, OrgAction::CreateProject), org: ctx.summary() })
 }
@@ -64,16 +64,16 @@ pub async fn create_project(org_id: i64, name: String, slug: String, description
     let description = crate::domain::project::parse_description(&description)?;
     let input = repo::projects::ProjectInput { name, slug, description, environment: Environment::parse(&environment)?, group };
     let project = repo::projects::create(db, &ctx, input).await?;
-    leptos_axum::redirect(&format!("/projects/{}", project.slug));
+    leptos_axum::redirect(&crate::urls::project_path(&ctx.org.slug, &project.slug, ""));
     Ok(project)
 }
 
-/// A project of the current organization, by its slug.
+/// A project, by its organization's slug and its own.
 #[server(endpoint = "projects/get")]
-pub async fn load_project(slug: String) -> Result<ProjectView, AppError> {
+pub async fn load_project(org: crate::domain::project::Slug, slug: String) -> Result<ProjectView, AppError> {
     use crate::api::prelude::*;
     use crate::domain::policy::can_in_project;
-    let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
+    let ctx = guard::project_at(&org, &slug, ProjectAction::View).await?;
     let db = ctx.db();
     Ok(ProjectView {
         org: ctx.org.summary(),
@@ -109,16 +109,16 @@ pub async fn delete_project(project_id: i64, confirm: String) -> Result<(), AppE
     use crate::api::prelude::*;
     let ctx = guard::project_for(crate::domain::ProjectId(project_id), ProjectAction::Delete).await?;
     repo::projects::delete(ctx.db(), &ctx, &confirm).await?;
-    leptos_axum::redirect("/");
+    leptos_axum::redirect(&crate::urls::org_path(&ctx.org.org.slug, ""));
     Ok(())
 }
 
-/// Members of a project of the current organization, by slug.
+/// Members of a project, by its organization's slug and its own.
 #[server(endpoint = "projects/members")]
-pub async fn load_project_members(slug: String) -> Result<ProjectMembers, AppError> {
+pub async fn load_project_members(org: crate::domain::project::Slug, slug: String) -> Result<ProjectMembers, AppError> {
     use crate::api::prelude::*;
     use crate::domain::policy::can_in_project;
-    let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
+    let ctx = guard::project_at(&org, &slug, ProjectAction::View).await?;
     let db = ctx.db();
     let members = repo::projects::members(db, &ctx).await?;
     let can_manage = can_in_project(ctx.role, ProjectAction::ManageMembers);

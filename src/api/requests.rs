@@ -6,12 +6,12 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[server(endpoint = "requests/page")]
-pub async fn load_requests(slug: String, #[server(default)] filters: RequestFilters) -> Result<RequestPage, AppError> {
+pub async fn load_requests(org: crate::domain::project::Slug, slug: String, #[server(default)] filters: RequestFilters) -> Result<RequestPage, AppError> {
     use crate::api::prelude::*;
     use crate::domain::requests::PAGE_SIZE;
     use crate::server::entities::usage_daily_totals::Column;
     use crate::server::repo::requests;
-    let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
+    let ctx = guard::project_at(&org, &slug, ProjectAction::View).await?;
     let window = filters.window.window(chrono::Utc::now().timestamp().div_euclid(3_600)).map_err(AppError::invalid)?;
     let after = filters.check().map_err(AppError::invalid)?;
     let (db, project) = (ctx.db(), ctx.project.id);
@@ -31,9 +31,9 @@ pub async fn load_requests(slug: String, #[server(default)] filters: RequestFilt
 }
 
 #[server(endpoint = "requests/detail")]
-pub async fn load_request(slug: String, id: i64) -> Result<RequestDetail, AppError> {
+pub async fn load_request(org: crate::domain::project::Slug, slug: String, id: i64) -> Result<RequestDetail, AppError> {
     use crate::api::prelude::*;
-    let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
+    let ctx = guard::project_at(&org, &slug, ProjectAction::View).await?;
     let with_text = ctx.require(ProjectAction::ViewRequestText).is_ok();
     repo::requests::detail(ctx.db(), ctx.org.org.id, ctx.project.id, id, with_text).await?.ok_or_else(|| AppError::NotFound("Request".into()))
 }

@@ -5,12 +5,18 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[server(endpoint = "team/page")]
-/// `org_id` is optional: pages pass none and get the current organization.
-pub async fn load_team_page(org_id: Option<i64>, search: String, role: String, sort: String, desc: bool, page: u64) -> Result<TeamPage, AppError> {
+pub async fn load_team_page(
+    org: crate::domain::project::Slug,
+    search: String,
+    role: String,
+    sort: String,
+    desc: bool,
+    page: u64,
+) -> Result<TeamPage, AppError> {
     use crate::api::prelude::*;
     use crate::domain::policy::{OrgAction, can};
     use crate::domain::team::TeamSort;
-    let ctx = guard::org_or_current_for(org_id, OrgAction::ViewTeam).await?;
+    let ctx = guard::org_at(&org, OrgAction::ViewTeam).await?;
     let db = ctx.db();
     let page = crate::domain::paging::PageNumber::parse(page)?.get();
     let query = repo::team::TeamQuery {

@@ -3,9 +3,12 @@
 //! (with an "Updating…" status) while new ones load.
 use crate::components::analytics_filters::AnalyticsFilters;
 use crate::components::feedback::{ErrorAlert, Loading, pending_flag, suspense_body};
+use crate::components::org::use_org;
 use crate::components::page_data::page_data;
 use crate::domain::analytics::Filters;
+use crate::domain::project::Slug;
 use crate::error::AppError;
+use crate::urls::project_path;
 use leptos::Params;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query};
@@ -32,11 +35,11 @@ impl AnalyticsQuery {
 /// One analytics page of the project in the URL: `section` is its path
 /// under the project ("users"), `load` its server function, `environments`
 /// what the loaded data offers to filter by, and `render` the page itself
-/// (given the data and the project's slug).
+/// (given the data and the project's path, `/o/<org>/projects/<slug>`).
 #[component]
 pub fn AnalyticsPage<T, Fut, V>(
     section: &'static str,
-    load: fn(String, Filters) -> Fut,
+    load: fn(Slug, String, Filters) -> Fut,
     environments: fn(&T) -> Vec<String>,
     render: fn(T, String, Filters) -> V,
 ) -> impl IntoView
@@ -48,11 +51,13 @@ where
     let params = use_params_map();
     let query = use_query::<AnalyticsQuery>();
     let filters = Memo::new(move |_| query.get().map(|q| q.filters()).unwrap_or_default());
+    let org = use_org();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
-    let data = page_data(move || (slug.get(), filters.get()), move |(slug, filters)| load(slug, filters));
+    let data = page_data(move || (org.get(), slug.get(), filters.get()), move |(org, slug, filters)| load(org, slug, filters));
+    let base = move || project_path(org.get_untracked(), slug.get_untracked(), "");
     let (pending, set_pending) = pending_flag();
     let filter_bar = move |environments: Vec<String>| {
-        view! { <AnalyticsFilters path=format!("/projects/{}/{section}", slug.get_untracked()) filters=filters.get_untracked() environments /> }
+        view! { <AnalyticsFilters path=format!("{}/{section}", base()) filters=filters.get_untracked() environments /> }
     };
     view! {
         // Dimming the old numbers would fail contrast; a status line says instead.
@@ -62,7 +67,7 @@ where
                 {suspense_body!(async move {
                     match data.await {
                         // The filters render with the data, which names the environments.
-                        Ok(d) => view! { {filter_bar(environments(&d))} {render(d, slug.get_untracked(), filters.get_untracked())} }.into_any(),
+                        Ok(d) => view! { {filter_bar(environments(&d))} {render(d, base(), filters.get_untracked())} }.into_any(),
                         Err(error) => view! { {filter_bar(vec![])} <ErrorAlert error /> }.into_any(),
                     }
                 })}
@@ -74,7 +79,7 @@ where
 /// Links that download the page's numbers as CSV, with its filters:
 /// `(label, what)` pairs, `what` being `usage.csv?group_by=day` and the like.
 #[component]
-pub fn ExportLinks(slug: String, filters: Filters, links: &'static [(&'static str, &'static str)]) -> impl IntoView {
+pub fn ExportLinks(base: String, filters: Filters, links: &'static [(&'static str, &'static str)]) -> impl IntoView {
     let query = filters.to_query();
     view! {
         <p class="export-links">
@@ -83,7 +88,7 @@ pub fn ExportLinks(slug: String, filters: Filters, links: &'static [(&'static st
                 .iter()
                 .map(|(label, what)| {
                     let sep = if what.contains('?') { '&' } else { '?' };
-                    let href = if query.is_empty() { format!("/projects/{slug}/export/{what}") } else { format!("/projects/{slug}/export/{what}{sep}{query}") };
+                    let href = if query.is_empty() { format!("{base}/export/{what}") } else { format!("{base}/export/{what}{sep}{query}") };
                     // `rel="external"`: a download, not a page for the router.
                     view! { <a href=href download rel="external" class="export-link">{*label}</a> }
                 })

@@ -7,8 +7,8 @@ use leptos_router::components::A;
 pub fn FirstEvent(
     #[prop(into)] title: String,
     endpoint: String,
-    /// The project's slug, for the link to its keys.
-    slug: String,
+    /// The project's path (`/o/<org>/projects/<slug>`), for the link to its keys.
+    base: String,
 ) -> impl IntoView {
     let curl = format!(
         "curl -X POST {endpoint} \\\n  -H \"Authorization: Bearer $PLINTH_KEY\" \\\n  -H \"Content-Type: application/json\" \\\n  -d '{{\"events\": [{{\"id\": \"call-1\", \"timestamp\": \"'$(date -u +%FT%TZ)'\", \"model\": \"gpt-4o-mini\", \"status\": \"success\", \"input_tokens\": 120, \"output_tokens\": 40}}]}}'"
@@ -24,7 +24,7 @@ pub fn FirstEvent(
             <h2>{title}</h2>
             <p class="muted">
                 "Create an API key with the ingest scope, then report each LLM call to " <code>"POST /api/v1/events"</code> ". "
-                <A href=format!("/projects/{slug}/keys")>"Create an API key"</A>
+                <A href=format!("{base}/keys")>"Create an API key"</A>
             </p>
             <Snippet label="curl" code=curl />
             <Snippet label="Python" code=python />

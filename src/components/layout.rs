@@ -1,6 +1,6 @@
 //! The console frame: top navigation (organization switcher, theme, user
 //! menu), the sidebar, and the content area that pages render into.
-use crate::api::orgs::{LeaveOrg, SwitchOrg};
+use crate::api::orgs::LeaveOrg;
 use crate::components::auth::use_auth;
 use crate::components::dialog::{ConfirmDialog, show};
 use crate::components::feedback::{ActionError, Loaded, Loading, suspense_body};
@@ -65,7 +65,6 @@ pub fn ConsoleLayout() -> impl IntoView {
             <main id="main" class="content" tabindex="-1">
                 <div class="toast-region" aria-live="polite">
                     <ActionError action=orgs.leave />
-                    <ActionError action=orgs.switch />
                 </div>
                 // The page stays outside this boundary: inside its async body
                 // the page (and each of its resources) was built again each
@@ -165,7 +164,8 @@ fn UserMenu(user: User, org: Option<OrgSummary>) -> impl IntoView {
     }
 }
 
-/// Lists the user's organizations, marks the current one, and switches.
+/// Lists the user's organizations and marks the one on screen; each is a
+/// link to its dashboard (opening it makes it the current one).
 #[component]
 fn OrgSwitcher() -> impl IntoView {
     let orgs = use_orgs();
@@ -194,22 +194,15 @@ fn OrgSwitcher() -> impl IntoView {
                                 .into_iter()
                                 .map(|o| {
                                     let is_current = Some(o.id) == current_id;
-                                    let id = o.id.0;
                                     view! {
-                                        <button
-                                            type="button"
-                                            class="menu-item"
-                                            role="menuitemradio"
-                                            aria-checked=is_current.to_string()
-                                            on:click=move |_| {
-                                                if !is_current {
-                                                    orgs.switch.dispatch(SwitchOrg { org_id: id });
-                                                }
-                                            }
+                                        <A
+                                            href=crate::urls::org_path(&o.slug, "")
+                                            attr:class="menu-item"
+                                            attr:aria-current=is_current.then_some("true")
                                         >
                                             {o.name}
                                             <span class="muted">" · " {o.role.label()}</span>
-                                        </button>
+                                        </A>
                                     }
                                 })
                                 .collect_view()
@@ -231,15 +224,16 @@ fn SidebarLinks() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {suspense_body!(async move {
-                let role = orgs.nav.await.ok().and_then(|n| n.current).map(|c| c.role);
-                role.map(|role| {
+                let org = orgs.nav.await.ok().and_then(|n| n.current);
+                org.map(|org| {
+                    let (role, to) = (org.role, move |rest: &str| crate::urls::org_path(&org.slug, rest));
                     view! {
                         <p class="sidebar-section">"Organization"</p>
-                        <A href="/" exact=true>"Dashboard"</A>
-                        {can(role, OrgAction::ViewTeam).then(|| view! { <A href="/team">"Team"</A> })}
-                        {can(role, OrgAction::ViewAuditLog).then(|| view! { <A href="/audit">"Audit log"</A> })}
-                        {can(role, OrgAction::ManagePrices).then(|| view! { <A href="/prices">"Model prices"</A> })}
-                        {can(role, OrgAction::ManageOrganization).then(|| view! { <A href="/settings">"Settings"</A> })}
+                        <A href=to("") exact=true>"Dashboard"</A>
+                        {can(role, OrgAction::ViewTeam).then(|| view! { <A href=to("/team")>"Team"</A> })}
+                        {can(role, OrgAction::ViewAuditLog).then(|| view! { <A href=to("/audit")>"Audit log"</A> })}
+                        {can(role, OrgAction::ManagePrices).then(|| view! { <A href=to("/prices")>"Model prices"</A> })}
+                        {can(role, OrgAction::ManageOrganization).then(|| view! { <A href=to("/settings")>"Settings"</A> })}
                     }
                 })
             })}

@@ -68,6 +68,8 @@ fn capitalise(s: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgSummary {
     pub id: OrgId,
+    /// Its name in console URLs: `/o/<slug>/…` (`crate::urls`).
+    pub slug: crate::domain::project::Slug,
     pub name: String,
     pub kind: OrgKind,
     pub role: OrgRole,

@@ -2,7 +2,7 @@
 //! and settings, newest first, of one action or all.
 use crate::api::audit::{load_audit_page, verify_audit_chain};
 use crate::components::feedback::Loaded;
-use crate::components::org::use_orgs;
+use crate::components::org::{use_org, use_orgs};
 use crate::components::page_data::page_data;
 use crate::components::pagination::Pagination;
 use crate::components::table::DataTable;
@@ -32,8 +32,8 @@ impl AuditQuery {
         self.page.unwrap_or(1).saturating_sub(1)
     }
 
-    /// `/audit?…` on page `index` (from 0), leaving out what is at its default.
-    fn href(&self, index: u64) -> String {
+    /// The audit page at `base` (`/o/<org>/audit`) on page `index` (from 0), leaving out what is at its default.
+    fn href(&self, base: &str, index: u64) -> String {
         let mut parts = Vec::new();
         if let Some(action) = self.action.as_deref().filter(|a| !a.is_empty()) {
             parts.push(format!("action={}", query_value(action)));
@@ -41,24 +41,27 @@ impl AuditQuery {
         if index > 0 {
             parts.push(format!("page={}", index + 1));
         }
-        if parts.is_empty() { "/audit".into() } else { format!("/audit?{}", parts.join("&")) }
+        if parts.is_empty() { base.into() } else { format!("{base}?{}", parts.join("&")) }
     }
 }
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    let orgs = use_orgs();
+    let (orgs, org) = (use_orgs(), use_org());
+    let base = move || crate::urls::org_path(org.get_untracked(), "/audit");
     let query = use_query::<AuditQuery>();
     let q = Memo::new(move |_| query.get().unwrap_or_default());
-    let entries =
-        page_data(move || (orgs.epoch.get(), q.with(|q| (q.action(), q.page_index()))), |(_, (action, page))| load_audit_page(None, Some(action), page));
-    let href = Callback::new(move |index: u64| q.with_untracked(|q| q.href(index)));
+    let entries = page_data(
+        move || (orgs.epoch.get(), org.get(), q.with(|q| (q.action(), q.page_index()))),
+        |(_, org, (action, page))| load_audit_page(org, Some(action), page),
+    );
+    let href = Callback::new(move |index: u64| q.with_untracked(|q| q.href(&base(), index)));
     // The check's own failure is a line on the page, not the page's error.
-    let chain = page_data(move || orgs.epoch.get(), |_| async { Ok::<_, AppError>(verify_audit_chain(None).await.ok()) });
+    let chain = page_data(move || (orgs.epoch.get(), org.get()), |(_, org)| async { Ok::<_, AppError>(verify_audit_chain(org).await.ok()) });
     let navigate = use_navigate();
     let choose = move |ev| {
         let action = event_target_value(&ev);
-        navigate(&AuditQuery { action: Some(action), page: None }.href(0), Default::default());
+        navigate(&AuditQuery { action: Some(action), page: None }.href(&base(), 0), Default::default());
     };
     view! {
         <Title text="Audit log" />

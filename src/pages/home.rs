@@ -1,22 +1,37 @@
-//! The organization dashboard: the landing page after sign-in.
-use crate::api::orgs::{Dashboard, load_dashboard};
+//! The landing page (`/`) and an organization's dashboard (`/o/<slug>`).
+use crate::api::orgs::{Dashboard, OrgNav, load_dashboard};
 use crate::components::feedback::Loaded;
-use crate::components::org::use_orgs;
+use crate::components::org::{use_org, use_orgs};
 use crate::components::page_data::page_data;
-use crate::domain::project::Project;
+use crate::domain::project::{Project, Slug};
+use crate::urls::{org_path, project_path};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Redirect;
 
+/// `/`: the organization the user last worked in (the server redirects a
+/// full page load before it gets here; this covers in-app navigation), or
+/// the invitation to create a first one.
 #[component]
 pub fn HomePage() -> impl IntoView {
     let orgs = use_orgs();
-    let dashboard = page_data(move || orgs.epoch.get(), |_| load_dashboard());
     view! {
         <Title text="Dashboard" />
-        <Loaded resource=dashboard then={|d: Option<Dashboard>| Ok(match d {
-            Some(d) => view! { <OrgDashboard d /> }.into_any(),
+        <Loaded resource=orgs.nav then={|nav: OrgNav| Ok(match nav.current {
+            Some(org) => view! { <Redirect path=org_path(&org.slug, "") /> }.into_any(),
             None => view! { <NoOrganization /> }.into_any(),
         })} />
+    }
+}
+
+/// `/o/<slug>`: the organization's dashboard.
+#[component]
+pub fn OrgHomePage() -> impl IntoView {
+    let (orgs, org) = (use_orgs(), use_org());
+    let dashboard = page_data(move || (orgs.epoch.get(), org.get()), |(_, org)| load_dashboard(org));
+    view! {
+        <Title text="Dashboard" />
+        <Loaded resource=dashboard then={|d: Dashboard| Ok(view! { <OrgDashboard d /> })} />
     }
 }
 
@@ -40,6 +55,7 @@ fn NoOrganization() -> impl IntoView {
 fn OrgDashboard(d: Dashboard) -> impl IntoView {
     let Dashboard { org, member_count, projects, can_create_project, can_invite } = d;
     let empty = projects.is_empty();
+    let slug = org.slug.clone();
     view! {
         <header class="page-header">
             <div>
@@ -49,8 +65,8 @@ fn OrgDashboard(d: Dashboard) -> impl IntoView {
                 </p>
             </div>
             <div class="page-actions">
-                {can_invite.then(|| view! { <a class="btn btn-secondary" href="/team?invite=1">"Invite member"</a> })}
-                {can_create_project.then(|| view! { <a class="btn btn-primary" href="/projects/new">"New project"</a> })}
+                {can_invite.then(|| view! { <a class="btn btn-secondary" href=org_path(&slug, "/team?invite=1")>"Invite member"</a> })}
+                {can_create_project.then(|| view! { <a class="btn btn-primary" href=org_path(&slug, "/projects/new")>"New project"</a> })}
             </div>
         </header>
         <div class="stats">
@@ -75,21 +91,21 @@ fn OrgDashboard(d: Dashboard) -> impl IntoView {
                             "When someone adds you to a project, it appears here."
                         }}
                     </p>
-                    {can_create_project.then(|| view! { <div class="empty-actions"><a class="btn btn-primary" href="/projects/new">"New project"</a></div> })}
+                    {can_create_project.then(|| view! { <div class="empty-actions"><a class="btn btn-primary" href=org_path(&slug, "/projects/new")>"New project"</a></div> })}
                 </section>
             }
                 .into_any()
         } else {
-            view! { <div class="card-grid">{projects.into_iter().map(|p| view! { <ProjectCard p /> }).collect_view()}</div> }.into_any()
+            view! { <div class="card-grid">{projects.into_iter().map(|p| view! { <ProjectCard org=slug.clone() p /> }).collect_view()}</div> }.into_any()
         }}
     }
 }
 
 #[component]
-pub fn ProjectCard(p: Project) -> impl IntoView {
+pub fn ProjectCard(org: Slug, p: Project) -> impl IntoView {
     let env = p.environment;
     view! {
-        <a class="card" href=format!("/projects/{}", p.slug)>
+        <a class="card" href=project_path(&org, &p.slug, "")>
             <div class="row">
                 <h3 class="card-title">{p.name}</h3>
                 <span class="spacer"></span>

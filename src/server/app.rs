@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         // CSV downloads: plain routes that need the signed-in user too.
         .merge(crate::server::export::routes())
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), crate::server::org_links::redirect))
         .layer(middleware::from_fn(http::error_status))
         .layer(middleware::from_fn_with_state(state.clone(), http::load_user))
         .layer(sessions)

@@ -1,8 +1,8 @@
 //! CSV downloads of a project's analytics, for whoever may export it
 //! (`ProjectAction::ExportCsv`):
-//! - `/projects/<slug>/export/requests.csv` — the request log with the log
+//! - `/o/<org>/projects/<slug>/export/requests.csv` — the request log with the log
 //!   page's filters, streamed a thousand rows at a time through its index;
-//! - `/projects/<slug>/export/usage.csv?group_by=day|hour|model|assistant|user`
+//! - `/o/<org>/projects/<slug>/export/usage.csv?group_by=day|hour|model|assistant|user`
 //!   — sums from the rollups, with the analytics pages' range and environment.
 //!
 //! Plain GET routes behind the session layers, so a browser saves them as
@@ -10,6 +10,7 @@
 //! sign-in page.
 use crate::domain::csv::{Cell, header, line};
 use crate::domain::policy::ProjectAction;
+use crate::domain::project::Slug;
 use crate::domain::requests::{RequestQuery, RequestRow};
 use crate::domain::usage::EventStatus;
 use crate::error::{AppError, AppResult};
@@ -32,14 +33,16 @@ const LOG_CHUNK: u64 = 1_000;
 const MAX_GROUPS: u64 = 100_000;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/projects/{slug}/export/requests.csv", get(requests_csv)).route("/projects/{slug}/export/usage.csv", get(usage_csv))
+    Router::new().route("/o/{org}/projects/{slug}/export/requests.csv", get(requests_csv)).route("/o/{org}/projects/{slug}/export/usage.csv", get(usage_csv))
 }
 
 /// The caller and their project, if they may export it, with a place among
 /// the exports running now (or 429 with `Retry-After`).
-async fn project(app: &AppState, caller: Option<Extension<CurrentUser>>, slug: &str) -> AppResult<(ProjectCtx, ExportSlot)> {
+async fn project(app: &AppState, caller: Option<Extension<CurrentUser>>, (org, slug): (String, String)) -> AppResult<(ProjectCtx, ExportSlot)> {
     let Some(Extension(caller)) = caller else { return Err(AppError::Unauthenticated) };
-    let ctx = guard::project_by_slug_as(app, &caller, slug, ProjectAction::ExportCsv).await?;
+    // A malformed organization slug names no organization: the same 404.
+    let org = Slug::parse(&org).map_err(|_| AppError::NotFound("Organization".into()))?;
+    let ctx = guard::project_at_as(app, &caller, &org, &slug, ProjectAction::ExportCsv).await?;
     let slot = app
         .throttle
         .start_export(ctx.project.id)
@@ -69,8 +72,8 @@ fn today() -> String {
     chrono::Utc::now().format("%Y-%m-%d").to_string()
 }
 
-async fn requests_csv(State(app): State<AppState>, Path(slug): Path<String>, caller: Option<Extension<CurrentUser>>, uri: Uri) -> Response {
-    let (ctx, slot) = match project(&app, caller, &slug).await {
+async fn requests_csv(State(app): State<AppState>, Path(at): Path<(String, String)>, caller: Option<Extension<CurrentUser>>, uri: Uri) -> Response {
+    let (ctx, slot) = match project(&app, caller, at).await {
         Ok(found) => found,
         Err(e) => return failed(e),
     };
@@ -168,8 +171,8 @@ struct UsageQuery {
     group_by: Option<String>,
 }
 
-async fn usage_csv(State(app): State<AppState>, Path(slug): Path<String>, caller: Option<Extension<CurrentUser>>, uri: Uri) -> Response {
-    let (ctx, _slot) = match project(&app, caller, &slug).await {
+async fn usage_csv(State(app): State<AppState>, Path(at): Path<(String, String)>, caller: Option<Extension<CurrentUser>>, uri: Uri) -> Response {
+    let (ctx, _slot) = match project(&app, caller, at).await {
         Ok(found) => found,
         Err(e) => return failed(e),
     };

@@ -5,12 +5,15 @@
 //! from another organization reveal nothing, not even that they exist.
 //!
 //! Server functions start with one line that says who may call them:
-//! `let ctx = guard::org_for(org_id, OrgAction::ChangeRoles).await?;`. Those
+//! `let ctx = guard::org_for(org_id, OrgAction::ChangeRoles).await?;`, or
+//! `guard::org_at(&org, …)` / `guard::project_at(&org, &slug, …)` for what a
+//! console URL names (`/o/<org>/projects/<slug>`, see `crate::urls`). Those
 //! `*_for` functions read the caller and the database from the request's
 //! context. The functions below them take both explicitly, for the CLI and
 //! the seed.
 use crate::domain::api_key::{KeyScope, KeyStatus};
 use crate::domain::policy::{self, KeyAction, OrgAction, ProjectAction};
+use crate::domain::project::Slug;
 use crate::domain::{OrgId, OrgRole, OrgSummary, ProjectId, ProjectRole, User, role::effective_project_role};
 use crate::error::{AppError, AppResult};
 use crate::server::AppState;
@@ -34,12 +37,18 @@ pub struct RequestScope(Arc<Scope>);
 struct Scope {
     current: OnceCell<Option<OrgCtx>>,
     orgs: Mutex<HashMap<i64, Arc<OnceCell<OrgCtx>>>>,
+    slugs: Mutex<HashMap<String, Arc<OnceCell<OrgCtx>>>>,
 }
 
 impl RequestScope {
     fn org_cell(&self, org_id: OrgId) -> Arc<OnceCell<OrgCtx>> {
         let mut orgs = self.0.orgs.lock().unwrap_or_else(|e| e.into_inner());
         orgs.entry(org_id.0).or_default().clone()
+    }
+
+    fn slug_cell(&self, slug: &Slug) -> Arc<OnceCell<OrgCtx>> {
+        let mut slugs = self.0.slugs.lock().unwrap_or_else(|e| e.into_inner());
+        slugs.entry(slug.as_str().to_string()).or_default().clone()
     }
 }
 
@@ -63,6 +72,11 @@ pub async fn org_for(org_id: OrgId, action: OrgAction) -> AppResult<OrgCtx> {
     Ok(ctx)
 }
 
+/// The organization the caller last worked in, as the session loaded it.
+pub fn remembered_org_id() -> Option<i64> {
+    caller().ok().and_then(|(c, ..)| c.current_org_id)
+}
+
 /// The caller's current organization, or none when they belong to none.
 pub async fn maybe_current_org() -> AppResult<Option<OrgCtx>> {
     let (caller, app, scope) = caller()?;
@@ -72,20 +86,17 @@ pub async fn maybe_current_org() -> AppResult<Option<OrgCtx>> {
     }
 }
 
-/// The caller in their current organization (404 without one), if they may do `action`.
-pub async fn current_org_for(action: OrgAction) -> AppResult<OrgCtx> {
-    let ctx = maybe_current_org().await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
+/// The caller in the organization a console URL names (`/o/<slug>/…`), if
+/// they may do `action` there. An organization they are not in is
+/// `NotFound`, exactly like one that does not exist.
+pub async fn org_at(slug: &Slug, action: OrgAction) -> AppResult<OrgCtx> {
+    let (caller, app, scope) = caller()?;
+    let ctx = match scope {
+        Some(scope) => scope.slug_cell(slug).get_or_try_init(|| org_by_slug(&app, &caller.user, slug)).await?.clone(),
+        None => org_by_slug(&app, &caller.user, slug).await?,
+    };
     ctx.require(action)?;
     Ok(ctx)
-}
-
-/// `org_for` with an explicit id, else `current_org_for`: pages that always
-/// show the current organization pass no id.
-pub async fn org_or_current_for(org_id: Option<i64>, action: OrgAction) -> AppResult<OrgCtx> {
-    match org_id {
-        Some(id) => org_for(OrgId(id), action).await,
-        None => current_org_for(action).await,
-    }
 }
 
 /// The organization that owns a row (a membership, an invitation), as the
@@ -111,9 +122,9 @@ pub async fn project_for(project_id: ProjectId, action: ProjectAction) -> AppRes
     Ok(ctx)
 }
 
-/// A project of the caller's current organization, by slug, if they may do `action` there.
-pub async fn project_by_slug_for(slug: &str, action: ProjectAction) -> AppResult<ProjectCtx> {
-    let org = current_org_for(OrgAction::ViewDashboard).await?;
+/// A project a console URL names (`/o/<org>/projects/<slug>`), if the caller may do `action` there.
+pub async fn project_at(org: &Slug, slug: &str, action: ProjectAction) -> AppResult<ProjectCtx> {
+    let org = org_at(org, OrgAction::ViewDashboard).await?;
     let ctx = project_by_slug_in(org, slug).await?;
     ctx.require(action)?;
     Ok(ctx)
@@ -121,8 +132,8 @@ pub async fn project_by_slug_for(slug: &str, action: ProjectAction) -> AppResult
 
 /// The same check for plain axum handlers (CSV downloads), which run
 /// outside Leptos and so name the caller and the app themselves.
-pub async fn project_by_slug_as(app: &AppState, caller: &CurrentUser, slug: &str, action: ProjectAction) -> AppResult<ProjectCtx> {
-    let org = current_org_of(app, caller).await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
+pub async fn project_at_as(app: &AppState, caller: &CurrentUser, org: &Slug, slug: &str, action: ProjectAction) -> AppResult<ProjectCtx> {
+    let org = org_by_slug(app, &caller.user, org).await?;
     org.require(OrgAction::ViewDashboard)?;
     let ctx = project_by_slug_in(org, slug).await?;
     ctx.require(action)?;
@@ -153,7 +164,13 @@ impl OrgCtx {
     }
 
     pub fn summary(&self) -> OrgSummary {
-        OrgSummary { id: self.id(), name: self.org.name.clone(), kind: self.org.kind, role: self.role }
+        OrgSummary {
+            id: self.id(),
+            slug: crate::domain::project::Slug::stored(self.org.slug.clone()),
+            name: self.org.name.clone(),
+            kind: self.org.kind,
+            role: self.role,
+        }
     }
 }
 
@@ -174,9 +191,23 @@ pub async fn org(app: &AppState, user: &User, org_id: OrgId) -> AppResult<OrgCtx
     Ok(OrgCtx { role: m.role, user: user.clone(), org, membership_id: m.id, app: app.clone() })
 }
 
+/// The caller's membership of the organization with this slug (one query).
+async fn org_by_slug(app: &AppState, user: &User, slug: &Slug) -> AppResult<OrgCtx> {
+    let not_found = || AppError::NotFound("Organization".into());
+    let (m, org) = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.id.0))
+        .find_also_related(organization::Entity)
+        .filter(organization::Column::Slug.eq(slug.as_str()))
+        .one(&app.db)
+        .await?
+        .ok_or_else(not_found)?;
+    let org = org.ok_or_else(not_found)?;
+    Ok(OrgCtx { role: m.role, user: user.clone(), org, membership_id: m.id, app: app.clone() })
+}
+
 /// The organization the caller works in now: the one they last switched to
 /// if they still belong to it, else their first by name, else none.
-async fn current_org_of(app: &AppState, caller: &CurrentUser) -> AppResult<Option<OrgCtx>> {
+pub async fn current_org_of(app: &AppState, caller: &CurrentUser) -> AppResult<Option<OrgCtx>> {
     let (db, user) = (&app.db, &caller.user);
     if let Some(id) = caller.current_org_id {
         match org(app, user, OrgId(id)).await {

@@ -12,6 +12,7 @@ pub mod guard;
 pub mod http;
 pub mod lazy;
 pub mod mail;
+pub mod org_links;
 pub mod public_api;
 pub mod redirect;
 pub mod repo;

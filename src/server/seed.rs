@@ -30,7 +30,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Option<String>, AppError> {
     let db = &state.db;
     let owner = create_user(state, "Olivia Owner", DEMO_OWNER_EMAIL, DEMO_PASSWORD.into()).await?;
     let acme = repo::orgs::create(db, &owner, "Acme AI".into(), OrgKind::Company).await?;
-    let ctx = guard::org(state, &owner, acme).await?;
+    let ctx = guard::org(state, &owner, acme.id).await?;
 
     let projects = [
         ("Checkout Assistant", Environment::Production, "Engineering"),
@@ -89,7 +89,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Option<String>, AppError> {
 
     // A second organization, so the switcher has somewhere to go.
     let lab = repo::orgs::create(db, &owner, "Olivia's Lab".into(), OrgKind::Personal).await?;
-    let lab_ctx = guard::org(state, &owner, lab).await?;
+    let lab_ctx = guard::org(state, &owner, lab.id).await?;
     let input = repo::projects::ProjectInput {
         name: "Prompt Experiments".into(),
         slug: Slug::parse("prompt-experiments")?,
@@ -98,7 +98,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Option<String>, AppError> {
         group: String::new(),
     };
     repo::projects::create(db, &lab_ctx, input).await?;
-    repo::orgs::set_current(db, &owner, acme.0).await?;
+    repo::orgs::set_current(db, &owner, acme.id.0).await?;
 
     Ok(Some(format!(
         "Demo data ready: {calls} calls over {DEMO_DAYS} days. Sign in as {DEMO_OWNER_EMAIL} with password {DEMO_PASSWORD}\n(admin@, member@, viewer@ and guest@demo.plinth.dev use the same password).\ndemo project key: {} (project {}, scope all)",

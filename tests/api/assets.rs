@@ -80,7 +80,8 @@ async fn unhashed_assets_are_revalidated() {
 on_both_engines!(filters_in_the_url_never_break_a_page, |app: TestApp| async move {
     let mut fx = org(&app, "Filters").await;
     let huge = u64::MAX.to_string();
-    for path in [format!("/team?page=-1&desc=maybe&sort=%3Cscript%3E&role=%00&q={}", "a".repeat(10_000)), format!("/audit?page={huge}")] {
+    let at = fx.slug.clone();
+    for path in [format!("/o/{at}/team?page=-1&desc=maybe&sort=%3Cscript%3E&role=%00&q={}", "a".repeat(10_000)), format!("/o/{at}/audit?page={huge}")] {
         let res = fx.owner.client.get(&path).await;
         // A page number past the end is refused with its reason, like the server function.
         assert!(res.status == StatusCode::OK || res.status == StatusCode::UNPROCESSABLE_ENTITY, "{path}: {}", res.status);
@@ -90,10 +91,13 @@ on_both_engines!(filters_in_the_url_never_break_a_page, |app: TestApp| async mov
     // Signed out, the filters survive the trip through sign-in.
     let res = Client::new(&app).get("/team?role=admin&page=2").await;
     assert_eq!(res.location(), Some("/login?next=%2Fteam%3Frole%3Dadmin%26page%3D2"));
-    // Another organization's member sees their own team, not this one.
+    let res = Client::new(&app).get(&format!("/o/{at}/team?role=admin")).await;
+    assert_eq!(res.location(), Some(format!("/login?next=%2Fo%2F{at}%2Fteam%3Frole%3Dadmin").as_str()));
+    // Another organization's member gets "not found", and nothing of this one.
     let mut other = org(&app, "Other").await;
-    let res = other.owner.client.get("/team?q=owner").await;
-    assert!(!res.body.contains("Filters"), "no trace of the other organization");
+    let res = other.owner.client.get(&format!("/o/{at}/team?q=owner")).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert!(!res.body.contains("Filters") && !res.body.contains(&fx.owner.email), "no trace of the other organization");
 });
 
 /// A lazy page names its own chunks in its `<head>` on every request (so the
@@ -112,7 +116,7 @@ async fn lazy_pages_name_their_own_chunks_on_every_request() {
     let mut fx = org(&app, "Chunky").await;
     let preload = |file: &str| format!(r#"href="/pkg/{file}.wasm" rel="preload""#);
     for _ in 0..3 {
-        let audit = fx.owner.client.get("/audit").await;
+        let audit = fx.owner.client.get(&format!("/o/{}/audit", fx.slug)).await;
         assert_eq!(audit.status, StatusCode::OK);
         let head = audit.body.split("</head>").next().unwrap();
         for file in ["chunk_1.aa11", "split___lazy_audit_view_42.bb22"] {
@@ -121,7 +125,7 @@ async fn lazy_pages_name_their_own_chunks_on_every_request() {
         assert!(head.contains(r#"href="/pkg/__wasm_split.5b1175.js" rel="modulepreload""#), "and the loader: {head}");
         assert!(!head.contains("chunk_2.cc33") && !head.contains("chunk_9.ff99"), "no other page's chunks: {head}");
     }
-    let team = fx.owner.client.get("/team").await;
+    let team = fx.owner.client.get(&format!("/o/{}/team", fx.slug)).await;
     assert_eq!(team.status, StatusCode::OK);
     assert!(!team.body.contains(".wasm\" rel=\"preload\"") && !team.body.contains("__wasm_split"), "the team page is in the main bundle");
     std::fs::remove_dir_all(dir).ok();

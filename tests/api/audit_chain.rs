@@ -39,20 +39,20 @@ on_both_engines!(the_chain_verifies_and_shows_on_the_audit_page, |app: TestApp| 
     assert_eq!(chain.entries, ids.len() as u64);
     let seqs = scalar(&app, &format!("SELECT MAX(seq) - MIN(seq) + 1 - COUNT(*) FROM audit_log WHERE org_id = {}", fx.id)).await;
     assert_eq!(seqs, 0, "numbers are contiguous");
-    let res = fx.owner.client.call("audit/verify", &[("org_id", &fx.id.to_string())]).await;
+    let res = fx.owner.client.call("audit/verify", &[("org", fx.slug.as_str())]).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["problem"], serde_json::Value::Null);
     // Only those who see the audit log may run it.
     let mut member = join(&app, &mut fx, "member", "").await;
-    assert_eq!(member.client.call("audit/verify", &[("org_id", &fx.id.to_string())]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(member.client.call("audit/verify", &[("org", fx.slug.as_str())]).await.status, StatusCode::FORBIDDEN);
     let outsider = &mut person(&app, "outsider").await;
-    assert_eq!(outsider.client.call("audit/verify", &[("org_id", &fx.id.to_string())]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(Client::new(&app).call("audit/verify", &[("org_id", &fx.id.to_string())]).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(outsider.client.call("audit/verify", &[("org", fx.slug.as_str())]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(Client::new(&app).call("audit/verify", &[("org", fx.slug.as_str())]).await.status, StatusCode::UNAUTHORIZED);
     for bad in ["-1", "abc", "99999999999999999999", "0"] {
-        let res = fx.owner.client.call("audit/verify", &[("org_id", bad)]).await;
+        let res = fx.owner.client.call("audit/verify", &[("org", bad)]).await;
         assert!(res.status.is_client_error(), "org_id {bad}: {}", res.status);
     }
-    let page = fx.owner.client.get("/audit").await;
+    let page = fx.owner.client.get(&format!("/o/{}/audit", fx.slug)).await;
     assert!(page.body.contains("Tamper check passed"), "the page says the chain verifies");
 });
 
@@ -188,8 +188,8 @@ on_both_engines!(the_audit_log_filters_by_action, |app: TestApp| async move {
     let (mut fx, _) = org_with_history(&app).await;
     let mut other = org(&app, "Elsewhere").await;
     join(&app, &mut other, "member", "").await;
-    let org_id = fx.id;
-    let page = move |action: Option<&str>| LoadAuditPage { org_id: Some(org_id), action: action.map(str::to_string), page: 0 };
+    let org = fx.slug.clone();
+    let page = move |action: Option<&str>| LoadAuditPage { org: org.clone(), action: action.map(str::to_string), page: 0 };
 
     let all = fx.owner.client.call_fn(&page(None)).await;
     assert_eq!(all.status, StatusCode::OK, "{}", all.body);
@@ -221,6 +221,6 @@ on_both_engines!(the_audit_log_filters_by_action, |app: TestApp| async move {
     // A page number past the end is an empty page, not an error; a malformed one is a 4xx.
     let far = fx.owner.client.call_fn(&LoadAuditPage { page: 1_000_000, ..page(Some("invitation.accepted")) }).await;
     assert!(far.status == StatusCode::OK || far.status.is_client_error(), "{}", far.body);
-    let res = fx.owner.client.call("audit/page", &[("org_id", &fx.id.to_string()), ("action", "invitation.accepted"), ("page", "-1")]).await;
+    let res = fx.owner.client.call("audit/page", &[("org", fx.slug.as_str()), ("action", "invitation.accepted"), ("page", "-1")]).await;
     assert!(res.status.is_client_error(), "{}", res.body);
 });

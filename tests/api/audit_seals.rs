@@ -16,8 +16,8 @@ async fn exec(app: &TestApp, sql: &str) {
     app.state.db.execute_unprepared(sql).await.unwrap();
 }
 
-async fn page_check(p: &mut Person, org_id: i64) -> Value {
-    let res = p.client.call("audit/verify", &[("org_id", &org_id.to_string())]).await;
+async fn page_check(p: &mut Person, org: &Slug) -> Value {
+    let res = p.client.call("audit/verify", &[("org", org.as_str())]).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     res.json()
 }
@@ -27,12 +27,12 @@ on_both_engines!(the_page_checks_what_came_after_its_checkpoint, |app: TestApp| 
     join(&app, &mut fx, "member", "").await;
     let entries = scalar(&app, &format!("SELECT COUNT(*) FROM audit_log WHERE org_id = {}", fx.id)).await;
     // The first visit walks everything, and leaves a checkpoint at the head.
-    let first = page_check(&mut fx.owner, fx.id).await;
+    let first = page_check(&mut fx.owner, &fx.slug).await;
     assert_eq!((first["problem"].clone(), first["checked"].as_i64(), first["since"].clone()), (Value::Null, Some(entries), Value::Null), "{first}");
     assert_eq!(scalar(&app, &format!("SELECT audit_checkpoint_seq FROM organizations WHERE id = {}", fx.id)).await, entries);
     // The next walks nothing old: only the entry written since.
     create_project(&mut fx.owner, fx.id, "After").await.unwrap();
-    let second = page_check(&mut fx.owner, fx.id).await;
+    let second = page_check(&mut fx.owner, &fx.slug).await;
     assert_eq!((second["checked"].as_i64(), second["since"].as_i64()), (Some(1), Some(entries)), "{second}");
     assert!(second["problem"].is_null(), "{second}");
 
@@ -41,33 +41,33 @@ on_both_engines!(the_page_checks_what_came_after_its_checkpoint, |app: TestApp| 
     create_project(&mut fx.owner, fx.id, "Later").await.unwrap();
     let latest = scalar(&app, &format!("SELECT MAX(id) FROM audit_log WHERE org_id = {}", fx.id)).await;
     exec(&app, &format!("UPDATE audit_log SET target = 'forged' WHERE id = {latest}")).await;
-    let found = page_check(&mut fx.owner, fx.id).await;
+    let found = page_check(&mut fx.owner, &fx.slug).await;
     assert_eq!(found["broken_at"].as_i64(), Some(latest), "{found}");
     exec(&app, &format!("UPDATE audit_log SET target = 'Later' WHERE id = {latest}")).await;
-    assert!(page_check(&mut fx.owner, fx.id).await["problem"].is_null(), "restored");
+    assert!(page_check(&mut fx.owner, &fx.slug).await["problem"].is_null(), "restored");
     // The checkpointed entry's content, edited (its hash left as it was): named.
     let cut = scalar(&app, &format!("SELECT audit_checkpoint_seq FROM organizations WHERE id = {}", fx.id)).await;
     let at_checkpoint = scalar(&app, &format!("SELECT id FROM audit_log WHERE org_id = {} AND seq = {cut}", fx.id)).await;
     let target = ordered_rows(&app, &format!("SELECT target FROM audit_log WHERE id = {at_checkpoint}")).await.remove(0);
     exec(&app, &format!("UPDATE audit_log SET target = 'forged' WHERE id = {at_checkpoint}")).await;
-    assert!(page_check(&mut fx.owner, fx.id).await["problem"].as_str().unwrap_or_default().contains("checked before"));
+    assert!(page_check(&mut fx.owner, &fx.slug).await["problem"].as_str().unwrap_or_default().contains("checked before"));
     exec(&app, &format!("UPDATE audit_log SET target = '{target}' WHERE id = {at_checkpoint}")).await;
     // The checkpointed entry itself, edited with its hash: named.
     exec(&app, &format!("UPDATE audit_log SET hash = 'x' WHERE id = {newest}")).await;
     let cut = scalar(&app, &format!("SELECT audit_checkpoint_seq FROM organizations WHERE id = {}", fx.id)).await;
     let at_checkpoint = scalar(&app, &format!("SELECT id FROM audit_log WHERE org_id = {} AND seq = {cut}", fx.id)).await;
     exec(&app, &format!("UPDATE audit_log SET hash = 'y' WHERE id = {at_checkpoint}")).await;
-    let moved = page_check(&mut fx.owner, fx.id).await;
+    let moved = page_check(&mut fx.owner, &fx.slug).await;
     assert!(moved["problem"].as_str().unwrap_or_default().contains("checked before, was changed"), "{moved}");
 
     // An old entry, edited: by design the page does not walk it again, but
     // the command's full walk names it.
     let mut fresh = org(&app, "Old edits").await;
     join(&app, &mut fresh, "member", "").await;
-    assert!(page_check(&mut fresh.owner, fresh.id).await["problem"].is_null());
+    assert!(page_check(&mut fresh.owner, &fresh.slug).await["problem"].is_null());
     let first_entry = scalar(&app, &format!("SELECT MIN(id) FROM audit_log WHERE org_id = {}", fresh.id)).await;
     exec(&app, &format!("UPDATE audit_log SET target = 'rewritten' WHERE id = {first_entry}")).await;
-    assert!(page_check(&mut fresh.owner, fresh.id).await["problem"].is_null(), "before the checkpoint: the page's walk starts after it");
+    assert!(page_check(&mut fresh.owner, &fresh.slug).await["problem"].is_null(), "before the checkpoint: the page's walk starts after it");
     let full = plinth::server::repo::audit::verify(&app.state.db, fresh.id).await.unwrap();
     assert_eq!(full.broken_at, Some(first_entry), "{full:?}");
     // A checkpoint written by hand, without its seal, is not trusted: the page walks from the start.
@@ -79,7 +79,7 @@ on_both_engines!(the_page_checks_what_came_after_its_checkpoint, |app: TestApp| 
         ),
     )
     .await;
-    let walked = page_check(&mut fresh.owner, fresh.id).await;
+    let walked = page_check(&mut fresh.owner, &fresh.slug).await;
     assert_eq!(walked["broken_at"].as_i64(), Some(first_entry), "{walked}");
 });
 
@@ -95,15 +95,15 @@ async fn a_keyed_chain_needs_its_key() {
     let (mut server, base) = crate::operations::serve_process(cmd).await;
     let mut owner = Person { client: Client::at(&base), email: unique_email("keyed") };
     assert_eq!(owner.client.sign_up("Owner", &owner.email.clone(), PASSWORD).await.status, StatusCode::OK);
-    let org_id = create_org(&mut owner, "Keyed").await;
+    let (org_id, at) = create_org_with_slug(&mut owner, "Keyed").await;
     create_project(&mut owner, org_id, "One").await.unwrap();
-    assert!(page_check(&mut owner, org_id).await["sealed_with_key"].as_i64() >= Some(2));
+    assert!(page_check(&mut owner, &at).await["sealed_with_key"].as_i64() >= Some(2));
     // A checkpoint that names the key but was written without it: tampering.
     let app = start(test_config(&db.url), None).await;
     let seal = ordered_rows(&app, &format!("SELECT audit_checkpoint_seal FROM organizations WHERE id = {org_id}")).await.remove(0);
     let key_id = seal.split(':').next().unwrap().to_string();
     exec(&app, &format!("UPDATE organizations SET audit_checkpoint_seal = '{key_id}:forged' WHERE id = {org_id}")).await;
-    let forged = page_check(&mut owner, org_id).await;
+    let forged = page_check(&mut owner, &at).await;
     assert!(forged["problem"].as_str().unwrap_or_default().contains("checkpoint was changed"), "{forged}");
     exec(&app, &format!("UPDATE organizations SET audit_checkpoint_seal = '{seal}' WHERE id = {org_id}")).await;
     server.kill().unwrap();

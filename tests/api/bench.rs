@@ -32,7 +32,7 @@ async fn team_page_with_10000_members(engine: Engine) {
     .unwrap();
     println!("bench {engine:?}: inserted 10,000 members in {:?}", started.elapsed());
 
-    let org_id = fx.id.to_string();
+    let org_id = fx.slug.to_string();
     let cases: [(&str, [(&str, &str); 4]); 5] = [
         ("first page by name", [("search", ""), ("role", ""), ("sort", "name"), ("page", "0")]),
         ("page 200 by name", [("search", ""), ("role", ""), ("sort", "name"), ("page", "200")]),
@@ -41,7 +41,7 @@ async fn team_page_with_10000_members(engine: Engine) {
         ("search 'person 0999'", [("search", "person 0999"), ("role", ""), ("sort", "email"), ("page", "0")]),
     ];
     for (label, args) in cases {
-        let mut form: Vec<(&str, &str)> = vec![("org_id", &org_id), ("desc", "false")];
+        let mut form: Vec<(&str, &str)> = vec![("org", &org_id), ("desc", "false")];
         form.extend(args);
         let mut times = Vec::new();
         let mut total = 0;
@@ -183,13 +183,13 @@ async fn bench_pages() {
     let (b, c) = (base.clone(), cookie.clone());
     let page = rate(clients, secs, move |http| {
         let (b, c) = (b.clone(), c.clone());
-        async move { http.get(format!("{b}/team")).header("cookie", c).send().await.unwrap().status() }
+        async move { http.get(format!("{b}/o/acme-ai/team")).header("cookie", c).send().await.unwrap().status() }
     })
     .await;
     let (b, c) = (base.clone(), cookie.clone());
     let server_fn = rate(clients, secs, move |http| {
         let (b, c) = (b.clone(), c.clone());
-        let form = [("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")];
+        let form = [("org", "acme-ai"), ("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")];
         async move { http.post(format!("{b}/api/team/page")).header("cookie", c).form(&form).send().await.unwrap().status() }
     })
     .await;
@@ -207,10 +207,12 @@ async fn bench_pages() {
 
     // The two pages the goal names, then two lazy pages (their chunks on top).
     let signed_in = owner.cookie.as_deref();
-    for (path, cookie) in [("/login", None), ("/team", signed_in), ("/audit", signed_in), ("/projects/checkout-assistant/dashboard", signed_in)] {
+    for (path, cookie) in
+        [("/login", None), ("/o/acme-ai/team", signed_in), ("/o/acme-ai/audit", signed_in), ("/o/acme-ai/projects/checkout-assistant/dashboard", signed_in)]
+    {
         let files = first_visit_bytes(&base, path, cookie).await;
         let total: usize = files.iter().map(|(_, n)| n).sum();
-        let goal = if cookie.is_none() || path == "/team" { " (goal ≤ 400 KB)" } else { "" };
+        let goal = if cookie.is_none() || path.ends_with("/team") { " (goal ≤ 400 KB)" } else { "" };
         println!("bench first visit to {path}: {:.1} KB over the wire{goal}", total as f64 / 1024.0);
         // A lazy page's chunks, as one line.
         let (chunks, rest): (Vec<_>, Vec<_>) = files.into_iter().partition(|(name, _)| name.starts_with("/pkg/chunk_") || name.starts_with("/pkg/split_"));

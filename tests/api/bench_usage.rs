@@ -92,13 +92,13 @@ async fn usage_benchmarks(engine: Engine) {
     );
 
     // Freshness: from sending a batch to the dashboard query counting it.
-    let before = dashboard_requests(&mut fx.owner, &slug).await;
+    let before = dashboard_requests(&mut fx.owner, &fx.slug, &slug).await;
     let started = Instant::now();
     let recent = |i| NewEvent { occurred_at: Utc::now() - Duration::minutes(1), ..event("fresh", i) };
     let body = json!({ "events": (0..500).map(|i| as_json(&recent(i))).collect::<Vec<_>>() });
     assert_eq!(Api::new(&app, Some(&secret)).events(&body).await.status, reqwest::StatusCode::OK);
     let acked = started.elapsed();
-    assert_eq!(dashboard_requests(&mut fx.owner, &slug).await, before + 500, "visible in the very next dashboard load");
+    assert_eq!(dashboard_requests(&mut fx.owner, &fx.slug, &slug).await, before + 500, "visible in the very next dashboard load");
     println!(
         "bench {engine:?}: freshness  batch acknowledged in {:.1} ms; its numbers in the next dashboard load, {:.1} ms after sending",
         acked.as_secs_f64() * 1e3,
@@ -130,7 +130,7 @@ async fn usage_benchmarks(engine: Engine) {
             times.push(t.elapsed());
             // The whole server function over HTTP (guard, queries, charts, JSON).
             let t = Instant::now();
-            dashboard_requests(&mut fx.owner, &slug).await;
+            dashboard_requests(&mut fx.owner, &fx.slug, &slug).await;
             page_times.push(t.elapsed());
             // The Users page's queries (over whole days: the daily per-user rollup).
             let t = Instant::now();
@@ -194,8 +194,11 @@ async fn usage_benchmarks(engine: Engine) {
     );
 }
 
-async fn dashboard_requests(p: &mut Person, slug: &str) -> i64 {
-    let res = p.client.call_fn(&plinth::api::analytics::LoadDashboard { slug: slug.to_string(), filters: plinth::domain::analytics::Filters::default() }).await;
+async fn dashboard_requests(p: &mut Person, org: &Slug, slug: &str) -> i64 {
+    let res = p
+        .client
+        .call_fn(&plinth::api::analytics::LoadDashboard { org: org.clone(), slug: slug.to_string(), filters: plinth::domain::analytics::Filters::default() })
+        .await;
     res.json()["totals"]["requests"].as_i64().unwrap()
 }
 

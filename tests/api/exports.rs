@@ -86,20 +86,23 @@ on_both_engines_with!(
     },
     |app: TestApp| async move {
         let mut fx = org(&app, "Exports").await;
+        let at = fx.slug.clone();
         let ((project, slug), (other, other_slug)) = (fx.projects[0].clone(), fx.projects[1].clone());
-        let path = |slug: &str| format!("/projects/{slug}/export/requests.csv");
+        let path = |slug: &str| format!("/o/{at}/projects/{slug}/export/requests.csv");
         // An export of this project is streaming (its place is taken here, as its stream holds it).
         let running = app.state.throttle.start_export(project).unwrap();
         let res = fx.owner.client.get(&path(&slug)).await;
         assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.body);
         assert_eq!(res.headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
-        let usage = fx.owner.client.get(&format!("/projects/{slug}/export/usage.csv?group_by=model")).await;
+        let usage = fx.owner.client.get(&format!("/o/{at}/projects/{slug}/export/usage.csv?group_by=model")).await;
         assert_eq!(usage.status, StatusCode::TOO_MANY_REQUESTS, "both exports count");
         // Another project still has room, until the server's total is reached.
         assert_eq!(fx.owner.client.get(&path(&other_slug)).await.status, StatusCode::OK);
         let elsewhere = app.state.throttle.start_export(other).unwrap();
         let mut stranger = org(&app, "Stranger").await;
-        assert_eq!(stranger.owner.client.get(&path(&stranger.projects[0].1)).await.status, StatusCode::TOO_MANY_REQUESTS, "two in all");
+        let theirs = format!("/o/{}/projects/{}/export/requests.csv", stranger.slug, stranger.projects[0].1);
+        assert_eq!(stranger.owner.client.get(&theirs).await.status, StatusCode::TOO_MANY_REQUESTS, "two in all");
+        assert_eq!(stranger.owner.client.get(&path(&slug)).await.status, StatusCode::NOT_FOUND, "and others' exports are not found, not queued");
         drop((running, elsewhere));
         // A finished download gives its place back: the next one runs.
         for _ in 0..3 {
@@ -125,8 +128,12 @@ on_both_engines!(calls_within_one_microsecond_all_reach_the_log, |app: TestApp| 
     assert_eq!(api.events(&json!({ "events": events })).await.status, StatusCode::OK);
     let (mut seen, mut after) = (std::collections::HashSet::new(), None::<String>);
     loop {
-        let page =
-            fx.owner.client.call_fn(&LoadRequests { slug: slug.clone(), filters: RequestFilters { after: after.clone(), ..Default::default() } }).await.json();
+        let page = fx
+            .owner
+            .client
+            .call_fn(&LoadRequests { org: fx.slug.clone(), slug: slug.clone(), filters: RequestFilters { after: after.clone(), ..Default::default() } })
+            .await
+            .json();
         for row in page["rows"].as_array().unwrap() {
             assert!(seen.insert(row["id"].as_i64().unwrap()), "a row repeated");
         }

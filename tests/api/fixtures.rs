@@ -5,6 +5,7 @@ use plinth::api::invitations::AcceptInvitation;
 use plinth::api::orgs::CreateOrg;
 use plinth::api::projects::CreateProject;
 use plinth::api::team::Invite;
+pub use plinth::domain::project::Slug;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +24,8 @@ pub struct Person {
 pub struct OrgFx {
     pub id: i64,
     pub name: String,
+    /// Its name in console URLs and server functions (`/o/<slug>/…`).
+    pub slug: Slug,
     pub owner: Person,
     /// Two projects: the Guest in `join_guest` gets the first only.
     pub projects: Vec<(i64, String)>,
@@ -35,9 +38,15 @@ pub async fn person(app: &TestApp, prefix: &str) -> Person {
 }
 
 pub async fn create_org(p: &mut Person, name: &str) -> i64 {
+    create_org_with_slug(p, name).await.0
+}
+
+/// A new organization's id and slug.
+pub async fn create_org_with_slug(p: &mut Person, name: &str) -> (i64, Slug) {
     let res = p.client.call_fn(&CreateOrg { name: name.into(), kind: "company".into() }).await;
     assert_eq!(res.status, StatusCode::OK, "create org: {}", res.body);
-    res.json().as_i64().expect("org id")
+    let org = res.json();
+    (org["id"].as_i64().expect("org id"), Slug::parse(org["slug"].as_str().expect("org slug")).expect("a well-formed slug"))
 }
 
 pub async fn create_project(p: &mut Person, org_id: i64, name: &str) -> Result<(i64, String), Res> {
@@ -59,12 +68,12 @@ pub async fn create_project(p: &mut Person, org_id: i64, name: &str) -> Result<(
 
 pub async fn org(app: &TestApp, name: &str) -> OrgFx {
     let mut owner = person(app, "owner").await;
-    let id = create_org(&mut owner, name).await;
+    let (id, slug) = create_org_with_slug(&mut owner, name).await;
     let mut projects = Vec::new();
     for p in ["Alpha", "Beta"] {
         projects.push(create_project(&mut owner, id, &format!("{name} {p}")).await.unwrap());
     }
-    OrgFx { id, name: name.into(), owner, projects }
+    OrgFx { id, name: name.into(), slug, owner, projects }
 }
 
 /// The token at the end of an invite link.

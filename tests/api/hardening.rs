@@ -191,19 +191,19 @@ fn urlencode(s: &str) -> String {
 
 on_both_engines!(huge_pages_are_refused, |app: TestApp| async move {
     let mut fx = org(&app, "Pages").await;
-    let org_id = fx.id.to_string();
+    let org_id = fx.slug.to_string();
     for page in ["18446744073709551615", "9223372036854775807", "1000001"] {
         let team =
-            fx.owner.client.call("team/page", &[("org_id", &org_id), ("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", page)]).await;
+            fx.owner.client.call("team/page", &[("org", &org_id), ("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", page)]).await;
         assert_eq!(team.status, StatusCode::UNPROCESSABLE_ENTITY, "team page {page}: {}", team.body);
-        let audit = fx.owner.client.call("audit/page", &[("org_id", &org_id), ("page", page)]).await;
+        let audit = fx.owner.client.call("audit/page", &[("org", &org_id), ("page", page)]).await;
         assert_eq!(audit.status, StatusCode::UNPROCESSABLE_ENTITY, "audit page {page}: {}", audit.body);
     }
     for page in ["-1", "1e3", "99999999999999999999999"] {
-        let audit = fx.owner.client.call("audit/page", &[("org_id", &org_id), ("page", page)]).await;
+        let audit = fx.owner.client.call("audit/page", &[("org", &org_id), ("page", page)]).await;
         assert_eq!(audit.status, StatusCode::UNPROCESSABLE_ENTITY, "audit page {page}: {}", audit.body);
     }
-    let last = fx.owner.client.call("audit/page", &[("org_id", &org_id), ("page", "1000000")]).await;
+    let last = fx.owner.client.call("audit/page", &[("org", &org_id), ("page", "1000000")]).await;
     assert_eq!(last.status, StatusCode::OK, "the largest page is empty, not an error: {}", last.body);
 });
 
@@ -348,15 +348,15 @@ on_both_engines!(guests_see_only_their_groups_and_no_team, |app: TestApp| async 
     let (project_id, slug) = fx.projects[0].clone();
     let mut guest = join(&app, &mut fx, "guest", &format!("{project_id}:admin")).await;
     let names = |v: &serde_json::Value| v["groups"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
-    let form = guest.client.call("projects/form", &[]).await;
+    let form = guest.client.call("projects/form", &[("org", fx.slug.as_str())]).await;
     assert_eq!(names(&form.json()), vec!["Engineering"], "only the group of the Guest's project");
-    let view = guest.client.call("projects/get", &[("slug", &slug)]).await;
+    let view = guest.client.call("projects/get", &[("org", fx.slug.as_str()), ("slug", &slug)]).await;
     assert_eq!(names(&view.json()), vec!["Engineering"]);
-    let owner_form = fx.owner.client.call("projects/form", &[]).await;
+    let owner_form = fx.owner.client.call("projects/form", &[("org", fx.slug.as_str())]).await;
     assert_eq!(names(&owner_form.json()), vec!["Engineering", "Mergers"], "an Owner sees every group");
 
     // A Guest who is Project Admin gets no list of the organization's members…
-    let members = guest.client.call("projects/members", &[("slug", &slug)]).await.json();
+    let members = guest.client.call("projects/members", &[("org", fx.slug.as_str()), ("slug", &slug)]).await.json();
     assert_eq!(members["candidates"].as_array().unwrap().len(), 0, "{members}");
     assert_eq!(members["pick_from_team"], false);
     // …but adds people by exact email.
@@ -378,7 +378,7 @@ on_both_engines!(guests_see_only_their_groups_and_no_team, |app: TestApp| async 
     assert_eq!(change.status, StatusCode::OK, "an existing project member's role can change: {}", change.body);
     // A Viewer who is Project Admin may see the team, so picks from it.
     let mut viewer = join(&app, &mut fx, "viewer", &format!("{project_id}:admin")).await;
-    let members = viewer.client.call("projects/members", &[("slug", &slug)]).await.json();
+    let members = viewer.client.call("projects/members", &[("org", fx.slug.as_str()), ("slug", &slug)]).await.json();
     assert!(!members["candidates"].as_array().unwrap().is_empty());
     // Adding by email needs the right to manage members.
     let mut plain = join(&app, &mut fx, "member", "").await;
@@ -411,7 +411,7 @@ on_both_engines!(team_search_matches_percent_and_underscore_literally, |app: Tes
         let token = token_of(res.json()[0]["link"].as_str().unwrap());
         assert_eq!(p.client.call("invitations/accept", &[("token", &token)]).await.status, StatusCode::OK);
     }
-    let org_id = fx.id.to_string();
+    let org_id = fx.slug.to_string();
     assert_eq!(search_names(&mut fx.owner.client, &org_id, "%").await, vec!["Hundred%Percent"]);
     assert_eq!(search_names(&mut fx.owner.client, &org_id, "r_s").await, vec!["Under_Score"], "`_` is not a wildcard");
     assert_eq!(search_names(&mut fx.owner.client, &org_id, "\\").await, Vec::<String>::new());
@@ -421,8 +421,8 @@ async fn plain_member_email(app: &TestApp, fx: &mut OrgFx) -> String {
     join(app, fx, "member", "").await.email
 }
 
-async fn search_names(client: &mut Client, org_id: &str, search: &str) -> Vec<String> {
-    let res = client.call("team/page", &[("org_id", org_id), ("search", search), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")]).await;
+async fn search_names(client: &mut Client, org: &str, search: &str) -> Vec<String> {
+    let res = client.call("team/page", &[("org", org), ("search", search), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")]).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     res.json()["members"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap().to_string()).collect()
 }

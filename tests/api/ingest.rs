@@ -254,7 +254,7 @@ on_both_engines!(the_dashboard_shows_a_project_to_those_who_may_view_it, |app: T
     let batch = json!({ "events": [with(event("d1", "gpt-4o"), json!({ "cost_usd": "0.5", "user": "ann" })), event("d2", "unpriced-model")] });
     assert_eq!(api.events(&batch).await.status, StatusCode::OK);
     use plinth::domain::analytics::Filters;
-    let load = |range: &str| LoadDashboard { slug: slug.clone(), filters: Filters { range: Some(range.into()), ..Default::default() } };
+    let load = |range: &str| LoadDashboard { org: fx.slug.clone(), slug: slug.clone(), filters: Filters { range: Some(range.into()), ..Default::default() } };
     let res = fx.owner.client.call_fn(&load("7d")).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let d = res.json();
@@ -263,7 +263,11 @@ on_both_engines!(the_dashboard_shows_a_project_to_those_who_may_view_it, |app: T
     assert!(d["usage_chart"]["option"].as_str().unwrap().contains("\"bar\""));
     assert_eq!(fx.owner.client.call_fn(&load("8d")).await.status, StatusCode::UNPROCESSABLE_ENTITY, "only the offered ranges");
     // An environment nobody reported is an empty dashboard, not an error.
-    let filtered = LoadDashboard { slug: slug.clone(), filters: Filters { range: Some("24h".into()), env: Some("staging".into()), ..Default::default() } };
+    let filtered = LoadDashboard {
+        org: fx.slug.clone(),
+        slug: slug.clone(),
+        filters: Filters { range: Some("24h".into()), env: Some("staging".into()), ..Default::default() },
+    };
     assert_eq!(fx.owner.client.call_fn(&filtered).await.json()["totals"]["requests"], 0);
     // Another organization's member, and someone signed out, learn nothing.
     let mut other = org(&app, "Elsewhere").await;

@@ -24,7 +24,7 @@ on_both_engines!(a_key_is_shown_once_and_stored_as_a_hash, |app: TestApp| async 
     assert!(secret.starts_with("plk_") && secret.len() == 53, "{secret}");
     assert!(works(&app, &secret).await);
 
-    let list = fx.owner.client.call_fn(&LoadKeys { slug: slug.clone() }).await;
+    let list = fx.owner.client.call_fn(&LoadKeys { org: fx.slug.clone(), slug: slug.clone() }).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(!list.body.contains(&secret[4..]), "the list never holds the secret");
     let key = &list.json()["keys"][0];
@@ -42,7 +42,7 @@ on_both_engines!(a_key_is_shown_once_and_stored_as_a_hash, |app: TestApp| async 
     let id = key["id"].as_i64().unwrap();
     assert_eq!(fx.owner.client.call_fn(&RevokeKey { project_id: project, key_id: id }).await.status, StatusCode::OK);
     assert!(!works(&app, &secret).await);
-    let list = fx.owner.client.call_fn(&LoadKeys { slug: slug.clone() }).await;
+    let list = fx.owner.client.call_fn(&LoadKeys { org: fx.slug.clone(), slug: slug.clone() }).await;
     assert_eq!(list.json()["keys"][0]["status"], "Revoked");
     // A typo, a cut key and a key of the right shape that was never issued.
     let mut typo = secret.clone().into_bytes();
@@ -63,20 +63,20 @@ on_both_engines!(who_may_create_revoke_and_rotate, |app: TestApp| async move {
     let mut stranger = org(&app, "Elsewhere").await;
 
     // Viewers see the list but create nothing; Guests without a grant see no project at all.
-    assert_eq!(viewer.client.call_fn(&LoadKeys { slug: slug.clone() }).await.status, StatusCode::OK);
+    assert_eq!(viewer.client.call_fn(&LoadKeys { org: fx.slug.clone(), slug: slug.clone() }).await.status, StatusCode::OK);
     assert_eq!(viewer.client.call_fn(&create(project, "v", "all", "never")).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(guest.client.call_fn(&LoadKeys { slug: slug.clone() }).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(stranger.owner.client.call_fn(&LoadKeys { slug: slug.clone() }).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(guest.client.call_fn(&LoadKeys { org: fx.slug.clone(), slug: slug.clone() }).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(stranger.owner.client.call_fn(&LoadKeys { org: fx.slug.clone(), slug: slug.clone() }).await.status, StatusCode::NOT_FOUND);
     assert_eq!(stranger.owner.client.call_fn(&create(project, "x", "all", "never")).await.status, StatusCode::NOT_FOUND);
     let mut anonymous = Client::new(&app);
-    assert_eq!(anonymous.call_fn(&LoadKeys { slug: slug.clone() }).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.call_fn(&LoadKeys { org: fx.slug.clone(), slug: slug.clone() }).await.status, StatusCode::UNAUTHORIZED);
 
     let owners_key = fx.owner.client.call_fn(&create(project, "owner's", "all", "never")).await.json();
     let members_key = member.client.call_fn(&create(project, "member's", "read", "30")).await.json();
     let (owners_id, members_id) = (owners_key["id"].as_i64().unwrap(), members_key["id"].as_i64().unwrap());
 
     // A Member manages only their own keys, and the list says which.
-    let seen = member.client.call_fn(&LoadKeys { slug: slug.clone() }).await.json();
+    let seen = member.client.call_fn(&LoadKeys { org: fx.slug.clone(), slug: slug.clone() }).await.json();
     let manageable: Vec<bool> = seen["keys"].as_array().unwrap().iter().map(|k| k["can_manage"].as_bool().unwrap()).collect();
     assert_eq!(manageable, vec![true, false], "newest first: the member's own key, then the owner's");
     assert_eq!(member.client.call_fn(&RevokeKey { project_id: project, key_id: owners_id }).await.status, StatusCode::FORBIDDEN);
@@ -112,7 +112,7 @@ on_both_engines!(rotation_keeps_the_old_key_for_the_grace_chosen, |app: TestApp|
     assert_eq!(second["name"], "svc");
     assert!(works(&app, first["secret"].as_str().unwrap()).await, "an hour's grace");
     assert!(works(&app, second["secret"].as_str().unwrap()).await);
-    let list = fx.owner.client.call_fn(&LoadKeys { slug: slug.clone() }).await.json();
+    let list = fx.owner.client.call_fn(&LoadKeys { org: fx.slug.clone(), slug: slug.clone() }).await.json();
     assert_eq!(list["keys"][1]["status"], "Expiring");
     assert_eq!(list["keys"][0]["scope"], "ingest", "the replacement keeps the scope");
     // A key is rotated once; its replacement rotates on, without grace.
@@ -172,7 +172,7 @@ on_both_engines!(every_key_function_refuses_outsiders_lower_roles_and_huge_input
     let mut guest = join(&app, &mut fx, "guest", "").await;
     let mut stranger = org(&app, "Outside").await;
     let mut anonymous = Client::new(&app);
-    let list = LoadKeys { slug: slug.clone() };
+    let list = LoadKeys { org: fx.slug.clone(), slug: slug.clone() };
     let new = create(project, "x", "all", "never");
     let revoke = RevokeKey { project_id: project, key_id };
     let rotate = RotateKey { project_id: project, key_id, grace: "none".into() };
@@ -194,7 +194,7 @@ on_both_engines!(every_key_function_refuses_outsiders_lower_roles_and_huge_input
         assert_eq!(fx.owner.client.call_fn(&RotateKey { project_id: p, key_id, grace: "1h".into() }).await.status, StatusCode::NOT_FOUND, "rotate in {p}");
     }
     assert_eq!(fx.owner.client.call_fn(&RotateKey { project_id: project, key_id: i64::MIN, grace: "1h".into() }).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(fx.owner.client.call_fn(&LoadKeys { slug: huge.clone() }).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(fx.owner.client.call_fn(&LoadKeys { org: fx.slug.clone(), slug: huge.clone() }).await.status, StatusCode::NOT_FOUND);
     let malformed = fx.owner.client.call("keys/rotate", &[("project_id", &project.to_string()), ("key_id", "99999999999999999999"), ("grace", "1h")]).await;
     assert_eq!(malformed.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", malformed.body);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM api_keys").await, 1);

@@ -21,6 +21,7 @@ mod limits;
 mod lock_order;
 mod openapi;
 mod operations;
+mod org_links;
 mod permissions;
 mod prices;
 mod recompute;

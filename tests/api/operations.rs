@@ -227,7 +227,7 @@ async fn pages_render_while_another_server_starts() {
         }
     });
     for _ in 0..10 {
-        let page = tokio::time::timeout(std::time::Duration::from_secs(10), fx.owner.client.get("/team")).await;
+        let page = tokio::time::timeout(std::time::Duration::from_secs(10), fx.owner.client.get(&format!("/o/{}/team", fx.slug))).await;
         let page = page.expect("the page finished while routers were built");
         assert!(page.body.contains("</html>"), "{}", page.status);
     }

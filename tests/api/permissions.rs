@@ -81,7 +81,7 @@ async fn org_action(app: &TestApp, fx: &mut OrgFx, actor: &mut Person, is_owner:
     let org_id = fx.id;
     match action {
         "see the team table" => {
-            let page = LoadTeamPage { org_id: Some(org_id), search: String::new(), role: String::new(), sort: "name".into(), desc: false, page: 0 };
+            let page = LoadTeamPage { org: fx.slug.clone(), search: String::new(), role: String::new(), sort: "name".into(), desc: false, page: 0 };
             actor.client.call_fn(&page).await
         }
         "create a project" => {
@@ -113,7 +113,7 @@ async fn org_action(app: &TestApp, fx: &mut OrgFx, actor: &mut Person, is_owner:
                 res
             }
         }
-        "see the audit log" => actor.client.call_fn(&LoadAuditPage { org_id: Some(org_id), action: None, page: 0 }).await,
+        "see the audit log" => actor.client.call_fn(&LoadAuditPage { org: fx.slug.clone(), action: None, page: 0 }).await,
         "edit the model price catalog" => {
             let model = unique_email("model");
             let add = AddPrice {
@@ -155,13 +155,13 @@ async fn org_matrix(app: TestApp, role: OrgRole) {
 
     // "see the organization dashboard and project cards": all projects, or
     // for Guests only the projects they belong to.
-    let dash = actor.client.call_fn(&LoadDashboard {}).await;
+    let dash = actor.client.call_fn(&LoadDashboard { org: fx.slug.clone() }).await;
     assert_eq!(dash.status, StatusCode::OK, "{}", dash.body);
     let visible: Vec<i64> = dash.json()["projects"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
     if role == Guest {
         assert_eq!(visible, vec![first_project], "a Guest sees only their project");
         let other = fx.projects[1].1.clone();
-        assert_eq!(actor.client.call_fn(&LoadProject { slug: other }).await.status, StatusCode::NOT_FOUND, "and nothing of the others");
+        assert_eq!(actor.client.call_fn(&LoadProject { org: fx.slug.clone(), slug: other }).await.status, StatusCode::NOT_FOUND, "and nothing of the others");
     } else {
         assert_eq!(visible.len(), 2, "{role:?} sees every project");
     }
@@ -273,6 +273,7 @@ enum Via {
 
 async fn project_matrix(app: TestApp, role: ProjectRole, via: Via) {
     let mut fx = org(&app, "Project Org").await;
+    let at = fx.slug.clone();
     let (project_id, slug) = fx.projects[0].clone();
     let mut actor = match via {
         Via::Grant => join(&app, &mut fx, "guest", &format!("{project_id}:{}", role.as_str())).await,
@@ -282,7 +283,7 @@ async fn project_matrix(app: TestApp, role: ProjectRole, via: Via) {
         Via::Grant => format!("{} (granted)", role.label()),
         Via::OrgRole(r) => format!("{} (as org {r:?})", role.label()),
     };
-    let role_seen = actor.client.call_fn(&LoadProject { slug: slug.clone() }).await.json()["project"]["role"].clone();
+    let role_seen = actor.client.call_fn(&LoadProject { org: fx.slug.clone(), slug: slug.clone() }).await.json()["project"]["role"].clone();
     assert_eq!(role_seen, role.as_str(), "{who}: effective role");
     let bystander = join(&app, &mut fx, "member", "").await;
     let bystander_id = user_id(&app, &bystander.email).await;
@@ -296,7 +297,7 @@ async fn project_matrix(app: TestApp, role: ProjectRole, via: Via) {
             continue;
         }
         let res = match row.action {
-            "see dashboards, charts and the request list" => actor.client.call_fn(&LoadProject { slug: slug.clone() }).await,
+            "see dashboards, charts and the request list" => actor.client.call_fn(&LoadProject { org: fx.slug.clone(), slug: slug.clone() }).await,
             "rename the project, set its environment and budget" => {
                 let update = UpdateProject { project_id, name: "Renamed".into(), description: "x".into(), environment: "staging".into(), group: String::new() };
                 actor.client.call_fn(&update).await
@@ -329,8 +330,8 @@ async fn project_matrix(app: TestApp, role: ProjectRole, via: Via) {
                 actor.client.call_fn(&create).await
             }
             "export usage as CSV" => {
-                let csv = actor.client.get(&format!("/projects/{slug}/export/usage.csv?group_by=model")).await;
-                let log = actor.client.get(&format!("/projects/{slug}/export/requests.csv")).await;
+                let csv = actor.client.get(&format!("/o/{at}/projects/{slug}/export/usage.csv?group_by=model")).await;
+                let log = actor.client.get(&format!("/o/{at}/projects/{slug}/export/requests.csv")).await;
                 expect(allowed, &log, &format!("{who} exports the request log"));
                 csv
             }
@@ -375,13 +376,13 @@ on_both_engines!(project_role_is_the_higher_of_org_and_direct, |app: TestApp| as
     let mut fx = org(&app, "Effective").await;
     let (project_id, slug) = fx.projects[0].clone();
     let mut viewer = join(&app, &mut fx, "viewer", &format!("{project_id}:admin")).await;
-    let view = viewer.client.call_fn(&LoadProject { slug: slug.clone() }).await;
+    let view = viewer.client.call_fn(&LoadProject { org: fx.slug.clone(), slug: slug.clone() }).await;
     assert_eq!(view.json()["project"]["role"], "admin", "Viewer + direct Project Admin acts as Project Admin");
     let other = &fx.projects[1].1;
-    assert_eq!(viewer.client.call_fn(&LoadProject { slug: other.clone() }).await.json()["project"]["role"], "viewer");
+    assert_eq!(viewer.client.call_fn(&LoadProject { org: fx.slug.clone(), slug: other.clone() }).await.json()["project"]["role"], "viewer");
     let mut member = join(&app, &mut fx, "member", &format!("{project_id}:viewer")).await;
     assert_eq!(
-        member.client.call_fn(&LoadProject { slug: slug.clone() }).await.json()["project"]["role"],
+        member.client.call_fn(&LoadProject { org: fx.slug.clone(), slug: slug.clone() }).await.json()["project"]["role"],
         "member",
         "a lower direct role does not lower the org's"
     );

@@ -140,7 +140,7 @@ on_both_engines!(calls_without_a_provider_are_priced_by_the_default, |app: TestA
     assert_eq!(api.events(&call("two", "llama")).await.status, StatusCode::OK);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM usage_events WHERE event_id = 'two' AND cost_source = 'unpriced'").await, 1);
     let id = scalar(&app, &format!("SELECT id FROM usage_events WHERE project_id = {project} AND event_id = 'two'")).await;
-    let detail = fx.owner.client.call_fn(&LoadRequest { slug: slug.clone(), id }).await.json();
+    let detail = fx.owner.client.call_fn(&LoadRequest { org: fx.slug.clone(), slug: slug.clone(), id }).await.json();
     let why = detail["unpriced_reason"].as_str().unwrap_or_default().to_string();
     assert!(why.contains("together, vllm") && why.contains("default"), "{why}");
     // Marking one as the default prices it on recompute.
@@ -155,6 +155,6 @@ on_both_engines!(calls_without_a_provider_are_priced_by_the_default, |app: TestA
     assert_eq!(fx.owner.client.call_fn(&default).await.status, StatusCode::OK);
     assert_eq!(recompute(&mut fx.owner.client, org_id, "llama").await["changed"], 1);
     assert_eq!(scalar(&app, &cost("two")).await, 1_000_000_000, "the vllm version in force (today's $1), as the default provider");
-    let detail = fx.owner.client.call_fn(&LoadRequest { slug, id }).await.json();
+    let detail = fx.owner.client.call_fn(&LoadRequest { org: fx.slug.clone(), slug, id }).await.json();
     assert!(detail["unpriced_reason"].is_null(), "{detail}");
 });

@@ -50,7 +50,8 @@ on_both_engines!(users_and_tokens_equal_direct_aggregates, |app: TestApp| async 
     let key = api_key(&mut fx.owner, project, "ingest").await;
     assert_eq!(Api::new(&app, Some(&key)).events(&json!({ "events": events() })).await.status, StatusCode::OK);
     let prod = Filters { range: Some("7d".into()), env: Some("production".into()), ..Default::default() };
-    let users = |filters: Filters| LoadUsers { slug: slug.clone(), filters };
+    let at = fx.slug.clone();
+    let users = |filters: Filters| LoadUsers { org: at.clone(), slug: slug.clone(), filters };
 
     let res = fx.owner.client.call_fn(&users(prod.clone())).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
@@ -84,7 +85,7 @@ on_both_engines!(users_and_tokens_equal_direct_aggregates, |app: TestApp| async 
     let all = fx.owner.client.call_fn(&users(Filters { range: Some("7d".into()), ..Default::default() })).await.json();
     assert_eq!(all["active_users"], 13);
 
-    let tokens = fx.owner.client.call_fn(&LoadTokens { slug: slug.clone(), filters: prod.clone() }).await;
+    let tokens = fx.owner.client.call_fn(&LoadTokens { org: fx.slug.clone(), slug: slug.clone(), filters: prod.clone() }).await;
     assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.body);
     let t = tokens.json();
     let prod_events = format!("FROM usage_events WHERE project_id = {project} AND environment = 'production'");
@@ -109,7 +110,10 @@ on_both_engines!(users_and_tokens_equal_direct_aggregates, |app: TestApp| async 
     assert_eq!(viewer.client.call_fn(&users(prod.clone())).await.status, StatusCode::OK);
     let mut stranger = org(&app, "Elsewhere").await;
     assert_eq!(stranger.owner.client.call_fn(&users(prod.clone())).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(stranger.owner.client.call_fn(&LoadTokens { slug: slug.clone(), filters: prod.clone() }).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        stranger.owner.client.call_fn(&LoadTokens { org: fx.slug.clone(), slug: slug.clone(), filters: prod.clone() }).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(Client::new(&app).call_fn(&users(prod.clone())).await.status, StatusCode::UNAUTHORIZED);
     let bad = Filters { range: Some("forever".into()), ..Default::default() };
     assert_eq!(fx.owner.client.call_fn(&users(bad)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -123,6 +127,7 @@ fn csv_rows(body: &str) -> Vec<Vec<String>> {
 
 on_both_engines!(csv_exports_hold_the_filtered_log_and_exact_sums, |app: TestApp| async move {
     let mut fx = org(&app, "Export").await;
+    let at = fx.slug.clone();
     let (project, slug) = fx.projects[0].clone();
     let key = api_key(&mut fx.owner, project, "ingest").await;
     let api = Api::new(&app, Some(&key));
@@ -138,7 +143,7 @@ on_both_engines!(csv_exports_hold_the_filtered_log_and_exact_sums, |app: TestApp
         assert_eq!(api.events(&json!({ "events": events })).await.status, StatusCode::OK);
     }
 
-    let res = fx.owner.client.get(&format!("/projects/{slug}/export/requests.csv?range=24h")).await;
+    let res = fx.owner.client.get(&format!("/o/{at}/projects/{slug}/export/requests.csv?range=24h")).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert!(res.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
     assert!(res.headers["content-disposition"].to_str().unwrap().starts_with(&format!("attachment; filename=\"{slug}-requests-")));
@@ -154,7 +159,7 @@ on_both_engines!(csv_exports_hold_the_filtered_log_and_exact_sums, |app: TestApp
 
     // Compressed, as browsers ask for it: the stream ends cleanly.
     let raw = reqwest::Client::new()
-        .get(format!("{}/projects/{slug}/export/requests.csv?range=24h", app.base))
+        .get(format!("{}/o/{at}/projects/{slug}/export/requests.csv?range=24h", app.base))
         .header("cookie", format!("{}={}", plinth::server::app::SESSION_COOKIE, fx.owner.client.cookie.clone().unwrap()))
         .header("accept-encoding", "gzip")
         .send()
@@ -165,13 +170,13 @@ on_both_engines!(csv_exports_hold_the_filtered_log_and_exact_sums, |app: TestApp
     assert!(gzipped.len() > 1_000);
 
     // The log page's filters apply.
-    let res = fx.owner.client.get(&format!("/projects/{slug}/export/requests.csv?range=24h&model=gpt-4o&key=&status=")).await;
+    let res = fx.owner.client.get(&format!("/o/{at}/projects/{slug}/export/requests.csv?range=24h&model=gpt-4o&key=&status=")).await;
     let rows = csv_rows(&res.body);
     assert_eq!(rows.len() - 1, 450);
     assert!(rows[1..].iter().all(|r| r[3] == "gpt-4o"));
 
     // Aggregates: exact sums by model.
-    let res = fx.owner.client.get(&format!("/projects/{slug}/export/usage.csv?group_by=model&range=7d")).await;
+    let res = fx.owner.client.get(&format!("/o/{at}/projects/{slug}/export/usage.csv?group_by=model&range=7d")).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let rows = csv_rows(&res.body);
     assert_eq!(rows[0], ["model", "requests", "errors", "input_tokens", "output_tokens", "cost_usd", "avg_latency_ms"]);
@@ -188,22 +193,22 @@ on_both_engines!(csv_exports_hold_the_filtered_log_and_exact_sums, |app: TestApp
         ("requests.csv?from=2020-01-01&to=2026-01-01", StatusCode::UNPROCESSABLE_ENTITY),
         ("requests.csv?range=24h&range=7d", StatusCode::UNPROCESSABLE_ENTITY),
     ] {
-        let res = fx.owner.client.get(&format!("/projects/{slug}/export/{path}")).await;
+        let res = fx.owner.client.get(&format!("/o/{at}/projects/{slug}/export/{path}")).await;
         assert_eq!(res.status, status, "{path}: {}", res.body);
         assert!(!res.headers.contains_key("content-disposition"));
     }
     let long = "m".repeat(5_000);
-    assert_eq!(fx.owner.client.get(&format!("/projects/{slug}/export/requests.csv?model={long}")).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fx.owner.client.get(&format!("/o/{at}/projects/{slug}/export/requests.csv?model={long}")).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     let mut viewer = join(&app, &mut fx, "viewer", "").await;
-    assert_eq!(viewer.client.get(&format!("/projects/{slug}/export/requests.csv")).await.status, StatusCode::OK, "viewers may export");
+    assert_eq!(viewer.client.get(&format!("/o/{at}/projects/{slug}/export/requests.csv")).await.status, StatusCode::OK, "viewers may export");
     let mut stranger = org(&app, "Outsider").await;
     for what in ["requests.csv", "usage.csv"] {
-        let res = stranger.owner.client.get(&format!("/projects/{slug}/export/{what}")).await;
+        let res = stranger.owner.client.get(&format!("/o/{at}/projects/{slug}/export/{what}")).await;
         assert_eq!(res.status, StatusCode::NOT_FOUND, "another organization's project");
         assert!(!res.body.contains("someone"));
-        assert_eq!(Client::new(&app).get(&format!("/projects/{slug}/export/{what}")).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(Client::new(&app).get(&format!("/o/{at}/projects/{slug}/export/{what}")).await.status, StatusCode::UNAUTHORIZED);
         // Who is asking comes first: a bad query tells a stranger nothing either.
-        let res = stranger.owner.client.get(&format!("/projects/{slug}/export/{what}?group_by=planet&range=24h&range=7d")).await;
+        let res = stranger.owner.client.get(&format!("/o/{at}/projects/{slug}/export/{what}?group_by=planet&range=24h&range=7d")).await;
         assert_eq!(res.status, StatusCode::NOT_FOUND);
     }
 });

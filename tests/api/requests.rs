@@ -29,7 +29,7 @@ on_both_engines!(the_request_log_filters_and_pages_by_cursor, |app: TestApp| asy
     let other_key = api_key(&mut fx.owner, project, "ingest").await;
     assert_eq!(Api::new(&app, Some(&other_key)).events(&json!({ "events": [call(999, "o3", "success")] })).await.status, StatusCode::OK);
 
-    let load = |f: RequestFilters| LoadRequests { slug: slug.clone(), filters: f };
+    let load = |f: RequestFilters| LoadRequests { org: fx.slug.clone(), slug: slug.clone(), filters: f };
     // Page through everything: 131 rows, each once, newest first.
     let (mut seen, mut after, mut pages) = (HashSet::new(), None::<String>, 0);
     let mut last_time = chrono::DateTime::<Utc>::MAX_UTC;
@@ -85,7 +85,8 @@ on_both_engines!(request_text_is_hidden_from_viewers_and_other_projects, |app: T
     let key = api_key(&mut fx.owner, a, "ingest").await;
     assert_eq!(Api::new(&app, Some(&key)).events(&json!({ "events": [call(1, "gpt-4o", "error")] })).await.status, StatusCode::OK);
     let id = scalar(&app, &format!("SELECT id FROM usage_events WHERE project_id = {a}")).await;
-    let detail = |slug: &str| LoadRequest { slug: slug.to_string(), id };
+    let at = fx.slug.clone();
+    let detail = |slug: &str| LoadRequest { org: at.clone(), slug: slug.to_string(), id };
 
     let mut member = join(&app, &mut fx, "member", "").await;
     let full = member.client.call_fn(&detail(&slug_a)).await.json();
@@ -105,7 +106,7 @@ on_both_engines!(request_text_is_hidden_from_viewers_and_other_projects, |app: T
     let _ = b;
     let mut stranger = org(&app, "Stranger").await;
     assert_eq!(stranger.owner.client.call_fn(&detail(&slug_a)).await.status, StatusCode::NOT_FOUND);
-    let res = stranger.owner.client.call_fn(&LoadRequests { slug: slug_a.clone(), filters: RequestFilters::default() }).await;
+    let res = stranger.owner.client.call_fn(&LoadRequests { org: fx.slug.clone(), slug: slug_a.clone(), filters: RequestFilters::default() }).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert_eq!(Client::new(&app).call_fn(&detail(&slug_a)).await.status, StatusCode::UNAUTHORIZED);
 });

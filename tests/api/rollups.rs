@@ -244,7 +244,9 @@ on_both_engines!(the_dashboard_reads_percentiles_and_environments_from_rollups, 
     events.extend((0..10).map(|i| json!({ "id": format!("s{i}"), "timestamp": at, "model": "gpt-4o", "status": "error", "latency_ms": 45_000, "environment": "staging", "cost_usd": "0.01" })));
     assert_eq!(api.events(&json!({ "events": events })).await.status, StatusCode::OK);
 
+    let at = fx.slug.clone();
     let load = |env: Option<&str>| LoadDashboard {
+        org: at.clone(),
         slug: slug.clone(),
         filters: Filters { range: Some("24h".into()), env: env.map(Into::into), ..Default::default() },
     };
@@ -294,7 +296,7 @@ on_both_engines!(retention_removes_old_events_and_keeps_rollups, |app: TestApp| 
     let events = |p: i64| format!("SELECT COUNT(*) FROM usage_events WHERE project_id = {p}");
     assert_eq!((scalar(&app, &events(project)).await, scalar(&app, &events(other)).await), (1, 2), "only this project's old event went");
     // The dashboard still counts both: rollups are kept.
-    let d = fx.owner.client.call_fn(&LoadDashboard { slug: slug.clone(), filters: Filters::default() }).await.json();
+    let d = fx.owner.client.call_fn(&LoadDashboard { org: fx.slug.clone(), slug: slug.clone(), filters: Filters::default() }).await.json();
     assert_eq!((d["totals"]["requests"].as_i64(), d["totals"]["cost"].as_i64()), (Some(2), Some(2_000_000_000)));
     assert_eq!(fx.owner.client.call_fn(&set("")).await.status, StatusCode::OK, "back to forever");
     assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM projects WHERE id = {project} AND retention_days IS NULL")).await, 1);

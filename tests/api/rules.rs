@@ -20,27 +20,34 @@ on_both_engines!(tenant_isolation_every_endpoint, |app: TestApp| async move {
     let (b_pid, b_slug) = (b.projects[0].0.to_string(), b.projects[0].1.clone());
     let a_pid = a.projects[0].0.to_string();
     let b_org = b.id.to_string();
+    let (a_at, b_at) = (a.slug.to_string(), b.slug.to_string());
     let before = all_counts(&app).await;
 
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
-        ("orgs/switch", vec![("org_id", &b_org)]),
+        ("orgs/nav", vec![("org", &b_at)]),
+        ("orgs/dashboard", vec![("org", &b_at)]),
+        ("projects/form", vec![("org", &b_at)]),
         ("orgs/update", vec![("org_id", &b_org), ("name", "Pwned"), ("kind", "team")]),
         ("orgs/deletion-preview", vec![("org_id", &b_org)]),
         ("orgs/delete", vec![("org_id", &b_org), ("confirm", "Bravo Secret Labs")]),
         ("orgs/leave", vec![("org_id", &b_org)]),
-        ("team/page", vec![("org_id", &b_org), ("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")]),
+        ("team/page", vec![("org", &b_at), ("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")]),
         ("team/role", vec![("member_id", &b_mid), ("role", "viewer")]),
         ("team/remove", vec![("member_id", &b_mid)]),
         ("team/invite", vec![("org_id", &b_org), ("emails", "x@example.com"), ("role", "viewer"), ("projects", "")]),
         ("team/resend", vec![("invitation_id", &b_inv_id)]),
         ("team/invite-link", vec![("invitation_id", &b_inv_id)]),
         ("team/revoke", vec![("invitation_id", &b_inv_id)]),
-        ("audit/page", vec![("org_id", &b_org), ("page", "0")]),
+        ("audit/page", vec![("org", &b_at), ("page", "0")]),
+        ("audit/verify", vec![("org", &b_at)]),
         ("projects/create", vec![("org_id", &b_org), ("name", "Intruder"), ("slug", ""), ("description", ""), ("environment", "staging"), ("group", "")]),
-        ("projects/get", vec![("slug", &b_slug)]),
+        ("projects/get", vec![("org", &b_at), ("slug", &b_slug)]),
+        // B's project named under A, the attacker's own organization.
+        ("projects/get", vec![("org", &a_at), ("slug", &b_slug)]),
         ("projects/update", vec![("project_id", &b_pid), ("name", "Pwned"), ("description", ""), ("environment", "staging"), ("group", "")]),
         ("projects/delete", vec![("project_id", &b_pid), ("confirm", "Bravo Secret Labs Alpha")]),
-        ("projects/members", vec![("slug", &b_slug)]),
+        ("projects/members", vec![("org", &b_at), ("slug", &b_slug)]),
+        ("projects/members", vec![("org", &a_at), ("slug", &b_slug)]),
         ("projects/members/set", vec![("project_id", &b_pid), ("user_id", &b_uid), ("role", "admin")]),
         ("projects/members/remove", vec![("project_id", &b_pid), ("user_id", &b_uid)]),
         // Own project, foreign user: must not pull a stranger in.
@@ -131,12 +138,12 @@ on_both_engines!(changes_apply_on_the_next_request, |app: TestApp| async move {
     let mut fx = org(&app, "Now").await;
     let mut admin = join(&app, &mut fx, "admin", "").await;
     let mut member = join(&app, &mut fx, "member", "").await;
-    let org_id = fx.id.to_string();
-    let page = [("org_id", org_id.as_str()), ("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")];
-    assert_eq!(admin.client.call("audit/page", &[("org_id", &org_id), ("page", "0")]).await.status, StatusCode::OK);
+    let org_id = fx.slug.to_string();
+    let page = [("org", org_id.as_str()), ("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")];
+    assert_eq!(admin.client.call("audit/page", &[("org", &org_id), ("page", "0")]).await.status, StatusCode::OK);
     let admin_id = member_id(&app, fx.id, &admin.email).await.to_string();
     assert_eq!(fx.owner.client.call("team/role", &[("member_id", &admin_id), ("role", "viewer")]).await.status, StatusCode::OK);
-    assert_eq!(admin.client.call("audit/page", &[("org_id", &org_id), ("page", "0")]).await.status, StatusCode::FORBIDDEN, "demoted: Viewer rights at once");
+    assert_eq!(admin.client.call("audit/page", &[("org", &org_id), ("page", "0")]).await.status, StatusCode::FORBIDDEN, "demoted: Viewer rights at once");
     assert_eq!(invite(&mut admin, fx.id, &unique_email("late"), "member", "").await.status, StatusCode::FORBIDDEN);
     assert_eq!(admin.client.call("team/page", &page).await.status, StatusCode::OK, "a Viewer still sees the team");
 
@@ -144,8 +151,9 @@ on_both_engines!(changes_apply_on_the_next_request, |app: TestApp| async move {
     let member_mid = member_id(&app, fx.id, &member.email).await.to_string();
     assert_eq!(fx.owner.client.call("team/remove", &[("member_id", &member_mid)]).await.status, StatusCode::OK);
     assert_eq!(member.client.call("team/page", &page).await.status, StatusCode::NOT_FOUND, "removed: refused at once");
-    assert_eq!(member.client.call("projects/get", &[("slug", &fx.projects[0].1)]).await.status, StatusCode::NOT_FOUND);
-    assert!(member.client.call("orgs/dashboard", &[]).await.json().is_null(), "no organization left");
+    assert_eq!(member.client.call("projects/get", &[("org", &org_id), ("slug", &fx.projects[0].1)]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(member.client.call("orgs/dashboard", &[("org", &org_id)]).await.status, StatusCode::NOT_FOUND);
+    assert!(member.client.call("orgs/nav", &[]).await.json()["current"].is_null(), "no organization left");
 });
 
 on_both_engines!(invitations_are_single_use_expiring_and_bound, |app: TestApp| async move {
@@ -170,9 +178,9 @@ on_both_engines!(invitations_are_single_use_expiring_and_bound, |app: TestApp| a
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(again.error_message().contains("already been used"));
     assert!(invited.client.call("invitations/view", &[("token", &token)]).await.json().get("AlreadyAccepted").is_some());
-    let role = invited.client.call("projects/get", &[("slug", &fx.projects[0].1)]).await.json();
+    let role = invited.client.call("projects/get", &[("org", fx.slug.as_str()), ("slug", &fx.projects[0].1)]).await.json();
     assert_eq!(role["project"]["role"], "admin", "the project grant came with it");
-    assert_eq!(invited.client.call("orgs/dashboard", &[]).await.json()["org"]["role"], "member", "and the accepted organization is now current");
+    assert_eq!(invited.client.call("orgs/nav", &[]).await.json()["current"]["role"], "member", "and the accepted organization is now current");
 
     // Revoked.
     let email = unique_email("revoked");
@@ -203,7 +211,7 @@ on_both_engines!(invitations_are_single_use_expiring_and_bound, |app: TestApp| a
     let page = fx
         .owner
         .client
-        .call("team/page", &[("org_id", &fx.id.to_string()), ("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")])
+        .call("team/page", &[("org", fx.slug.as_str()), ("search", ""), ("role", ""), ("sort", "name"), ("desc", "false"), ("page", "0")])
         .await
         .json();
     let row = page["invitations"].as_array().unwrap().iter().find(|r| r["email"] == email.as_str()).cloned().expect("expired invitations stay visible");
@@ -225,7 +233,8 @@ on_both_engines!(deleting_an_org_removes_exactly_its_rows, |app: TestApp| async 
     let res = invite(&mut kept.owner, kept.id, &both.email, "guest", &format!("{}:member", kept.projects[1].0)).await;
     let token = token_of(res.json()[0]["link"].as_str().unwrap());
     assert_eq!(both.client.call("invitations/accept", &[("token", &token)]).await.status, StatusCode::OK);
-    assert_eq!(both.client.call("orgs/switch", &[("org_id", &doomed.id.to_string())]).await.status, StatusCode::OK);
+    // Opening the organization's pages makes it the current one.
+    assert_eq!(both.client.call("orgs/nav", &[("org", doomed.slug.as_str())]).await.status, StatusCode::OK);
     invite(&mut doomed.owner, doomed.id, &unique_email("pending"), "viewer", "").await;
     invite(&mut kept.owner, kept.id, &unique_email("pending"), "viewer", "").await;
 
@@ -247,7 +256,8 @@ on_both_engines!(deleting_an_org_removes_exactly_its_rows, |app: TestApp| async 
     assert_eq!(count_rows(&app, "users").await, users_before, "accounts stay");
     let nav = both.client.call("orgs/nav", &[]).await.json();
     assert_eq!(nav["current"]["name"], "Kept", "members who had it selected land on their next organization");
-    assert!(doomed.owner.client.call("orgs/dashboard", &[]).await.json().is_null(), "or on the empty state");
+    assert!(doomed.owner.client.call("orgs/nav", &[]).await.json()["current"].is_null(), "or on the empty state");
+    assert_eq!(doomed.owner.client.call("orgs/dashboard", &[("org", doomed.slug.as_str())]).await.status, StatusCode::NOT_FOUND, "its links lead nowhere");
 });
 
 on_both_engines!(team_table_searches_filters_sorts_and_pages, |app: TestApp| async move {
@@ -274,7 +284,7 @@ on_both_engines!(team_table_searches_filters_sorts_and_pages, |app: TestApp| asy
             .await
             .unwrap();
     }
-    let org_id = fx.id.to_string();
+    let org_id = fx.slug.to_string();
     let c = &mut fx.owner.client;
     let p0 = page(c, &org_id, "", "", "name", "false", "0").await;
     assert_eq!(p0["total"], 61);
@@ -295,8 +305,8 @@ on_both_engines!(team_table_searches_filters_sorts_and_pages, |app: TestApp| asy
     assert_eq!(wild["total"], 0, "LIKE wildcards are escaped");
 });
 
-async fn page(c: &mut Client, org_id: &str, search: &str, role: &str, sort: &str, desc: &str, n: &str) -> serde_json::Value {
-    c.call("team/page", &[("org_id", org_id), ("search", search), ("role", role), ("sort", sort), ("desc", desc), ("page", n)]).await.json()
+async fn page(c: &mut Client, org: &str, search: &str, role: &str, sort: &str, desc: &str, n: &str) -> serde_json::Value {
+    c.call("team/page", &[("org", org), ("search", search), ("role", role), ("sort", sort), ("desc", desc), ("page", n)]).await.json()
 }
 
 // Roles, kinds and environments are typed columns: a stored value Plinth
@@ -307,7 +317,7 @@ on_both_engines!(an_unknown_stored_role_fails_instead_of_vanishing, |app: TestAp
     use sea_orm::ConnectionTrait;
     let mut fx = org(&app, "Typed").await;
     let member = join(&app, &mut fx, "member", "").await;
-    let page = LoadTeamPage { org_id: Some(fx.id), search: String::new(), role: String::new(), sort: "name".into(), desc: false, page: 0 };
+    let page = LoadTeamPage { org: fx.slug.clone(), search: String::new(), role: String::new(), sort: "name".into(), desc: false, page: 0 };
     let before = fx.owner.client.call_fn(&page).await;
     assert_eq!(before.json()["total"], 2, "{}", before.body);
 
@@ -319,6 +329,6 @@ on_both_engines!(an_unknown_stored_role_fails_instead_of_vanishing, |app: TestAp
 
     app.state.db.execute_unprepared(&format!("UPDATE organizations SET kind = 'guild' WHERE id = {}", fx.id)).await.unwrap();
     app.state.db.execute_unprepared(&format!("UPDATE memberships SET role = 'member' WHERE id = {id}")).await.unwrap();
-    let res = fx.owner.client.call_fn(&plinth::api::orgs::LoadOrgNav {}).await;
+    let res = fx.owner.client.call_fn(&plinth::api::orgs::LoadOrgNav { org: None }).await;
     assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR, "an unknown kind is not read as Company: {}", res.body);
 });

@@ -5,14 +5,14 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[server(endpoint = "analytics/dashboard")]
-pub async fn load_dashboard(slug: String, #[server(default)] filters: Filters) -> Result<ProjectDashboard, AppError> {
+pub async fn load_dashboard(org: crate::domain::project::Slug, slug: String, #[server(default)] filters: Filters) -> Result<ProjectDashboard, AppError> {
     use super::shared;
     use crate::api::prelude::*;
     use crate::domain::analytics::{ChartData, TOP_ROWS, TextTable, UsageGroup, UsageTotals, latency_percentile};
     use crate::domain::money::count;
     use crate::server::charts::{self, Day};
     use crate::server::repo::usage::{self, GroupBy, UsageRow};
-    let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
+    let ctx = guard::project_at(&org, &slug, ProjectAction::View).await?;
     let (window, scope) = shared::window_scope(&ctx, &filters)?;
     let db = ctx.db();
 

@@ -10,7 +10,7 @@ pub const SPLIT_ASSISTANTS: usize = 10;
 pub const SPLIT_MODELS: usize = 6;
 
 #[server(endpoint = "analytics/tokens")]
-pub async fn load_tokens(slug: String, #[server(default)] filters: Filters) -> Result<TokensReport, AppError> {
+pub async fn load_tokens(org: crate::domain::project::Slug, slug: String, #[server(default)] filters: Filters) -> Result<TokensReport, AppError> {
     use super::{grid, shared};
     use crate::api::prelude::*;
     use crate::domain::analytics::{ChartData, TextTable};
@@ -18,7 +18,7 @@ pub async fn load_tokens(slug: String, #[server(default)] filters: Filters) -> R
     use crate::server::charts;
     use crate::server::repo::breakdowns;
     use crate::server::repo::usage::{self, GroupBy, Rank};
-    let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
+    let ctx = guard::project_at(&org, &slug, ProjectAction::View).await?;
     let (window, scope) = shared::window_scope(&ctx, &filters)?;
     let db = ctx.db();
 

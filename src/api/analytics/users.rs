@@ -10,7 +10,7 @@ use leptos::prelude::*;
 pub const PIVOT_MODELS: usize = 6;
 
 #[server(endpoint = "analytics/users")]
-pub async fn load_users(slug: String, #[server(default)] filters: Filters) -> Result<UsersReport, AppError> {
+pub async fn load_users(org: crate::domain::project::Slug, slug: String, #[server(default)] filters: Filters) -> Result<UsersReport, AppError> {
     use super::{grid, shared};
     use crate::api::prelude::*;
     use crate::domain::analytics::{ChartData, TOP_ROWS, TextTable, UsageGroup};
@@ -19,7 +19,7 @@ pub async fn load_users(slug: String, #[server(default)] filters: Filters) -> Re
     use crate::server::charts;
     use crate::server::repo::breakdowns;
     use crate::server::repo::usage::{self, GroupBy, Rank, UsageRow};
-    let ctx = guard::project_by_slug_for(&slug, ProjectAction::View).await?;
+    let ctx = guard::project_at(&org, &slug, ProjectAction::View).await?;
     let (window, scope) = shared::window_scope(&ctx, &filters)?;
     let db = ctx.db();
 

@@ -1,6 +1,6 @@
 //! A project's dashboard: KPIs, cost and requests over time, errors over
 //! time, and the share of each model, assistant and end user. The range and
-//! environment live in the URL (`/projects/<slug>/dashboard?range=7d&env=production`),
+//! environment live in the URL (`/o/<org>/projects/<slug>/dashboard?range=7d&env=production`),
 //! so reloads and shared links keep them; while new numbers load, the old
 //! ones stay on screen.
 use crate::api::analytics::load_dashboard;
@@ -14,14 +14,14 @@ use leptos::prelude::*;
 
 #[component]
 pub fn ProjectDashboardPage() -> impl IntoView {
-    view! { <AnalyticsPage section="dashboard" load=load_dashboard environments=|d: &ProjectDashboard| d.environments.clone() render=|d, slug, filters| view! { <Dashboard d slug filters /> } /> }
+    view! { <AnalyticsPage section="dashboard" load=load_dashboard environments=|d: &ProjectDashboard| d.environments.clone() render=|d, base, filters| view! { <Dashboard d base filters /> } /> }
 }
 
 #[component]
-fn Dashboard(d: ProjectDashboard, slug: String, filters: Filters) -> impl IntoView {
+fn Dashboard(d: ProjectDashboard, base: String, filters: Filters) -> impl IntoView {
     let t = d.totals.clone();
     if t.requests == 0 {
-        return view! { <FirstEvent title=format!("No usage in {}", d.window.label) endpoint=d.endpoint slug /> }.into_any();
+        return view! { <FirstEvent title=format!("No usage in {}", d.window.label) endpoint=d.endpoint base=base.clone() /> }.into_any();
     }
     let ms = |v: Option<i64>| v.map(|ms| format!("{} ms", count(ms))).unwrap_or_else(|| "—".into());
     let per_request = Nanos(t.cost.0 / t.requests.max(1)).usd_display();
@@ -46,7 +46,7 @@ fn Dashboard(d: ProjectDashboard, slug: String, filters: Filters) -> impl IntoVi
             <Groups label="Cost by assistant" columns=&["Assistant", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.assistants none="(not named)" total=t.cost />
             <Groups label="Costliest end users" columns=&["End user", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.users none="(not named)" total=t.cost />
         </div>
-        <ExportLinks slug filters links=&[("by day", "usage.csv?group_by=day"), ("by model", "usage.csv?group_by=model"), ("by assistant", "usage.csv?group_by=assistant"), ("by end user", "usage.csv?group_by=user")] />
+        <ExportLinks base filters links=&[("by day", "usage.csv?group_by=day"), ("by model", "usage.csv?group_by=model"), ("by assistant", "usage.csv?group_by=assistant"), ("by end user", "usage.csv?group_by=user")] />
     }
     .into_any()
 }

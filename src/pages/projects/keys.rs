@@ -5,6 +5,7 @@ use crate::components::dialog::ConfirmButton;
 use crate::components::feedback::{ActionError, Loaded};
 use crate::components::form::Submit;
 use crate::components::format::date;
+use crate::components::org::use_org;
 use crate::components::page_data::page_data;
 use crate::components::table::DataTable;
 use crate::domain::api_key::{ApiKeyRow, KeyStatus, NewKey};
@@ -39,7 +40,8 @@ pub fn ProjectKeysPage() -> impl IntoView {
             changed.update(|n| *n += 1);
         }
     });
-    let keys = page_data(move || (params.read().get("slug").unwrap_or_default(), changed.get()), |(slug, _)| load_keys(slug));
+    let org = use_org();
+    let keys = page_data(move || (org.get(), params.read().get("slug").unwrap_or_default(), changed.get()), |(org, slug, _)| load_keys(org, slug));
     view! {
         <ActionError action=rotate />
         <ActionError action=revoke />

@@ -5,6 +5,7 @@ use crate::components::dialog::ConfirmButton;
 use crate::components::feedback::{ActionError, Loaded};
 use crate::components::form::ProjectRoleOptions;
 use crate::components::form::Submit;
+use crate::components::org::use_org;
 use crate::components::page_data::page_data;
 use crate::components::table::DataTable;
 use crate::domain::ProjectRole;
@@ -16,12 +17,12 @@ pub fn ProjectMembersPage() -> impl IntoView {
     let set = ServerAction::<SetProjectMember>::new();
     let add = ServerAction::<AddProjectMember>::new();
     let remove = ServerAction::<RemoveProjectMember>::new();
-    let params = use_params_map();
+    let (params, org) = (use_params_map(), use_org());
     // Keyed by the URL, not by the project resource's value, so server and
     // browser resolve it the same way.
     let members = page_data(
-        move || (params.read().get("slug").unwrap_or_default(), set.version().get(), add.version().get(), remove.version().get()),
-        |(slug, ..)| load_project_members(slug),
+        move || (org.get(), params.read().get("slug").unwrap_or_default(), set.version().get(), add.version().get(), remove.version().get()),
+        |(org, slug, ..)| load_project_members(org, slug),
     );
     view! {
         <ActionError action=set />

@@ -19,7 +19,7 @@ pub use users::ProjectUsersPage;
 use crate::api::projects::{CreateProject, DeleteProject, ProjectForm, ProjectView, UpdateProject, load_project, load_project_form};
 use crate::components::feedback::{ActionError, ActionSuccess, Loaded, Loading, suspense_body};
 use crate::components::form::{Field, Submit};
-use crate::components::org::use_orgs;
+use crate::components::org::{use_org, use_orgs};
 use crate::components::page_data::{PageData, page_data};
 use crate::domain::project::{Environment, Group};
 use crate::error::AppError;
@@ -57,9 +57,9 @@ fn GroupField(groups: Vec<Group>, #[prop(optional, into)] value: String) -> impl
 
 #[component]
 pub fn NewProjectPage() -> impl IntoView {
-    let orgs = use_orgs();
+    let (orgs, org_slug) = (use_orgs(), use_org());
     let create = ServerAction::<CreateProject>::new();
-    let form = page_data(move || orgs.epoch.get(), |_| load_project_form());
+    let form = page_data(move || (orgs.epoch.get(), org_slug.get()), |(_, org)| load_project_form(org));
     view! {
         <Title text="New project" />
         <header class="page-header">
@@ -89,7 +89,7 @@ pub fn NewProjectPage() -> impl IntoView {
                             <p class="hint">"Projects belong to " {org.name.clone()} " for good: they cannot move to another organization."</p>
                             <div class="form-actions">
                                 <Submit label="Create project" pending=create.pending() />
-                                <a class="btn btn-ghost" href="/">"Cancel"</a>
+                                <a class="btn btn-ghost" href=crate::urls::org_path(&org.slug, "")>"Cancel"</a>
                             </div>
                         </ActionForm>
                     </section>
@@ -102,13 +102,13 @@ pub fn NewProjectPage() -> impl IntoView {
 #[component]
 pub fn ProjectLayout() -> impl IntoView {
     let params = use_params_map();
-    let orgs = use_orgs();
+    let (orgs, org) = (use_orgs(), use_org());
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let project = page_data(move || (slug(), orgs.epoch.get()), |(slug, _)| load_project(slug));
+    let project = page_data(move || (org.get(), slug(), orgs.epoch.get()), |(org, slug, _)| load_project(org, slug));
     provide_context(project);
     view! {
         <Loaded resource=project then=|v: ProjectView| {
-                        let base = format!("/projects/{}", v.project.slug);
+                        let base = crate::urls::project_path(&v.org.slug, &v.project.slug, "");
                         let env = v.project.environment;
                         let sections = [("", "Overview"), ("/dashboard", "Dashboard"), ("/requests", "Requests"), ("/users", "Users"), ("/tokens", "Tokens"), ("/keys", "API keys"), ("/members", "Members"), ("/settings", "Settings")];
                         Ok(view! {

@@ -3,6 +3,7 @@
 use crate::api::requests::load_request;
 use crate::components::feedback::{ErrorAlert, Loading, suspense_body};
 use crate::components::format::date_time;
+use crate::components::org::use_org;
 use crate::components::page_data::page_data;
 use crate::domain::money::count;
 use crate::domain::requests::RequestDetail;
@@ -14,11 +15,12 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn ProjectRequestPage() -> impl IntoView {
     let params = use_params_map();
+    let org = use_org();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
     let id = Memo::new(move |_| params.read().get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0));
-    let data = page_data(move || (slug.get(), id.get()), |(slug, id)| load_request(slug, id));
+    let data = page_data(move || (org.get(), slug.get(), id.get()), |(org, slug, id)| load_request(org, slug, id));
     view! {
-        <p><A href=move || format!("/projects/{}/requests", slug.get())>"← All requests"</A></p>
+        <p><A href=move || crate::urls::project_path(org.get(), slug.get(), "/requests")>"← All requests"</A></p>
         <Suspense fallback=|| view! { <Loading /> }>
             {suspense_body!(async move {
                 match data.await {

@@ -7,6 +7,7 @@ use crate::components::analytics_filters::AnalyticsFilters;
 use crate::components::feedback::{ErrorAlert, Loading, pending_flag, suspense_body};
 use crate::components::first_event::FirstEvent;
 use crate::components::format::date_time;
+use crate::components::org::use_org;
 use crate::components::page_data::page_data;
 use crate::components::table::DataTable;
 use crate::domain::money::count;
@@ -21,11 +22,13 @@ pub fn ProjectRequestsPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query::<RequestQuery>();
     let q = Memo::new(move |_| query.get().unwrap_or_default());
+    let org = use_org();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
-    let data = page_data(move || (slug.get(), q.get().filters()), |(slug, filters)| load_requests(slug, filters));
+    let data = page_data(move || (org.get(), slug.get(), q.get().filters()), |(org, slug, filters)| load_requests(org, slug, filters));
+    let base = move || crate::urls::project_path(org.get_untracked(), slug.get_untracked(), "");
     let (pending, set_pending) = pending_flag();
     let filter_bar = move |environments: Vec<String>| {
-        view! { <AnalyticsFilters path=format!("/projects/{}/requests", slug.get_untracked()) filters=q.get_untracked().filters().window environments /> }
+        view! { <AnalyticsFilters path=format!("{}/requests", base()) filters=q.get_untracked().filters().window environments /> }
     };
     view! {
         <p class="muted" role="status">{move || pending.get().then_some("Updating…")}</p>
@@ -34,7 +37,7 @@ pub fn ProjectRequestsPage() -> impl IntoView {
                 {suspense_body!(async move {
                     match data.await {
                         // The filters render with the data, which names the environments.
-                        Ok(page) => view! { {filter_bar(page.environments.clone())} <Log page q=q.get_untracked() slug=slug.get_untracked() /> }.into_any(),
+                        Ok(page) => view! { {filter_bar(page.environments.clone())} <Log page q=q.get_untracked() base=base() /> }.into_any(),
                         Err(error) => view! { {filter_bar(vec![])} <ErrorAlert error /> }.into_any(),
                     }
                 })}
@@ -44,21 +47,21 @@ pub fn ProjectRequestsPage() -> impl IntoView {
 }
 
 #[component]
-fn Log(page: RequestPage, q: RequestQuery, slug: String) -> impl IntoView {
+fn Log(page: RequestPage, q: RequestQuery, base: String) -> impl IntoView {
     if page.never_reported {
-        return view! { <FirstEvent title="No requests yet".to_string() endpoint=page.endpoint slug /> }.into_any();
+        return view! { <FirstEvent title="No requests yet".to_string() endpoint=page.endpoint base=base.clone() /> }.into_any();
     }
     let chosen = |v: &Option<String>, option: &str| v.as_deref() == Some(option);
     let option_list = |names: Vec<String>, current: Option<String>| {
         names.into_iter().map(move |n| view! { <option value=n.clone() selected=chosen(&current, &n)>{n.clone()}</option> }).collect_view()
     };
     let hidden = [("range", q.range.clone()), ("from", q.from.clone()), ("to", q.to.clone()), ("env", q.env.clone())];
-    let older = page.next.as_deref().map(|c| q.href(&format!("/projects/{slug}/requests"), Some(c)));
-    let first = q.after.is_some().then(|| q.href(&format!("/projects/{slug}/requests"), None));
+    let older = page.next.as_deref().map(|c| q.href(&format!("{base}/requests"), Some(c)));
+    let first = q.after.is_some().then(|| q.href(&format!("{base}/requests"), None));
     let rows = page.rows;
-    let export = q.href(&format!("/projects/{slug}/export/requests.csv"), None);
+    let export = q.href(&format!("{base}/export/requests.csv"), None);
     view! {
-        <form method="get" action=format!("/projects/{slug}/requests") class="filters" aria-label="Filter requests">
+        <form method="get" action=format!("{base}/requests") class="filters" aria-label="Filter requests">
             {hidden.into_iter().filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| view! { <input type="hidden" name=k value=v /> })).collect_view()}
             <label>"Model " <select name="model"><option value="">"Any"</option>{option_list(page.models, q.model.clone())}</select></label>
             <label>"Assistant " <select name="assistant"><option value="">"Any"</option>{option_list(page.assistants, q.assistant.clone())}</select></label>
@@ -77,7 +80,7 @@ fn Log(page: RequestPage, q: RequestQuery, slug: String) -> impl IntoView {
             </label>
             <label>"End user " <input type="search" name="user" maxlength="200" value=q.user.clone().unwrap_or_default() /></label>
             <button type="submit" class="btn btn-secondary">"Apply"</button>
-            <a href=format!("/projects/{slug}/requests")>"Clear filters"</a>
+            <a href=format!("{base}/requests")>"Clear filters"</a>
         </form>
         {if rows.is_empty() {
             view! { <p class="empty-state">{format!("No requests match these filters in {}.", page.window.label)}</p> }.into_any()
@@ -86,7 +89,7 @@ fn Log(page: RequestPage, q: RequestQuery, slug: String) -> impl IntoView {
                 <DataTable label="Requests" columns=&["Time (UTC)", "Model", "Assistant", "End user", "Tokens", "Cost", "Latency", "Status"]>
                     {rows.into_iter().map(|r| view! {
                         <tr>
-                            <td><A href=format!("/projects/{slug}/requests/{}", r.id)>{date_time(&r.occurred_at)}</A></td>
+                            <td><A href=format!("{base}/requests/{}", r.id)>{date_time(&r.occurred_at)}</A></td>
                             <td>{r.model.clone()}</td>
                             <td>{r.assistant.clone().unwrap_or_default()}</td>
                             <td>{r.end_user.clone().unwrap_or_default()}</td>

@@ -12,13 +12,13 @@ use leptos::prelude::*;
 
 #[component]
 pub fn ProjectTokensPage() -> impl IntoView {
-    view! { <AnalyticsPage section="tokens" load=load_tokens environments=|d: &TokensReport| d.environments.clone() render=|d, slug, filters| view! { <Tokens d slug filters /> } /> }
+    view! { <AnalyticsPage section="tokens" load=load_tokens environments=|d: &TokensReport| d.environments.clone() render=|d, base, filters| view! { <Tokens d base filters /> } /> }
 }
 
 #[component]
-fn Tokens(d: TokensReport, slug: String, filters: Filters) -> impl IntoView {
+fn Tokens(d: TokensReport, base: String, filters: Filters) -> impl IntoView {
     if d.requests == 0 {
-        return view! { <FirstEvent title=format!("No usage in {}", d.window.label) endpoint=d.endpoint slug /> }.into_any();
+        return view! { <FirstEvent title=format!("No usage in {}", d.window.label) endpoint=d.endpoint base=base.clone() /> }.into_any();
     }
     view! {
         <dl class="stats">
@@ -30,7 +30,7 @@ fn Tokens(d: TokensReport, slug: String, filters: Filters) -> impl IntoView {
         </dl>
         <ChartCard title="Tokens over time (UTC)" chart=d.over_time script=d.charts_script.clone() />
         <ChartCard title="Tokens by assistant and model" chart=d.by_assistant script=d.charts_script />
-        <ExportLinks slug filters links=&[("by day", "usage.csv?group_by=day"), ("by assistant", "usage.csv?group_by=assistant"), ("by model", "usage.csv?group_by=model")] />
+        <ExportLinks base filters links=&[("by day", "usage.csv?group_by=day"), ("by assistant", "usage.csv?group_by=assistant"), ("by model", "usage.csv?group_by=model")] />
     }
     .into_any()
 }

@@ -15,13 +15,13 @@ use leptos_router::components::A;
 
 #[component]
 pub fn ProjectUsersPage() -> impl IntoView {
-    view! { <AnalyticsPage section="users" load=load_users environments=|d: &UsersReport| d.environments.clone() render=|d, slug, filters| view! { <Users d slug filters /> } /> }
+    view! { <AnalyticsPage section="users" load=load_users environments=|d: &UsersReport| d.environments.clone() render=|d, base, filters| view! { <Users d base filters /> } /> }
 }
 
 #[component]
-fn Users(d: UsersReport, slug: String, filters: Filters) -> impl IntoView {
+fn Users(d: UsersReport, base: String, filters: Filters) -> impl IntoView {
     if d.active_users == 0 && d.unnamed_requests == 0 {
-        return view! { <FirstEvent title=format!("No usage in {}", d.window.label) endpoint=d.endpoint slug /> }.into_any();
+        return view! { <FirstEvent title=format!("No usage in {}", d.window.label) endpoint=d.endpoint base=base.clone() /> }.into_any();
     }
     if d.active_users == 0 {
         return view! {
@@ -32,7 +32,7 @@ fn Users(d: UsersReport, slug: String, filters: Filters) -> impl IntoView {
         }
         .into_any();
     }
-    let log = format!("/projects/{slug}/requests");
+    let log = format!("{base}/requests");
     view! {
         <dl class="stats">
             <Stat label="Active end users" value=count(d.active_users) />
@@ -48,7 +48,7 @@ fn Users(d: UsersReport, slug: String, filters: Filters) -> impl IntoView {
         </div>
         <ChartCard title="Average per active user (UTC)" chart=d.timeline script=d.charts_script />
         <PivotTable pivot=d.pivot />
-        <ExportLinks slug filters links=&[("by end user", "usage.csv?group_by=user")] />
+        <ExportLinks base filters links=&[("by end user", "usage.csv?group_by=user")] />
     }
     .into_any()
 }

@@ -43,8 +43,8 @@ impl TeamFilters {
         Self { page: (index > 0).then_some(index + 1), ..self.clone() }
     }
 
-    /// `/team?…`, leaving out what is at its default.
-    pub fn href(&self) -> String {
+    /// The team page at `base` (`/o/<org>/team`) with these filters, leaving out what is at its default.
+    pub fn href(&self, base: &str) -> String {
         let mut parts = Vec::new();
         if let Some(q) = self.q.as_deref().filter(|q| !q.is_empty()) {
             parts.push(format!("q={}", query_value(q)));
@@ -61,6 +61,6 @@ impl TeamFilters {
         if self.page_index() > 0 {
             parts.push(format!("page={}", self.page_index() + 1));
         }
-        if parts.is_empty() { "/team".into() } else { format!("/team?{}", parts.join("&")) }
+        if parts.is_empty() { base.into() } else { format!("{base}?{}", parts.join("&")) }
     }
 }

@@ -12,7 +12,7 @@ use crate::api::orgs::{OrgNav, load_dashboard};
 use crate::api::team::{Invite, RemoveMember, ResendInvitation, RevokeInvitation, load_team_page};
 use crate::components::dialog::show;
 use crate::components::feedback::{ActionError, Loaded};
-use crate::components::org::use_orgs;
+use crate::components::org::{use_org, use_orgs};
 use crate::domain::OrgRole;
 use crate::domain::policy::{OrgAction, can};
 use crate::domain::team::TeamSort;
@@ -25,14 +25,15 @@ use leptos_router::hooks::{use_navigate, use_query, use_query_map};
 
 #[component]
 pub fn TeamPage() -> impl IntoView {
-    let orgs = use_orgs();
+    let (orgs, org) = (use_orgs(), use_org());
+    let base = move || crate::urls::org_path(org.get_untracked(), "/team");
     // Search, filter, sort and page live in the URL; a change navigates.
     let query = use_query::<TeamFilters>();
     let filters = Memo::new(move |_| query.get().unwrap_or_default());
     let navigate = use_navigate();
     // Typing replaces the history entry; the other controls add one, for Back.
-    let go = move |f: TeamFilters, replace: bool| navigate(&f.href(), NavigateOptions { replace, scroll: false, ..Default::default() });
-    let page_href = Callback::new(move |index: u64| filters.with_untracked(|f| f.on_page(index).href()));
+    let go = move |f: TeamFilters, replace: bool| navigate(&f.href(&base()), NavigateOptions { replace, scroll: false, ..Default::default() });
+    let page_href = Callback::new(move |index: u64| filters.with_untracked(|f| f.on_page(index).href(&base())));
     // Any change that alters the table bumps this, so the page reloads.
     let changed = RwSignal::new(0u32);
     let remove = ServerAction::<RemoveMember>::new();
@@ -45,14 +46,15 @@ pub fn TeamPage() -> impl IntoView {
     let table = page_data(
         move || {
             let versions = (remove.version().get(), revoke.version().get(), resend.version().get(), invite.version().get(), changed.get());
-            (orgs.epoch.get(), filters.get(), versions)
+            (orgs.epoch.get(), org.get(), filters.get(), versions)
         },
-        |(_, f, _)| load_team_page(None, f.search(), f.role(), f.sort().as_str().to_string(), f.descending(), f.page_index()),
+        |(_, org, f, _)| load_team_page(org, f.search(), f.role(), f.sort().as_str().to_string(), f.descending(), f.page_index()),
     );
     let invite_dialog = NodeRef::<Dialog>::new();
     let dialog_opened = RwSignal::new(0u32);
     // The invite dialog's project list, loaded when it first opens.
-    let projects = page_data(move || dialog_opened.get(), |n| async move { if n == 0 { Ok(None) } else { load_dashboard().await } });
+    let projects =
+        page_data(move || (dialog_opened.get(), org.get()), |(n, org)| async move { if n == 0 { Ok(None) } else { load_dashboard(org).await.map(Some) } });
     let open_invite = move || {
         dialog_opened.update(|n| *n += 1);
         show(invite_dialog);

@@ -7,6 +7,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub name: String,
+    /// Unique; its name in console URLs (`domain::project::Slug`).
+    pub slug: String,
     pub kind: OrgKind,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,5 +1,6 @@
 //! Organizations: create, list, switch, rename, delete.
 use crate::domain::audit::AuditAction;
+use crate::domain::project::Slug;
 use crate::domain::{OrgId, OrgKind, OrgRole, OrgSummary, User, org::DeletionPreview};
 use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
@@ -9,16 +10,35 @@ use crate::server::repo::audit::{self, Change};
 use crate::server::repo::begin_org_write;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    Statement,
+};
 use serde_json::json;
 
 /// Create an organization with its creator as first Owner, and switch to it.
-pub async fn create(db: &DatabaseConnection, creator: &User, name: String, kind: OrgKind) -> AppResult<OrgId> {
+/// Its slug comes from its name, numbered when taken.
+pub async fn create(db: &DatabaseConnection, creator: &User, name: String, kind: OrgKind) -> AppResult<OrgSummary> {
     let tx = begin_write(db).await?;
     let now = Utc::now();
-    let org = organization::ActiveModel { name: Set(name.clone()), kind: Set(kind), created_at: Set(now), updated_at: Set(now), ..Default::default() }
-        .insert(&tx)
-        .await?;
+    let base = Slug::for_org(&name);
+    if tx.get_database_backend() == DbBackend::Postgres {
+        // Two creations picking a slug at once would meet at the unique
+        // index ("Acme" numbered to acme-2 while "Acme 2" is created), so
+        // creations take turns; SQLite's write transaction already does.
+        tx.execute_raw(Statement::from_string(DbBackend::Postgres, "SELECT pg_advisory_xact_lock(hashtextextended('plinth:org-slugs', 0))")).await?;
+    }
+    let slug = free_slug(&tx, &base).await?;
+    let org = organization::ActiveModel {
+        name: Set(name.clone()),
+        slug: Set(slug.as_str().to_string()),
+        kind: Set(kind),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await?;
     membership::ActiveModel {
         org_id: Set(org.id),
         user_id: Set(creator.id.0),
@@ -30,10 +50,29 @@ pub async fn create(db: &DatabaseConnection, creator: &User, name: String, kind:
     .insert(&tx)
     .await?;
     set_current(&tx, creator, org.id).await?;
-    audit::record(&tx, Change::new(org.id, creator, AuditAction::OrganizationCreated, name.clone()).after(json!({"name": name, "type": kind.as_str()})))
-        .await?;
+    audit::record(
+        &tx,
+        Change::new(org.id, creator, AuditAction::OrganizationCreated, name.clone()).after(json!({"name": name, "type": kind.as_str(), "slug": slug.as_str()})),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(OrgId(org.id))
+    Ok(OrgSummary { id: OrgId(org.id), slug, name: org.name, kind, role: OrgRole::Owner })
+}
+
+/// `base`, else `base-2`, `base-3`…: the first no organization has.
+async fn free_slug(db: &impl ConnectionTrait, base: &Slug) -> AppResult<Slug> {
+    let taken: std::collections::HashSet<String> = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Slug)
+        .filter(
+            sea_orm::Condition::any().add(organization::Column::Slug.eq(base.as_str())).add(organization::Column::Slug.like(format!("{}-%", base.as_str()))),
+        )
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok((1..).map(|n| base.numbered(n)).find(|s| !taken.contains(s.as_str())).unwrap_or_else(|| base.clone()))
 }
 
 pub async fn set_current(db: &impl ConnectionTrait, user: &User, org_id: i64) -> AppResult<()> {
@@ -55,7 +94,10 @@ pub async fn list_for(db: &impl ConnectionTrait, user: &User) -> AppResult<Vec<O
         .order_by_asc(organization::Column::Id)
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(|(m, o)| o.map(|o| OrgSummary { id: OrgId(o.id), name: o.name, kind: o.kind, role: m.role })).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(m, o)| o.map(|o| OrgSummary { id: OrgId(o.id), slug: Slug::stored(o.slug), name: o.name, kind: o.kind, role: m.role }))
+        .collect())
 }
 
 pub async fn member_count(db: &impl ConnectionTrait, org_id: i64) -> AppResult<u64> {
