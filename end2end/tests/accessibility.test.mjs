@@ -36,7 +36,7 @@ test('every page has 0 axe violations, in light and dark themes', async () => {
 
   await signUp(page, { name: 'Ada Auditor', email: uniqueEmail('a11y') });
   await audit(page, '/', (p) => p.getByRole('heading', { name: 'Create your first organization' }).waitFor());
-  const orgId = await serverFn(page, 'orgs/create', { name: 'Axe Co', kind: 'team' });
+  const { id: orgId } = await serverFn(page, 'orgs/create', { name: 'Axe Co', kind: 'team' });
   const project = await serverFn(page, 'projects/create', { org_id: String(orgId), name: 'Support Bot', slug: 'support-bot', description: '', environment: 'production', group: 'Bots' });
   const key = await serverFn(page, 'keys/create', { project_id: String(project.id), name: 'support ingest', scope: 'ingest', expires: '90' });
   const events = [{ id: 'a1', timestamp: new Date(Date.now() - 3600e3).toISOString(), model: 'gpt-4o', status: 'success', cost_usd: 0.5, user: 'ann' }];

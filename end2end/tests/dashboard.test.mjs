@@ -19,7 +19,7 @@ test('a project dashboard shows usage reported over the API, with a chart drawn 
   const offsite = [];
   page.on('request', (r) => { if (new URL(r.url()).origin !== new URL(BASE).origin && !r.url().startsWith('data:')) offsite.push(r.url()); });
   await signUp(page, { name: 'Dana Dash', email: uniqueEmail('dash') });
-  const orgId = await serverFn(page, 'orgs/create', { name: 'Dash Co', kind: 'team' });
+  const { id: orgId } = await serverFn(page, 'orgs/create', { name: 'Dash Co', kind: 'team' });
   const project = await serverFn(page, 'projects/create', { org_id: String(orgId), name: 'Chat Bot', slug: 'chat-bot', description: '', environment: 'production', group: '' });
 
   await page.goto('/projects/chat-bot/dashboard');
@@ -76,7 +76,7 @@ test('a project dashboard shows usage reported over the API, with a chart drawn 
 test('users and tokens pages, a chart\'s numbers as a table, and a CSV export of the filtered log', async () => {
   const page = await newPage(browser);
   await signUp(page, { name: 'Uma Users', email: uniqueEmail('users') });
-  const orgId = await serverFn(page, 'orgs/create', { name: 'Users Co', kind: 'team' });
+  const { id: orgId } = await serverFn(page, 'orgs/create', { name: 'Users Co', kind: 'team' });
   const project = await serverFn(page, 'projects/create', { org_id: String(orgId), name: 'Help Desk', slug: 'help-desk', description: '', environment: 'production', group: '' });
   const at = (minutes) => new Date(Date.now() - minutes * 60e3).toISOString();
   await report(page, project.id, [

@@ -9,7 +9,7 @@ after(async () => browser?.close());
 test('an API key is created with its secret shown once, then rotated and revoked', async () => {
   const page = await newPage(browser);
   await signUp(page, { name: 'Kim Keys', email: uniqueEmail('keys') });
-  const orgId = await serverFn(page, 'orgs/create', { name: 'Key Co', kind: 'team' });
+  const { id: orgId } = await serverFn(page, 'orgs/create', { name: 'Key Co', kind: 'team' });
   await serverFn(page, 'projects/create', { org_id: String(orgId), name: 'Chat Bot', slug: 'chat-bot', description: '', environment: 'production', group: '' });
 
   await page.goto('/projects/chat-bot/keys');

@@ -198,8 +198,9 @@ fn OrgSwitcher() -> impl IntoView {
                                         <A
                                             href=crate::urls::org_path(&o.slug, "")
                                             attr:class="menu-item"
-                                            attr:aria-current=is_current.then_some("true")
                                         >
+                                            // The link itself gets aria-current on the organization's pages.
+                                            {is_current.then(|| view! { <span aria-hidden="true">"✓ "</span> })}
                                             {o.name}
                                             <span class="muted">" · " {o.role.label()}</span>
                                         </A>

@@ -47,6 +47,10 @@ fn Settings(org: OrgSummary) -> impl IntoView {
                         <label for="org-name">"Organization name"</label>
                         <input id="org-name" name="name" required maxlength="100" value=org.name.clone() />
                     </div>
+                    <p class="hint">
+                        "Its pages are under " <code>{crate::urls::org_path(&org.slug, "")}</code>
+                        ". The address stays when the name changes, so links keep working."
+                    </p>
                     <KindSelect selected=org.kind />
                     <div class="form-actions"><Submit label="Save changes" pending=update.pending() /></div>
                 </ActionForm>
