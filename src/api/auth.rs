@@ -61,7 +61,8 @@ pub async fn sign_up(name: String, email: String, password: String, next: Option
     // The browser that made the account is one of its trusted devices.
     set_device_cookie(&state, &auth::sign_in::trust_device(&state.db, user.id.0).await?);
     auth::start_session(&session().await?, &user).await?;
-    leptos_axum::redirect(&crate::server::redirect::same_origin_path(&state.config.public_url, next.as_deref()));
+    let next = crate::server::redirect::same_origin_path(&state.config.public_url, next.as_deref());
+    leptos_axum::redirect(&crate::server::org_links::after_sign_in(&state, &user, next).await?);
     Ok(user)
 }
 
@@ -77,7 +78,8 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
     }
     let user = signed_in.user;
     auth::start_session(&session().await?, &user).await?;
-    leptos_axum::redirect(&crate::server::redirect::same_origin_path(&state.config.public_url, next.as_deref()));
+    let next = crate::server::redirect::same_origin_path(&state.config.public_url, next.as_deref());
+    leptos_axum::redirect(&crate::server::org_links::after_sign_in(&state, &user, next).await?);
     Ok(user)
 }
 

@@ -1,8 +1,8 @@
 //! Organizations: the switcher, the dashboard, settings and deletion.
+use crate::domain::OrgSummary;
 use crate::domain::org::DeletionPreview;
 use crate::domain::policy::{OrgAction, can};
 use crate::domain::project::{Project, Slug};
-use crate::domain::{OrgId, OrgSummary};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -34,20 +34,25 @@ pub struct Dashboard {
 }
 
 /// Opening a link to one of the user's organizations makes it their
-/// current one: `/` and old links lead there next time. Not being a member
-/// is `NotFound`, the same answer as for a slug nobody has.
+/// current one: `/` and old links lead there next time. On a link to one
+/// they are not in (or that does not exist, the same answer) there is no
+/// current organization, and the switcher still lists their own to go to;
+/// the page itself says "not found".
 #[server(endpoint = "orgs/nav")]
 pub async fn load_org_nav(org: Option<Slug>) -> Result<OrgNav, AppError> {
     use crate::api::prelude::*;
     let (user, st) = (require_user()?, state());
     let current = match org {
-        Some(slug) => {
-            let ctx = guard::org_at(&slug, OrgAction::ViewDashboard).await?;
-            if guard::remembered_org_id() != Some(ctx.org.id) {
-                repo::orgs::set_current(ctx.db(), &ctx.user, ctx.org.id).await?;
+        Some(slug) => match guard::org_at(&slug, OrgAction::ViewDashboard).await {
+            Ok(ctx) => {
+                if guard::remembered_org_id() != Some(ctx.org.id) {
+                    repo::orgs::set_current(ctx.db(), &ctx.user, ctx.org.id).await?;
+                }
+                Some(ctx.summary())
             }
-            Some(ctx.summary())
-        }
+            Err(AppError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        },
         None => guard::maybe_current_org().await?.map(|c| c.summary()),
     };
     Ok(OrgNav { current, orgs: repo::orgs::list_for(&st.db, &user).await? })
@@ -96,7 +101,7 @@ pub async fn load_dashboard(org: Slug) -> Result<Dashboard, AppError> {
 #[server(endpoint = "orgs/update")]
 pub async fn update_org(org_id: i64, name: String, kind: String) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let ctx = guard::org_for(OrgId(org_id), OrgAction::ManageOrganization).await?;
+    let ctx = guard::org_for(crate::domain::OrgId(org_id), OrgAction::ManageOrganization).await?;
     let name = crate::domain::org::parse_name(&name, "organization", 100)?;
     let kind = crate::domain::OrgKind::parse(&kind)?;
     repo::orgs::update(ctx.db(), &ctx, name, kind).await
@@ -105,14 +110,14 @@ pub async fn update_org(org_id: i64, name: String, kind: String) -> Result<(), A
 #[server(endpoint = "orgs/deletion-preview")]
 pub async fn load_deletion_preview(org_id: i64) -> Result<DeletionPreview, AppError> {
     use crate::api::prelude::*;
-    let ctx = guard::org_for(OrgId(org_id), OrgAction::ManageOrganization).await?;
+    let ctx = guard::org_for(crate::domain::OrgId(org_id), OrgAction::ManageOrganization).await?;
     repo::orgs::deletion_preview(ctx.db(), &ctx).await
 }
 
 #[server(endpoint = "orgs/delete")]
 pub async fn delete_org(org_id: i64, confirm: String) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let ctx = guard::org_for(OrgId(org_id), OrgAction::ManageOrganization).await?;
+    let ctx = guard::org_for(crate::domain::OrgId(org_id), OrgAction::ManageOrganization).await?;
     repo::orgs::delete(ctx.db(), &ctx, &confirm).await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -121,7 +126,7 @@ pub async fn delete_org(org_id: i64, confirm: String) -> Result<(), AppError> {
 #[server(endpoint = "orgs/leave")]
 pub async fn leave_org(org_id: i64) -> Result<(), AppError> {
     use crate::api::prelude::*;
-    let ctx = guard::org_for(OrgId(org_id), OrgAction::Leave).await?;
+    let ctx = guard::org_for(crate::domain::OrgId(org_id), OrgAction::Leave).await?;
     repo::team::leave(ctx.db(), &ctx).await?;
     leptos_axum::redirect("/");
     Ok(())

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn AnalyticsFilters(
-    /// The page's own path, e.g. `/projects/bot/dashboard`.
+    /// The page's own path, e.g. `/o/acme/projects/bot/dashboard`.
     #[prop(into)]
     path: Signal<String>,
     #[prop(into)] filters: Signal<Filters>,

@@ -65,9 +65,14 @@ pub fn use_orgs() -> Orgs {
 
 /// The organization slug of the page's URL. Inside `OrgFrame` it is always
 /// well-formed (a malformed one renders "not found" instead of the page).
+/// It keeps its last value while the URL names none, so a page on its way
+/// out does not load its data again for no organization.
 pub fn use_org() -> Memo<Slug> {
     let location = use_location();
-    Memo::new(move |_| location.pathname.with(|p| crate::urls::org_in(p).and_then(|s| Slug::parse(s).ok()).unwrap_or_default()))
+    Memo::new(move |last: Option<&Slug>| {
+        let now = location.pathname.with(|p| crate::urls::org_in(p).and_then(|s| Slug::parse(s).ok()));
+        now.or_else(|| last.cloned()).unwrap_or_default()
+    })
 }
 
 /// The frame of every `/o/:org/…` page: a slug that cannot be one is "not

@@ -107,6 +107,7 @@ pub struct UsageTotals {
     pub avg_latency_ms: Option<i64>,
     pub p50_latency_ms: Option<i64>,
     pub p95_latency_ms: Option<i64>,
+    pub p99_latency_ms: Option<i64>,
 }
 
 impl UsageTotals {
@@ -166,40 +167,6 @@ pub struct TextTable {
     pub rows: Vec<Vec<String>>,
 }
 
-/// Upper bounds (exclusive) of the latency buckets the rollups count, in
-/// milliseconds; the last bucket holds everything slower. The migration that
-/// made the columns keeps its own copy (a test holds the two equal).
-pub const LATENCY_BOUNDS_MS: [i64; 12] = [100, 250, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 20_000, 60_000];
-pub const LATENCY_BUCKETS: usize = LATENCY_BOUNDS_MS.len() + 1;
-
-/// The bucket a latency falls in.
-pub fn latency_bucket(ms: i64) -> usize {
-    LATENCY_BOUNDS_MS.iter().position(|b| ms < *b).unwrap_or(LATENCY_BOUNDS_MS.len())
-}
-
-/// The `q`-th percentile (0 < q < 100) of bucketed latencies, interpolated
-/// linearly within its bucket (as Prometheus does); `None` without calls.
-/// The slowest bucket has no upper bound, so it answers with its lower one.
-pub fn latency_percentile(buckets: &[i64; LATENCY_BUCKETS], q: u32) -> Option<i64> {
-    let total: i128 = buckets.iter().map(|n| *n as i128).sum();
-    if total == 0 {
-        return None;
-    }
-    // The rank of the wanted call, 1-based, rounded up.
-    let rank = ((total * q as i128 + 99) / 100).max(1);
-    let mut below: i128 = 0;
-    for (i, n) in buckets.iter().enumerate() {
-        let n = *n as i128;
-        if n > 0 && below + n >= rank {
-            let low = if i == 0 { 0 } else { LATENCY_BOUNDS_MS[i - 1] } as i128;
-            let Some(high) = LATENCY_BOUNDS_MS.get(i) else { return Some(low as i64) };
-            return Some((low + (*high as i128 - low) * (rank - below) / n) as i64);
-        }
-        below += n;
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,34 +204,5 @@ mod tests {
         let custom = Filters { range: None, from: Some("2024-10-01".into()), to: Some("2024-10-02".into()), env: Some("a&b".into()) };
         assert_eq!(custom.to_query(), "from=2024-10-01&to=2024-10-02&env=a%26b");
         assert_eq!(Filters::default().to_query(), "");
-    }
-
-    #[test]
-    fn latencies_fall_in_their_buckets() {
-        assert_eq!(latency_bucket(0), 0);
-        assert_eq!(latency_bucket(99), 0);
-        assert_eq!(latency_bucket(100), 1);
-        assert_eq!(latency_bucket(59_999), 11);
-        assert_eq!(latency_bucket(60_000), 12);
-        assert_eq!(latency_bucket(i64::MAX), 12);
-    }
-
-    #[test]
-    fn percentiles_interpolate_within_a_bucket() {
-        let mut b = [0i64; LATENCY_BUCKETS];
-        assert_eq!(latency_percentile(&b, 50), None);
-        // 100 calls between 1,000 and 1,500 ms: the median is half way.
-        b[5] = 100;
-        assert_eq!(latency_percentile(&b, 50), Some(1_250));
-        assert_eq!(latency_percentile(&b, 95), Some(1_475));
-        // 90 fast calls and 10 very slow ones: p50 stays fast, p95 is slow.
-        let mut b = [0i64; LATENCY_BUCKETS];
-        b[0] = 90;
-        b[12] = 10;
-        assert_eq!(latency_percentile(&b, 50), Some(55));
-        assert_eq!(latency_percentile(&b, 95), Some(60_000));
-        // Huge counts do not overflow.
-        let b = [i64::MAX; LATENCY_BUCKETS];
-        assert!(latency_percentile(&b, 95).is_some());
     }
 }

@@ -6,6 +6,7 @@ pub mod api_key;
 pub mod audit;
 pub mod csv;
 pub mod ids;
+pub mod latency;
 pub mod money;
 pub mod org;
 pub mod paging;

@@ -7,6 +7,7 @@ use crate::domain::project::{Project, Slug};
 use crate::urls::{org_path, project_path};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::NavigateOptions;
 use leptos_router::components::Redirect;
 
 /// `/`: the organization the user last worked in (the server redirects a
@@ -18,7 +19,8 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <Title text="Dashboard" />
         <Loaded resource=orgs.nav then={|nav: OrgNav| Ok(match nav.current {
-            Some(org) => view! { <Redirect path=org_path(&org.slug, "") /> }.into_any(),
+            // Replacing `/`, so Back does not land on it and come straight back.
+            Some(org) => view! { <Redirect path=org_path(&org.slug, "") options=NavigateOptions { replace: true, ..Default::default() } /> }.into_any(),
             None => view! { <NoOrganization /> }.into_any(),
         })} />
     }

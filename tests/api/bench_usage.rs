@@ -121,7 +121,7 @@ async fn usage_benchmarks(engine: Engine) {
             // Every read `load_dashboard` makes, in its order.
             let t = Instant::now();
             usage::summary(&app.state.db, &scope, GroupBy::Day).await.unwrap();
-            usage::latency_buckets(&app.state.db, &scope).await.unwrap();
+            usage::latencies(&app.state.db, &scope).await.unwrap();
             for group in [GroupBy::Model, GroupBy::Assistant, GroupBy::User] {
                 usage::summary(&app.state.db, &scope, group).await.unwrap();
             }

@@ -113,6 +113,10 @@ async fn two_instances_share_one_postgres_database() {
     for table in ["usage_hourly", "usage_hourly_totals", "usage_daily_totals", "usage_daily_users", "usage_daily_user_totals"] {
         assert_eq!(events, scalar(&app, &format!("SELECT CAST(SUM(requests) AS BIGINT) FROM {table}")).await, "{table}");
     }
+    let timed = scalar(&app, "SELECT COUNT(*) FROM usage_events WHERE latency_ms IS NOT NULL").await;
+    for table in ["usage_latency_hourly", "usage_latency_daily"] {
+        assert_eq!(timed, scalar(&app, &format!("SELECT CAST(COALESCE(SUM(calls), 0) AS BIGINT) FROM {table}")).await, "{table}");
+    }
 
     // Sign in on A, use the session on B.
     let mut c = Client::at(&base_a);

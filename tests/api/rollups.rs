@@ -4,10 +4,11 @@ use crate::fixtures::*;
 use crate::helpers::*;
 use crate::on_both_engines;
 use chrono::{Duration, Utc};
-use plinth::domain::analytics::LATENCY_BOUNDS_MS;
+use plinth::domain::latency::bucket_of;
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// One rollup-shaped line per (hour or day, model, assistant, user,
 /// environment, status), computed straight from the events, in the rollup's
@@ -16,20 +17,12 @@ fn direct(project: i64, by_user: bool, daily: bool) -> String {
     let hour = if daily { "(hour / 24) * 24" } else { "hour" };
     let user = if by_user { "COALESCE(end_user, '') || '|' || " } else { "" };
     let user_group = if by_user { "COALESCE(end_user, ''), " } else { "" };
-    let buckets: Vec<String> = (0..=LATENCY_BOUNDS_MS.len())
-        .map(|i| {
-            let low = if i == 0 { String::new() } else { format!(" AND latency_ms >= {}", LATENCY_BOUNDS_MS[i - 1]) };
-            let high = LATENCY_BOUNDS_MS.get(i).map(|b| format!(" AND latency_ms < {b}")).unwrap_or_default();
-            format!("CAST(SUM(CASE WHEN latency_ms IS NOT NULL{low}{high} THEN 1 ELSE 0 END) AS TEXT)")
-        })
-        .collect();
     format!(
         "SELECT CAST({hour} AS TEXT) || '|' || model || '|' || COALESCE(assistant, '') || '|' || {user}COALESCE(environment, '') || '|' || status \
          || '|' || CAST(COUNT(*) AS TEXT) || '|' || CAST(SUM(input_tokens) AS TEXT) || '|' || CAST(SUM(output_tokens) AS TEXT) || '|' || CAST(SUM(cost_nanos) AS TEXT) \
-         || '|' || CAST(COALESCE(SUM(latency_ms), 0) AS TEXT) || '|' || CAST(COUNT(latency_ms) AS TEXT) || '|' || {} \
+         || '|' || CAST(COALESCE(SUM(latency_ms), 0) AS TEXT) || '|' || CAST(COUNT(latency_ms) AS TEXT) \
          FROM usage_events WHERE project_id = {project} \
-         GROUP BY {hour}, model, COALESCE(assistant, ''), {user_group}COALESCE(environment, ''), status",
-        buckets.join(" || '|' || ")
+         GROUP BY {hour}, model, COALESCE(assistant, ''), {user_group}COALESCE(environment, ''), status"
     )
 }
 
@@ -39,14 +32,36 @@ fn rolled(project: i64, by_user: bool, daily: bool) -> String {
         (false, false) => ("usage_hourly_totals", ""),
         (false, true) => ("usage_daily_totals", ""),
     };
-    let buckets: Vec<String> = (0..=LATENCY_BOUNDS_MS.len()).map(|i| format!("CAST(lat_{i} AS TEXT)")).collect();
     format!(
         "SELECT CAST(hour AS TEXT) || '|' || model || '|' || assistant || '|' || {user}environment || '|' || status \
          || '|' || CAST(requests AS TEXT) || '|' || CAST(input_tokens AS TEXT) || '|' || CAST(output_tokens AS TEXT) || '|' || CAST(cost_nanos AS TEXT) \
-         || '|' || CAST(latency_sum AS TEXT) || '|' || CAST(latency_count AS TEXT) || '|' || {} \
-         FROM {table} WHERE project_id = {project}",
-        buckets.join(" || '|' || ")
+         || '|' || CAST(latency_sum AS TEXT) || '|' || CAST(latency_count AS TEXT) \
+         FROM {table} WHERE project_id = {project}"
     )
+}
+
+/// Calls per latency bucket by hour (or day) and environment, counted here
+/// from the events with the app's own bucket function, and the query that
+/// reads the same lines from the latency table.
+async fn latency_lines(app: &TestApp, project: i64, daily: bool) -> (Vec<String>, String) {
+    let events = format!(
+        "SELECT CAST(hour AS TEXT) || '|' || COALESCE(environment, '') || '|' || CAST(latency_ms AS TEXT) FROM usage_events \
+         WHERE project_id = {project} AND latency_ms IS NOT NULL"
+    );
+    let mut counts: BTreeMap<(i64, String, i32), i64> = BTreeMap::new();
+    for line in ordered_rows(app, &events).await {
+        let [hour, env, ms] = <[&str; 3]>::try_from(line.split('|').collect::<Vec<_>>()).unwrap();
+        let hour: i64 = hour.parse().unwrap();
+        let hour = if daily { hour.div_euclid(24) * 24 } else { hour };
+        *counts.entry((hour, env.to_string(), bucket_of(ms.parse().unwrap()))).or_default() += 1;
+    }
+    let mut direct: Vec<String> = counts.into_iter().map(|((h, e, b), n)| format!("{h}|{e}|{b}|{n}")).collect();
+    direct.sort();
+    let table = if daily { "usage_latency_daily" } else { "usage_latency_hourly" };
+    let rolled = format!(
+        "SELECT CAST(hour AS TEXT) || '|' || environment || '|' || CAST(bucket AS TEXT) || '|' || CAST(calls AS TEXT) FROM {table} WHERE project_id = {project}"
+    );
+    (direct, rolled)
 }
 
 /// The daily per-user rollup, computed straight from the events, and as stored.
@@ -117,7 +132,9 @@ fn varied(id: usize) -> Value {
 }
 
 on_both_engines!(rollups_equal_a_direct_aggregate_of_the_events, |app: TestApp| async move {
-    assert_eq!(migration::LATENCY_BOUNDS_MS, LATENCY_BOUNDS_MS, "the migration and the app bucket latencies alike");
+    for ms in [-1, 0, 1, 2, 99, 100, 3_220, 60_000, 604_800_000, i64::MAX] {
+        assert_eq!(migration::latency_bucket(ms), bucket_of(ms), "the migration and the app bucket latencies alike: {ms}");
+    }
     let mut fx = org(&app, "Rollups").await;
     let (project, other) = (fx.projects[0].0, fx.projects[1].0);
     let key = api_key(&mut fx.owner, project, "ingest").await;
@@ -150,7 +167,21 @@ on_both_engines!(rollups_equal_a_direct_aggregate_of_the_events, |app: TestApp| 
         assert_eq!(direct, text_rows(&app, &rolled).await, "{rolled}");
         expected.push((rolled, direct));
     }
-    for table in ["usage_hourly", "usage_hourly_totals", "usage_daily_totals", "usage_daily_users", "usage_daily_user_totals"] {
+    for daily in [false, true] {
+        let (direct, rolled) = latency_lines(&app, project, daily).await;
+        assert!(direct.len() > 100, "many buckets: {}", direct.len());
+        assert_eq!(direct, text_rows(&app, &rolled).await, "latency, daily: {daily}");
+        expected.push((rolled, direct));
+    }
+    for table in [
+        "usage_hourly",
+        "usage_hourly_totals",
+        "usage_daily_totals",
+        "usage_daily_users",
+        "usage_daily_user_totals",
+        "usage_latency_hourly",
+        "usage_latency_daily",
+    ] {
         assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM {table} WHERE project_id = {other}")).await, 0, "nothing lands in another project: {table}");
     }
     // The migrations that made the daily tables fill them from what was
@@ -213,9 +244,19 @@ on_both_engines!(whole_days_read_the_daily_rollups_alike, |app: TestApp| async m
             usage::top(db, &days, GroupBy::User, Rank::Requests, 3).await.unwrap(),
             usage::top(db, &hours, GroupBy::User, Rank::Requests, 3).await.unwrap()
         );
-        let buckets = usage::latency_buckets(db, &days).await.unwrap();
-        assert!(buckets.iter().filter(|n| **n > 0).count() > if all { 3 } else { 0 }, "{buckets:?}");
-        assert_eq!(buckets, usage::latency_buckets(db, &hours).await.unwrap());
+        let latencies = usage::latencies(db, &days).await.unwrap();
+        assert!(latencies.buckets().count() > if all { 30 } else { 0 }, "{latencies:?}");
+        assert_eq!(latencies, usage::latencies(db, &hours).await.unwrap());
+        // Within 2% (or 1 ms) of the exact percentiles of the same events.
+        let env_filter = env.as_ref().map(|e| format!(" AND environment = '{e}'")).unwrap_or_default();
+        let sql = format!("SELECT CAST(latency_ms AS TEXT) FROM usage_events WHERE project_id = {project} AND latency_ms IS NOT NULL{env_filter}");
+        let mut exact: Vec<i64> = ordered_rows(&app, &sql).await.iter().map(|v| v.parse().unwrap()).collect();
+        exact.sort_unstable();
+        for q in [50, 95, 99] {
+            let want = exact[(exact.len() * q).div_ceil(100).max(1) - 1];
+            let got = latencies.percentile(q as u32).unwrap();
+            assert!((got - want).abs() as f64 <= (want as f64 * 0.02).max(1.0), "p{q}: {got} against exactly {want} ({env:?})");
+        }
         for step in [None, Some(GroupBy::Day)] {
             let daily = breakdowns::active_users(db, &days, step).await.unwrap();
             assert!(daily.iter().all(|s| s.users > 0) && !daily.is_empty());
@@ -254,9 +295,11 @@ on_both_engines!(the_dashboard_reads_percentiles_and_environments_from_rollups, 
     assert_eq!(all["totals"]["requests"], 100);
     assert_eq!(all["totals"]["errors"], 10);
     assert_eq!(all["totals"]["cost"], 1_000_000_000);
-    let (p50, p95) = (all["totals"]["p50_latency_ms"].as_i64().unwrap(), all["totals"]["p95_latency_ms"].as_i64().unwrap());
-    assert!((1_000..1_500).contains(&p50), "p50 among the fast calls: {p50}");
-    assert!((20_000..=60_000).contains(&p95), "p95 among the slow ones: {p95}");
+    // Exactly: the 50th call is 1,049 ms, the 95th and 99th 45,000 ms; within 2%.
+    let p = |q: &str| all["totals"][format!("p{q}_latency_ms")].as_i64().unwrap();
+    assert!((1_049 - 21..=1_049 + 21).contains(&p("50")), "p50 among the fast calls: {}", p("50"));
+    assert!((45_000 - 900..=45_000 + 900).contains(&p("95")), "p95 among the slow ones: {}", p("95"));
+    assert!((45_000 - 900..=45_000 + 900).contains(&p("99")), "p99: {}", p("99"));
     assert_eq!(all["environments"], json!(["production", "staging"]));
     let prod = fx.owner.client.call_fn(&load(Some("production"))).await.json();
     assert_eq!((prod["totals"]["requests"].as_i64(), prod["totals"]["errors"].as_i64()), (Some(90), Some(0)));

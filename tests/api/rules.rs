@@ -24,7 +24,6 @@ on_both_engines!(tenant_isolation_every_endpoint, |app: TestApp| async move {
     let before = all_counts(&app).await;
 
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
-        ("orgs/nav", vec![("org", &b_at)]),
         ("orgs/dashboard", vec![("org", &b_at)]),
         ("projects/form", vec![("org", &b_at)]),
         ("orgs/update", vec![("org_id", &b_org), ("name", "Pwned"), ("kind", "team")]),
@@ -61,6 +60,11 @@ on_both_engines!(tenant_isolation_every_endpoint, |app: TestApp| async move {
             assert!(!res.body.contains(s), "{endpoint} leaked {s:?}: {}", res.body);
         }
     }
+    // The navigation on B's link names no current organization, only A's own.
+    let nav = a.owner.client.call("orgs/nav", &[("org", &b_at)]).await;
+    assert_eq!(nav.status, StatusCode::OK);
+    assert!(nav.json()["current"].is_null(), "{}", nav.body);
+    assert!(!nav.body.contains("Bravo") && !nav.body.contains(&b_at), "{}", nav.body);
     // A foreign project in an invitation's grants is refused too.
     let res = invite(&mut a.owner, a.id, &unique_email("x"), "guest", &format!("{b_pid}:admin")).await;
     refused(&res, "invite with a foreign project");

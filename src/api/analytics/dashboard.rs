@@ -8,7 +8,7 @@ use leptos::prelude::*;
 pub async fn load_dashboard(org: crate::domain::project::Slug, slug: String, #[server(default)] filters: Filters) -> Result<ProjectDashboard, AppError> {
     use super::shared;
     use crate::api::prelude::*;
-    use crate::domain::analytics::{ChartData, TOP_ROWS, TextTable, UsageGroup, UsageTotals, latency_percentile};
+    use crate::domain::analytics::{ChartData, TOP_ROWS, TextTable, UsageGroup, UsageTotals};
     use crate::domain::money::count;
     use crate::server::charts::{self, Day};
     use crate::server::repo::usage::{self, GroupBy, UsageRow};
@@ -29,9 +29,10 @@ pub async fn load_dashboard(org: crate::domain::project::Slug, slug: String, #[s
         latency_count = latency_count.saturating_add(r.latency_count);
     }
     totals.avg_latency_ms = (latency_count > 0).then(|| latency_sum / latency_count);
-    let buckets = usage::latency_buckets(db, &scope).await?;
-    totals.p50_latency_ms = latency_percentile(&buckets, 50);
-    totals.p95_latency_ms = latency_percentile(&buckets, 95);
+    let latencies = usage::latencies(db, &scope).await?;
+    totals.p50_latency_ms = latencies.percentile(50);
+    totals.p95_latency_ms = latencies.percentile(95);
+    totals.p99_latency_ms = latencies.percentile(99);
 
     let points: Vec<Day> = shared::steps(&window)
         .into_iter()

@@ -32,7 +32,7 @@ fn Dashboard(d: ProjectDashboard, base: String, filters: Filters) -> impl IntoVi
             <Stat label="Requests" value=count(t.requests) />
             <Stat label="Errors" value=format!("{} ({})", count(t.errors), t.error_rate()) />
             <Stat label="Average latency" value=ms(t.avg_latency_ms) />
-            <Stat label="Latency p50 / p95" value=format!("{} / {}", ms(t.p50_latency_ms), ms(t.p95_latency_ms)) />
+            <Stat label="Latency p50 / p95 / p99" value=format!("{} / {} / {}", ms(t.p50_latency_ms), ms(t.p95_latency_ms), ms(t.p99_latency_ms)) />
         </dl>
         {(d.unpriced > 0).then(|| view! {
             <p class="alert alert-info">

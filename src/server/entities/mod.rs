@@ -19,4 +19,6 @@ pub mod usage_daily_users;
 pub mod usage_event;
 pub mod usage_hourly;
 pub mod usage_hourly_totals;
+pub mod usage_latency_daily;
+pub mod usage_latency_hourly;
 pub mod user;

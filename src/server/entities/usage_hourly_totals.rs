@@ -3,7 +3,6 @@ use sea_orm::entity::prelude::*;
 /// One project's usage in one Unix hour for one model, assistant,
 /// environment and status, all end users together (see `repo::rollups`):
 /// what dashboards read. Missing names are ''.
-/// `lat_i` counts calls in latency bucket i (`domain::analytics::LATENCY_BOUNDS_MS`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "usage_hourly_totals")]
 pub struct Model {
@@ -21,19 +20,6 @@ pub struct Model {
     pub cost_nanos: i64,
     pub latency_sum: i64,
     pub latency_count: i64,
-    pub lat_0: i64,
-    pub lat_1: i64,
-    pub lat_2: i64,
-    pub lat_3: i64,
-    pub lat_4: i64,
-    pub lat_5: i64,
-    pub lat_6: i64,
-    pub lat_7: i64,
-    pub lat_8: i64,
-    pub lat_9: i64,
-    pub lat_10: i64,
-    pub lat_11: i64,
-    pub lat_12: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,13 +1,15 @@
 //! Usage events: store a checked batch for one project (idempotent by the
 //! client's event id) and sum them up. Every query is scoped by the project
 //! the API key belongs to.
-use crate::domain::analytics::LATENCY_BUCKETS;
 use crate::domain::api_key::KeyStatus;
+use crate::domain::latency::LatencyCounts;
 use crate::domain::money::Nanos;
 use crate::domain::usage::{NewEvent, Rejected};
 use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
-use crate::server::entities::{api_key, usage_daily_totals, usage_daily_user_totals, usage_event, usage_hourly, usage_hourly_totals};
+use crate::server::entities::{
+    api_key, usage_daily_totals, usage_daily_user_totals, usage_event, usage_hourly, usage_hourly_totals, usage_latency_daily, usage_latency_hourly,
+};
 use crate::server::guard::KeyCtx;
 use crate::server::repo::prices::Catalog;
 use crate::server::repo::rollups::{self, RollupKey, Rollups};
@@ -377,24 +379,20 @@ async fn summary_of<E: EntityTrait>(
     Ok(rows)
 }
 
-/// Calls per latency bucket over the scope (for p50 and p95), from the
-/// daily totals over whole days.
-pub async fn latency_buckets(db: &DatabaseConnection, scope: &Scope) -> AppResult<[i64; LATENCY_BUCKETS]> {
-    fn sums<E: EntityTrait>(from: sea_orm::Select<E>, scope: &Scope, backend: sea_orm::DbBackend) -> sea_orm::Statement {
-        let mut q = scoped(from, scope).select_only();
-        for i in 0..LATENCY_BUCKETS {
-            q = q.column_as(sum(&format!("lat_{i}")), format!("b{i}"));
-        }
-        q.build(backend)
+/// Calls per latency bucket over the scope (for p50, p95 and p99), from
+/// the daily latency rows over whole days, else the hourly ones.
+pub async fn latencies(db: &DatabaseConnection, scope: &Scope) -> AppResult<LatencyCounts> {
+    async fn read<E: EntityTrait>(db: &DatabaseConnection, scope: &Scope, bucket: E::Column) -> AppResult<Vec<(i32, i64)>> {
+        Ok(scoped(E::find(), scope).select_only().column(bucket).column_as(sum("calls"), "calls").group_by(bucket).into_tuple().all(db).await?)
     }
-    let backend = db.get_database_backend();
-    let stmt =
-        if scope.whole_days() { sums(usage_daily_totals::Entity::find(), scope, backend) } else { sums(usage_hourly_totals::Entity::find(), scope, backend) };
-    let mut out = [0i64; LATENCY_BUCKETS];
-    if let Some(row) = db.query_one_raw(stmt).await? {
-        for (i, slot) in out.iter_mut().enumerate() {
-            *slot = row.try_get::<Option<i64>>("", &format!("b{i}"))?.unwrap_or(0);
-        }
+    let rows = if scope.whole_days() {
+        read::<usage_latency_daily::Entity>(db, scope, usage_latency_daily::Column::Bucket).await?
+    } else {
+        read::<usage_latency_hourly::Entity>(db, scope, usage_latency_hourly::Column::Bucket).await?
+    };
+    let mut out = LatencyCounts::default();
+    for (bucket, calls) in rows {
+        out.add_to(bucket, calls);
     }
     Ok(out)
 }
