@@ -8,6 +8,12 @@
 //! Plain GET routes behind the session layers, so a browser saves them as
 //! files; the path ends in `.csv`, so a signed-out caller gets a 401, not the
 //! sign-in page.
+//!
+//! Neither file can end short without saying so: past `MAX_GROUPS` groups
+//! the usage file's last line says it was cut (and `X-Plinth-Truncated`
+//! names the cap), and a log export that fails midway writes a last line
+//! saying the file is incomplete, then breaks off the response, so the
+//! browser marks the download failed too.
 use crate::domain::csv::{Cell, header, line};
 use crate::domain::policy::ProjectAction;
 use crate::domain::project::Slug;
@@ -100,23 +106,34 @@ async fn requests_csv(State(app): State<AppState>, Path(at): Path<(String, Strin
     // nothing. The first chunk uses the place the request was given.
     let throttles = app.throttle.clone();
     let mut first_slot = Some(slot);
-    let chunks = futures::stream::unfold(Some((None, true)), move |state| {
+    // The state: (cursor, first chunk, failed); `None` once done.
+    let chunks = futures::stream::unfold(Some((None, true, false)), move |state| {
         let (db, filters, window, throttles) = (db.clone(), filters.clone(), window.clone(), throttles.clone());
         let given = first_slot.take();
         async move {
-            let (after, first) = state?;
+            let (after, first, failed) = state?;
+            if failed {
+                // After the line that says so, break the response off. Not at
+                // once: hyper drops what it has not yet written when a body
+                // fails, and the line must reach the file first.
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                return Some((Err(AppError::Internal), None));
+            }
             let slot = match given {
                 Some(slot) => slot,
                 None => match wait_for_slot(&throttles, project_id).await {
                     Some(slot) => slot,
-                    None => return Some((Err(AppError::Busy), None)),
+                    None => return Some((Ok(INCOMPLETE.to_string()), Some((None, false, true)))),
                 },
             };
             let page = requests::page(&db, project_id, &window, &filters, after, LOG_CHUNK).await;
             drop(slot);
             let (rows, next) = match page {
                 Ok(page) => page,
-                Err(e) => return Some((Err(e), None)),
+                Err(e) => {
+                    tracing::error!(error = %e, project_id, "a log export failed midway");
+                    return Some((Ok(INCOMPLETE.to_string()), Some((None, false, true))));
+                }
             };
             let mut out = if first {
                 header(&["id", "event_id", "timestamp", "model", "assistant", "end_user", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "status"])
@@ -126,12 +143,15 @@ async fn requests_csv(State(app): State<AppState>, Path(at): Path<(String, Strin
             for r in &rows {
                 out.push_str(&log_line(r));
             }
-            Some((Ok::<_, AppError>(out), next.map(|c| (Some(c), false))))
+            Some((Ok::<_, AppError>(out), next.map(|c| (Some(c), false, false))))
         }
     });
     // Fused: the compression layer polls once more after the end.
     csv(format!("{slug}-requests-{}.csv", today()), Body::from_stream(futures::StreamExt::fuse(chunks)))
 }
+
+/// The last line of a log export that could not be finished.
+const INCOMPLETE: &str = "# INCOMPLETE: the export failed before the end of the log; this file is missing rows. Download it again.\n";
 
 /// A place for the next chunk of a running export: other exports' chunks
 /// are short, so wait for one, up to half a minute.
@@ -195,12 +215,24 @@ async fn usage_csv(State(app): State<AppState>, Path(at): Path<(String, String)>
         to_hour: window.to_hour,
         environment: filters.environment().map(str::to_string),
     };
-    let rows = match usage::top(ctx.db(), &scope, group, usage::Rank::Cost, MAX_GROUPS).await {
+    // One more than the cap: whether there were more is worth saying.
+    let rows = match usage::top(ctx.db(), &scope, group, usage::Rank::Cost, MAX_GROUPS + 1).await {
         Ok(rows) => rows,
         Err(e) => return failed(e),
     };
+    let (out, truncated) = usage_file(group_name, &rows, MAX_GROUPS as usize);
+    let mut res = csv(format!("{}-usage-by-{group_name}-{}.csv", ctx.project.slug, today()), Body::from(out));
+    if truncated {
+        res.headers_mut().insert("x-plinth-truncated", axum::http::HeaderValue::from(MAX_GROUPS));
+    }
+    res
+}
+
+/// The usage file: the costliest `cap` groups, and a last line saying so
+/// when `rows` holds more. Returns the file and whether it was cut.
+fn usage_file(group_name: &str, rows: &[usage::UsageRow], cap: usize) -> (String, bool) {
     let mut out = header(&[group_name, "requests", "errors", "input_tokens", "output_tokens", "cost_usd", "avg_latency_ms"]);
-    for r in &rows {
+    for r in rows.iter().take(cap) {
         out.push_str(&line(&[
             Cell::Text(r.key.as_deref().unwrap_or_default()),
             Cell::Int(r.requests),
@@ -211,5 +243,41 @@ async fn usage_csv(State(app): State<AppState>, Path(at): Path<(String, String)>
             if r.latency_count > 0 { Cell::Int(r.latency_sum_ms / r.latency_count) } else { Cell::Text("") },
         ]));
     }
-    csv(format!("{}-usage-by-{group_name}-{}.csv", ctx.project.slug, today()), Body::from(out))
+    let truncated = rows.len() > cap;
+    if truncated {
+        out.push_str(&format!("# TRUNCATED: only the {cap} costliest groups are listed; narrow the range or filter by environment for the rest.\n"));
+    }
+    (out, truncated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::Nanos;
+
+    fn row(key: &str) -> usage::UsageRow {
+        usage::UsageRow {
+            key: Some(key.into()),
+            requests: 2,
+            errors: 1,
+            input_tokens: 10,
+            output_tokens: 5,
+            cost: Nanos(1_500_000_000),
+            latency_sum_ms: 300,
+            latency_count: 2,
+        }
+    }
+
+    #[test]
+    fn a_cut_usage_file_says_so() {
+        let rows: Vec<_> = ["a", "b", "c"].iter().map(|k| row(k)).collect();
+        let (whole, cut) = usage_file("model", &rows, 3);
+        assert!(!cut && !whole.contains("TRUNCATED"));
+        assert_eq!(whole.lines().count(), 4);
+        let (part, cut) = usage_file("model", &rows, 2);
+        assert!(cut);
+        assert_eq!(part.lines().count(), 4, "header, two groups, the note");
+        assert!(part.lines().last().unwrap().starts_with("# TRUNCATED: only the 2 costliest groups"));
+        assert!(part.lines().nth(1).unwrap().starts_with("a,2,1,10,5,1.5"), "{part}");
+    }
 }

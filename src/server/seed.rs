@@ -162,8 +162,11 @@ async fn demo_usage(state: &AppState, org: &guard::OrgCtx, project_id: i64, scal
         for i in 0..calls {
             // Working hours (UTC 7–19) hold most of the traffic.
             let hour = if next(10) < 8 { 7 + next(12) } else { next(24) } as i64;
-            let at =
-                (date.with_hour(0).and_then(|d| d.with_minute(0)).unwrap_or(date) + Duration::hours(hour) + Duration::seconds(next(3_600) as i64)).min(now);
+            let at = date.with_hour(0).and_then(|d| d.with_minute(0)).unwrap_or(date) + Duration::hours(hour) + Duration::seconds(next(3_600) as i64);
+            // Today's calls from hours still to come happened in the last few
+            // hours instead, each at its own time: the log opens on traffic,
+            // not on a column of one timestamp.
+            let at = if at > now { now - Duration::seconds(1 + next(6 * 3_600) as i64) } else { at };
             let (provider, model, _) = models[pick(next(100), &model_weights)];
             let (assistant, _) = assistants[pick(next(100), &assistant_weights)];
             // A few busy users, a long tail: squaring skews toward low numbers.

@@ -144,3 +144,40 @@ on_both_engines!(calls_within_one_microsecond_all_reach_the_log, |app: TestApp| 
     }
     assert_eq!(seen.len(), 120, "every call, on some page");
 });
+
+// A log export whose database read fails midway says so in its last line,
+// then breaks the response off: the file never ends short in silence.
+on_both_engines!(an_export_that_fails_midway_says_so, |app: TestApp| async move {
+    let mut fx = org(&app, "Midway").await;
+    let (project, slug) = fx.projects[0].clone();
+    let api = Api::new(&app, Some(&api_key(&mut fx.owner, project, "ingest").await));
+    let at = (Utc::now() - Duration::minutes(5)).to_rfc3339();
+    // Enough rows (about 2 MB) that the server is still streaming, held
+    // back by the socket, when the table goes away.
+    for batch in 0..40 {
+        let events: Vec<_> = (0..1_000).map(|i| json!({ "id": format!("m{batch}-{i}"), "timestamp": at, "model": "gpt-4o", "status": "success" })).collect();
+        assert_eq!(api.events(&json!({ "events": events })).await.status, StatusCode::OK);
+    }
+    let cookie = format!("{}={}", plinth::server::app::SESSION_COOKIE, fx.owner.client.cookie.clone().unwrap());
+    let url = format!("{}/o/{}/projects/{slug}/export/requests.csv", app.base, fx.slug);
+    let mut res = reqwest::Client::new().get(url).header("cookie", cookie).header("accept-encoding", "identity").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // The first rows are on their way; then the table is gone.
+    let first = res.chunk().await.unwrap().expect("a first chunk");
+    assert!(String::from_utf8_lossy(&first).starts_with("id,event_id,"));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.state.db.execute_unprepared("ALTER TABLE usage_events RENAME TO usage_events_away").await.unwrap();
+    let mut body = String::from_utf8_lossy(&first).to_string();
+    let ended = loop {
+        match res.chunk().await {
+            Ok(Some(bytes)) => body.push_str(&String::from_utf8_lossy(&bytes)),
+            Ok(None) => break "finished",
+            Err(_) => break "broken off",
+        }
+    };
+    app.state.db.execute_unprepared("ALTER TABLE usage_events_away RENAME TO usage_events").await.unwrap();
+    assert!(body.trim_end().ends_with("Download it again."), "the last line says the file is incomplete: …{}", &body[body.len().saturating_sub(200)..]);
+    assert!(body.contains("# INCOMPLETE"));
+    assert_eq!(ended, "broken off", "and the response does not end as if complete");
+    assert!(body.lines().count() < 40_001, "not every row was sent: {}", body.lines().count());
+});

@@ -188,6 +188,9 @@ async fn cli_migrates_seeds_and_creates_users() {
     let days = crate::fixtures::scalar(&app, "SELECT COUNT(DISTINCT hour / 24) FROM usage_hourly").await;
     assert!((89..=91).contains(&days), "90 days of demo usage, got {days}");
     assert!(crate::fixtures::scalar(&app, "SELECT COUNT(DISTINCT end_user) FROM usage_hourly").await >= 200, "a few hundred end users");
+    let newest =
+        "SELECT COUNT(DISTINCT occurred_at) FROM (SELECT occurred_at FROM usage_events WHERE event_id LIKE 'demo-%' ORDER BY occurred_at DESC LIMIT 100) AS n";
+    assert!(crate::fixtures::scalar(&app, newest).await >= 90, "the newest demo calls each have their own time");
 
     // The maintenance commands: nothing to purge or re-price in the fresh demo; unknown organizations refused.
     let cli = |args: &[&str]| {
