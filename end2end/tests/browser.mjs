@@ -25,7 +25,12 @@ export async function newPage(browser) {
 /** Resolve once the WASM bundle has loaded and hydrated the page. */
 export async function hydrated(page) {
   await page.waitForLoadState('networkidle');
-  await page.waitForSelector('html[data-hydrated]', { state: 'attached', timeout: 30_000 });
+  try {
+    await page.waitForSelector('html[data-hydrated]', { state: 'attached', timeout: 30_000 });
+  } catch (e) {
+    // Say why: a panic in the browser shows up among the page's errors.
+    throw new Error(`${page.url()} did not hydrate: ${e.message}\npage errors: ${JSON.stringify(page.errors ?? [])}`);
+  }
 }
 
 export function uniqueEmail(prefix) {

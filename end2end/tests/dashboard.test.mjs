@@ -38,11 +38,43 @@ test('a project dashboard shows usage reported over the API, with a chart drawn 
   const stat = (label) => page.locator('.stat', { has: page.getByText(label, { exact: true }) }).locator('dd');
   assert.equal(await stat('Requests').textContent(), '3');
   assert.equal(await stat('Total cost').textContent(), '$3.25');
-  assert.equal(await stat('Errors').textContent(), '1 (33.3%)');
+  assert.equal(await stat('Errors').textContent(), '1\u00a0(33.3%)');
   await page.getByRole('row', { name: /gpt-4o\s/ }).getByText('$3.25').waitFor();
   // The chart is drawn by ECharts, served by Plinth itself.
   await page.locator('.chart[data-drawn="true"] canvas').first().waitFor();
   assert.match(await page.getByRole('img', { name: /Cost per day over the last 30 days/ }).getAttribute('aria-label'), /\$3\.25 in all/);
+
+  // Figures fit: a KPI wraps only after a "/", never inside a figure, in a
+  // narrow window too; at 1440 px no dashboard table scrolls sideways.
+  for (const width of [1440, 900]) {
+    await page.setViewportSize({ width, height: 900 });
+    const layout = await page.evaluate(() => {
+      const breaks = [];
+      for (const dd of document.querySelectorAll('.stat-value')) {
+        const walker = document.createTreeWalker(dd, NodeFilter.SHOW_TEXT);
+        let lastTop = null, before = '';
+        for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+          for (let i = 0; i < text.length; i++) {
+            const r = document.createRange();
+            r.setStart(text, i);
+            r.setEnd(text, i + 1);
+            const rect = r.getBoundingClientRect();
+            if (rect.width > 0 && lastTop !== null && rect.top > lastTop + 2) breaks.push(`${before.trimEnd()}|${dd.textContent}`);
+            if (rect.width > 0) lastTop = rect.top;
+            before += text.data[i];
+          }
+        }
+      }
+      const wide = [...document.querySelectorAll('.dashboard-tables .table-wrap')]
+        .filter((w) => w.scrollWidth > w.clientWidth + 1)
+        .map((w) => `${w.getAttribute('aria-label')}: ${w.scrollWidth} > ${w.clientWidth}`);
+      return { breaks, wide };
+    });
+    assert.ok(layout.breaks.every((b) => b.split('|')[0].endsWith('/')), `${width} px: KPIs break only after a "/": ${layout.breaks}`);
+    if (width === 1440) assert.deepEqual(layout.wide, [], 'no table scrolls sideways at 1440 px');
+    if (width === 900) assert.ok(layout.breaks.length > 0, 'at 900 px the latency KPI wraps (so the check above means something)');
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   // The range lives in the URL; the 20-day-old call drops out of 7 days.
   await page.getByRole('link', { name: 'Last 7 days' }).click();

@@ -17,14 +17,18 @@ pub async fn load_requests(org: crate::domain::project::Slug, slug: String, #[se
     let (db, project) = (ctx.db(), ctx.project.id);
     let (rows, next) = requests::page(db, project, &window, &filters, after, PAGE_SIZE).await?;
     let next = next.map(|c| c.encode());
+    let (models, models_cut) = requests::names(db, project, Column::Model).await?;
+    let (assistants, assistants_cut) = requests::names(db, project, Column::Assistant).await?;
+    let (environments, environments_cut) = requests::names(db, project, Column::Environment).await?;
     Ok(RequestPage {
         never_reported: rows.is_empty() && after.is_none() && !requests::any(db, project).await?,
         rows,
         next,
         window,
-        models: requests::names(db, project, Column::Model).await?,
-        assistants: requests::names(db, project, Column::Assistant).await?,
-        environments: requests::names(db, project, Column::Environment).await?,
+        models,
+        assistants,
+        environments,
+        lists_cut: models_cut || assistants_cut || environments_cut,
         keys: requests::keys(db, project).await?,
         endpoint: ctx.org.app.config.public_url.join("/api/v1/events").map(|u| u.to_string()).unwrap_or_default(),
     })

@@ -160,6 +160,8 @@ pub struct RequestPage {
     /// The project's API keys: (id, name).
     pub keys: Vec<(i64, String)>,
     pub environments: Vec<String>,
+    /// A filter's list holds only the first names (`repo::requests::MAX_NAMES`).
+    pub lists_cut: bool,
     /// The project has no events at all (the empty state then explains how to send one).
     pub never_reported: bool,
     pub endpoint: String,

@@ -212,3 +212,41 @@ on_both_engines!(csv_exports_hold_the_filtered_log_and_exact_sums, |app: TestApp
         assert_eq!(res.status, StatusCode::NOT_FOUND);
     }
 });
+
+// Where a cap cuts what a page shows, the page says so: the tokens page's
+// assistant × model split past 2,000 pairs, the request log's filter lists
+// past 100 names.
+on_both_engines!(cut_lists_say_so, |app: TestApp| async move {
+    use plinth::server::repo::breakdowns::CUT_NOTE;
+    let mut fx = org(&app, "Caps").await;
+    let (project, slug) = fx.projects[0].clone();
+    let api = Api::new(&app, Some(&api_key(&mut fx.owner, project, "ingest").await));
+    let at = (Utc::now() - Duration::minutes(5)).to_rfc3339();
+    let send = |ids: std::ops::Range<usize>| {
+        let events: Vec<Value> = ids
+            .map(|i| json!({ "id": format!("c{i}"), "timestamp": at, "model": format!("m{:03}", i % 100), "assistant": format!("a{:03}", i / 100), "status": "success", "input_tokens": 10 }))
+            .collect();
+        json!({ "events": events })
+    };
+    // 100 models × 20 assistants: every list full, nothing cut.
+    assert_eq!(api.events(&send(0..1_000)).await.status, StatusCode::OK);
+    assert_eq!(api.events(&send(1_000..2_000)).await.status, StatusCode::OK);
+    let (summary, page) = split_and_lists(&mut fx.owner.client, &fx.slug, &slug).await;
+    assert!(!summary.contains(CUT_NOTE), "{summary}");
+    assert_eq!((page["models"].as_array().unwrap().len(), page["lists_cut"].as_bool()), (100, Some(false)));
+    // One more model and one more pair: both say so.
+    let one_more = json!({ "events": [{ "id": "extra", "timestamp": at, "model": "zz-new", "assistant": "a000", "status": "success", "input_tokens": 10 }] });
+    assert_eq!(api.events(&one_more).await.status, StatusCode::OK);
+    let (summary, page) = split_and_lists(&mut fx.owner.client, &fx.slug, &slug).await;
+    assert!(summary.ends_with(CUT_NOTE), "2,001 pairs: {summary}");
+    assert_eq!((page["models"].as_array().unwrap().len(), page["lists_cut"].as_bool()), (100, Some(true)));
+});
+
+/// The tokens page's split summary and the request log's first page.
+async fn split_and_lists(c: &mut Client, org: &Slug, slug: &str) -> (String, Value) {
+    use plinth::api::requests::LoadRequests;
+    let load = LoadTokens { org: org.clone(), slug: slug.into(), filters: Filters { range: Some("24h".into()), ..Default::default() } };
+    let summary = c.call_fn(&load).await.json()["by_assistant"]["summary"].as_str().unwrap().to_string();
+    let log = LoadRequests { org: org.clone(), slug: slug.into(), filters: Default::default() };
+    (summary, c.call_fn(&log).await.json())
+}

@@ -55,7 +55,7 @@ pub async fn load_tokens(org: crate::domain::project::Slug, slug: String, #[serv
     };
 
     // Assistants by their tokens, each bar split by model.
-    let pairs = breakdowns::pairs(db, &scope, GroupBy::Assistant, GroupBy::Model, Rank::Tokens, None).await?;
+    let breakdowns::Pairs { rows: pairs, cut } = breakdowns::pairs(db, &scope, GroupBy::Assistant, GroupBy::Model, Rank::Tokens, None).await?;
     let mut assistants: Vec<(Option<String>, i128)> = Vec::new();
     for p in &pairs {
         let tokens = p.input_tokens as i128 + p.output_tokens as i128;
@@ -88,6 +88,7 @@ pub async fn load_tokens(org: crate::domain::project::Slug, slug: String, #[serv
         ),
         _ => format!("No tokens in {}.", window.label),
     };
+    let split_summary = if cut { format!("{split_summary} {}", breakdowns::CUT_NOTE) } else { split_summary };
 
     Ok(TokensReport {
         requests,

@@ -67,7 +67,8 @@ pub async fn load_users(org: crate::domain::project::Slug, slug: String, #[serve
     // The top users by cost × the models they called.
     let firsts: Vec<Option<String>> = top_by_cost.iter().map(|g| g.key.clone()).collect();
     let names: Vec<String> = firsts.iter().flatten().cloned().collect();
-    let pairs = if names.is_empty() { vec![] } else { breakdowns::pairs(db, &scope, GroupBy::User, GroupBy::Model, Rank::Cost, Some(&names)).await? };
+    // The top users only: far below the pairs' cap, which cannot cut it.
+    let pairs = if names.is_empty() { vec![] } else { breakdowns::pairs(db, &scope, GroupBy::User, GroupBy::Model, Rank::Cost, Some(&names)).await?.rows };
     let (models, cells) = grid::layout(&pairs, &firsts, PIVOT_MODELS, |p| p.cost.0, "(no model)");
     let pivot = Pivot { models, rows: names.into_iter().zip(cells).map(|(user, cells)| PivotRow { user, cells }).collect() };
 

@@ -23,16 +23,18 @@ fn Dashboard(d: ProjectDashboard, base: String, filters: Filters) -> impl IntoVi
     if t.requests == 0 {
         return view! { <FirstEvent title=format!("No usage in {}", d.window.label) endpoint=d.endpoint base=base.clone() /> }.into_any();
     }
-    let ms = |v: Option<i64>| v.map(|ms| format!("{} ms", count(ms))).unwrap_or_else(|| "—".into());
+    // No-break spaces keep each figure with its unit and each "/" with the
+    // figure before it: a KPI may wrap after a "/", never inside a figure.
+    let ms = |v: Option<i64>| v.map(|ms| format!("{}\u{a0}ms", count(ms))).unwrap_or_else(|| "—".into());
     let per_request = Nanos(t.cost.0 / t.requests.max(1)).usd_display();
     view! {
         <dl class="stats">
             <Stat label="Total cost" value=t.cost.usd_display() />
             <Stat label="Cost per request" value=per_request />
             <Stat label="Requests" value=count(t.requests) />
-            <Stat label="Errors" value=format!("{} ({})", count(t.errors), t.error_rate()) />
+            <Stat label="Errors" value=format!("{}\u{a0}({})", count(t.errors), t.error_rate()) />
             <Stat label="Average latency" value=ms(t.avg_latency_ms) />
-            <Stat label="Latency p50 / p95 / p99" value=format!("{} / {} / {}", ms(t.p50_latency_ms), ms(t.p95_latency_ms), ms(t.p99_latency_ms)) />
+            <Stat label="Latency p50 / p95 / p99" value=format!("{}\u{a0}/ {}\u{a0}/ {}", ms(t.p50_latency_ms), ms(t.p95_latency_ms), ms(t.p99_latency_ms)) />
         </dl>
         {(d.unpriced > 0).then(|| view! {
             <p class="alert alert-info">

@@ -52,7 +52,11 @@ fn Log(page: RequestPage, q: RequestQuery, base: String) -> impl IntoView {
         return view! { <FirstEvent title="No requests yet".to_string() endpoint=page.endpoint base=base.clone() /> }.into_any();
     }
     let chosen = |v: &Option<String>, option: &str| v.as_deref() == Some(option);
-    let option_list = |names: Vec<String>, current: Option<String>| {
+    // The chosen name is offered even when the list was cut before it.
+    let option_list = |mut names: Vec<String>, current: Option<String>| {
+        if let Some(c) = current.as_ref().filter(|c| !c.is_empty() && !names.contains(c)) {
+            names.insert(0, c.clone());
+        }
         names.into_iter().map(move |n| view! { <option value=n.clone() selected=chosen(&current, &n)>{n.clone()}</option> }).collect_view()
     };
     let hidden = [("range", q.range.clone()), ("from", q.from.clone()), ("to", q.to.clone()), ("env", q.env.clone())];
@@ -82,6 +86,12 @@ fn Log(page: RequestPage, q: RequestQuery, base: String) -> impl IntoView {
             <button type="submit" class="btn btn-secondary">"Apply"</button>
             <a href=format!("{base}/requests")>"Clear filters"</a>
         </form>
+        // Always in the page (hidden unless cut): an optional node between the
+        // form and the table did not hydrate (tachys expected the table there).
+        <p class="hint" hidden=!page.lists_cut>
+            "The model and assistant lists hold the first 100 names, A to Z. To filter by another, put it in the address, e.g. "
+            <code>"?model=…"</code> "."
+        </p>
         {if rows.is_empty() {
             view! { <p class="empty-state">{format!("No requests match these filters in {}.", page.window.label)}</p> }.into_any()
         } else {

@@ -12,6 +12,9 @@ use sea_orm::{DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, Que
 /// Most pairs one answer holds (the costliest first).
 pub const MAX_PAIRS: u64 = 2_000;
 
+/// What a breakdown's summary adds when `MAX_PAIRS` cut it.
+pub const CUT_NOTE: &str = "Only the 2,000 largest pairs are counted here; narrow the range or filter by environment to see the rest.";
+
 /// The sums of one (first, second) pair, e.g. (end user, model).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PairRow {
@@ -34,10 +37,25 @@ struct PairSums {
     cost_rest: Option<i64>,
 }
 
+/// The pairs a breakdown holds, the largest first, and whether there were
+/// more than `MAX_PAIRS` (the page then says so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pairs {
+    pub rows: Vec<PairRow>,
+    pub cut: bool,
+}
+
 /// Sums per (first, second), the largest by `rank` first (at most
 /// `MAX_PAIRS`); with `only`, just the pairs whose first key is one of
 /// those names (the top users of a pivot table).
-pub async fn pairs(db: &DatabaseConnection, scope: &Scope, first: GroupBy, second: GroupBy, rank: Rank, only: Option<&[String]>) -> AppResult<Vec<PairRow>> {
+pub async fn pairs(db: &DatabaseConnection, scope: &Scope, first: GroupBy, second: GroupBy, rank: Rank, only: Option<&[String]>) -> AppResult<Pairs> {
+    let mut rows = pair_rows(db, scope, first, second, rank, only).await?;
+    let cut = rows.len() as u64 > MAX_PAIRS;
+    rows.truncate(MAX_PAIRS as usize);
+    Ok(Pairs { rows, cut })
+}
+
+async fn pair_rows(db: &DatabaseConnection, scope: &Scope, first: GroupBy, second: GroupBy, rank: Rank, only: Option<&[String]>) -> AppResult<Vec<PairRow>> {
     let groups = [first, second];
     let by_user = groups.contains(&GroupBy::User);
     let daily = scope.whole_days() && !groups.contains(&GroupBy::Hour);
@@ -84,7 +102,8 @@ async fn pairs_of<E: EntityTrait>(
         .order_by(rest, sea_orm::Order::Desc)
         .order_by(Expr::col(Alias::new("first")), sea_orm::Order::Asc)
         .order_by(Expr::col(Alias::new("second")), sea_orm::Order::Asc)
-        .limit(MAX_PAIRS)
+        // One more than the cap: whether there were more is worth saying.
+        .limit(MAX_PAIRS + 1)
         .into_model::<PairSums>()
         .all(db)
         .await?;

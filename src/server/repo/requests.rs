@@ -146,20 +146,27 @@ pub async fn detail(db: &DatabaseConnection, org_id: i64, project_id: i64, id: i
     }))
 }
 
-/// Distinct values of a column of the daily totals for a project (at most
-/// 100), for filters: the smallest rollup that has every name.
-pub async fn names(db: &DatabaseConnection, project_id: i64, column: usage_daily_totals::Column) -> AppResult<Vec<String>> {
-    Ok(usage_daily_totals::Entity::find()
+/// Most names a filter offers.
+pub const MAX_NAMES: usize = 100;
+
+/// Distinct values of a column of the daily totals for a project, for
+/// filters (the smallest rollup that has every name): at most `MAX_NAMES`,
+/// and whether there were more.
+pub async fn names(db: &DatabaseConnection, project_id: i64, column: usage_daily_totals::Column) -> AppResult<(Vec<String>, bool)> {
+    let mut names: Vec<String> = usage_daily_totals::Entity::find()
         .select_only()
         .column(column)
         .distinct()
         .filter(usage_daily_totals::Column::ProjectId.eq(project_id))
         .filter(column.ne(""))
         .order_by_asc(column)
-        .limit(100)
+        .limit(MAX_NAMES as u64 + 1)
         .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    let cut = names.len() > MAX_NAMES;
+    names.truncate(MAX_NAMES);
+    Ok((names, cut))
 }
 
 /// The project's keys as (id, name), for the key filter.

@@ -20,7 +20,7 @@ use crate::domain::usage::EventStatus;
 use crate::error::{AppError, AppResult};
 use crate::server::entities::{usage_latency_daily, usage_latency_hourly};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, IdenStatic};
+use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseTransaction, EntityTrait, IdenStatic};
 use std::collections::BTreeMap;
 
 /// What one rollup row is about. Missing names are ''.
@@ -31,7 +31,8 @@ pub struct RollupKey {
     pub assistant: String,
     pub end_user: String,
     pub environment: String,
-    pub status: &'static str,
+    /// `None` only where a table's key has no status (`usage_daily_user_totals`).
+    pub status: Option<EventStatus>,
 }
 
 impl RollupKey {
@@ -42,10 +43,7 @@ impl RollupKey {
             assistant: assistant.unwrap_or_default().to_string(),
             end_user: end_user.unwrap_or_default().to_string(),
             environment: environment.unwrap_or_default().to_string(),
-            status: match status {
-                EventStatus::Success => "success",
-                EventStatus::Error => "error",
-            },
+            status: Some(status),
         }
     }
 }
@@ -112,12 +110,13 @@ impl Level {
         }
     }
 
-    fn key(self) -> &'static [&'static str] {
+    fn key(self) -> &'static [KeyCol] {
+        use KeyCol::*;
         match self {
-            Level::ByUser => &["project_id", "hour", "model", "assistant", "end_user", "environment", "status"],
-            Level::Totals | Level::DailyTotals => &["project_id", "hour", "model", "assistant", "environment", "status"],
-            Level::DailyUsers => &["project_id", "hour", "model", "end_user", "environment", "status"],
-            Level::DailyUserTotals => &["project_id", "hour", "end_user", "environment"],
+            Level::ByUser => &[ProjectId, Hour, Model, Assistant, EndUser, Environment, Status],
+            Level::Totals | Level::DailyTotals => &[ProjectId, Hour, Model, Assistant, Environment, Status],
+            Level::DailyUsers => &[ProjectId, Hour, Model, EndUser, Environment, Status],
+            Level::DailyUserTotals => &[ProjectId, Hour, EndUser, Environment],
         }
     }
 
@@ -129,7 +128,7 @@ impl Level {
             Level::Totals => RollupKey { end_user: String::new(), ..k.clone() },
             Level::DailyTotals => RollupKey { hour: day, end_user: String::new(), ..k.clone() },
             Level::DailyUsers => RollupKey { hour: day, assistant: String::new(), ..k.clone() },
-            Level::DailyUserTotals => RollupKey { hour: day, model: String::new(), assistant: String::new(), status: "", ..k.clone() },
+            Level::DailyUserTotals => RollupKey { hour: day, model: String::new(), assistant: String::new(), status: None, ..k.clone() },
         }
     }
 
@@ -139,16 +138,43 @@ impl Level {
     }
 }
 
-/// A key column's value.
-fn key_value(project_id: i64, k: &RollupKey, col: &str) -> SimpleExpr {
-    match col {
-        "project_id" => project_id.into(),
-        "hour" => k.hour.into(),
-        "model" => k.model.clone().into(),
-        "assistant" => k.assistant.clone().into(),
-        "end_user" => k.end_user.clone().into(),
-        "environment" => k.environment.clone().into(),
-        _ => k.status.into(),
+/// A column of a rollup table's key: its name, written once, and its
+/// value for a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyCol {
+    ProjectId,
+    Hour,
+    Model,
+    Assistant,
+    EndUser,
+    Environment,
+    Status,
+}
+
+impl KeyCol {
+    fn name(self) -> &'static str {
+        match self {
+            KeyCol::ProjectId => "project_id",
+            KeyCol::Hour => "hour",
+            KeyCol::Model => "model",
+            KeyCol::Assistant => "assistant",
+            KeyCol::EndUser => "end_user",
+            KeyCol::Environment => "environment",
+            KeyCol::Status => "status",
+        }
+    }
+
+    fn value(self, project_id: i64, k: &RollupKey) -> SimpleExpr {
+        match self {
+            KeyCol::ProjectId => project_id.into(),
+            KeyCol::Hour => k.hour.into(),
+            KeyCol::Model => k.model.clone().into(),
+            KeyCol::Assistant => k.assistant.clone().into(),
+            KeyCol::EndUser => k.end_user.clone().into(),
+            KeyCol::Environment => k.environment.clone().into(),
+            // The enum's own database value; a level with this column always has a status.
+            KeyCol::Status => k.status.map(|s| s.to_value()).unwrap_or_default().into(),
+        }
     }
 }
 
@@ -157,7 +183,7 @@ fn regrouped(level: Level, rollups: &Rollups) -> Rollups {
     let mut out = Rollups::new();
     for (k, m) in rollups {
         let t = out.entry(level.regroup(k)).or_default();
-        if level.errors() && k.status == "error" {
+        if level.errors() && k.status == Some(EventStatus::Error) {
             t.errors = t.errors.saturating_add(m.requests);
         }
         t.requests = t.requests.saturating_add(m.requests);
@@ -228,9 +254,9 @@ async fn add_to(tx: &DatabaseTransaction, level: Level, project_id: i64, rollups
     let mut rows = rollups.into_iter().peekable();
     while rows.peek().is_some() {
         let mut insert = Query::insert();
-        insert.into_table(Alias::new(level.table())).columns(level.key().iter().chain(summed.iter()).map(|c| Alias::new(*c)));
+        insert.into_table(Alias::new(level.table())).columns(level.key().iter().map(|c| c.name()).chain(summed.iter().copied()).map(Alias::new));
         for (k, m) in rows.by_ref().take(CHUNK) {
-            let mut values: Vec<SimpleExpr> = level.key().iter().map(|col| key_value(project_id, &k, col)).collect();
+            let mut values: Vec<SimpleExpr> = level.key().iter().map(|col| col.value(project_id, &k)).collect();
             values.extend([
                 m.requests.into(),
                 m.input_tokens.into(),
@@ -247,7 +273,7 @@ async fn add_to(tx: &DatabaseTransaction, level: Level, project_id: i64, rollups
                 AppError::Internal
             })?;
         }
-        let mut update = OnConflict::columns(level.key().iter().map(|c| Alias::new(*c)));
+        let mut update = OnConflict::columns(level.key().iter().map(|c| Alias::new(c.name())));
         for col in &summed {
             update.value(Alias::new(*col), saturating_sum(col));
         }
@@ -286,7 +312,7 @@ async fn adjust_in(tx: &DatabaseTransaction, level: Level, project_id: i64, chan
             )),
         );
         for col in level.key() {
-            update.and_where(Expr::col(Alias::new(*col)).eq(key_value(project_id, &k, col)));
+            update.and_where(Expr::col(Alias::new(col.name())).eq(col.value(project_id, &k)));
         }
         tx.execute(&update).await?;
     }

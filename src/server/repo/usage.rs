@@ -311,16 +311,20 @@ impl GroupBy {
 pub async fn top(db: &DatabaseConnection, scope: &Scope, group: GroupBy, rank: Rank, limit: u64) -> AppResult<Vec<UsageRow>> {
     match group {
         GroupBy::User if scope.whole_days() => summary_of(db, usage_daily_user_totals::Entity::find(), scope, group, rank, limit, ERRORS_COLUMN).await,
-        GroupBy::User => summary_of(db, usage_hourly::Entity::find(), scope, group, rank, limit, ERRORS_BY_STATUS).await,
+        GroupBy::User => summary_of(db, usage_hourly::Entity::find(), scope, group, rank, limit, &errors_by_status()).await,
         GroupBy::Day | GroupBy::Model | GroupBy::Assistant if scope.whole_days() => {
-            summary_of(db, usage_daily_totals::Entity::find(), scope, group, rank, limit, ERRORS_BY_STATUS).await
+            summary_of(db, usage_daily_totals::Entity::find(), scope, group, rank, limit, &errors_by_status()).await
         }
-        _ => summary_of(db, usage_hourly_totals::Entity::find(), scope, group, rank, limit, ERRORS_BY_STATUS).await,
+        _ => summary_of(db, usage_hourly_totals::Entity::find(), scope, group, rank, limit, &errors_by_status()).await,
     }
 }
 
-/// Failed calls in a rollup whose key holds the status.
-const ERRORS_BY_STATUS: &str = "CASE WHEN status = 'error' THEN requests ELSE 0 END";
+/// Failed calls in a rollup whose key holds the status (the status's
+/// database value comes from `EventStatus`; it is not an API caller's text).
+fn errors_by_status() -> String {
+    use sea_orm::ActiveEnum;
+    format!("CASE WHEN status = '{}' THEN requests ELSE 0 END", crate::domain::usage::EventStatus::Error.to_value())
+}
 /// Failed calls in `usage_daily_user_totals`, which keeps them as a column.
 const ERRORS_COLUMN: &str = "errors";
 
@@ -433,7 +437,9 @@ pub async fn unpriced(db: &DatabaseConnection, scope: &Scope) -> AppResult<i64> 
 
 /// The environments a project has reported, for filters.
 pub async fn environments(db: &DatabaseConnection, project_id: i64) -> AppResult<Vec<String>> {
-    crate::server::repo::requests::names(db, project_id, usage_daily_totals::Column::Environment).await
+    // The filter bar lists what there is room for; a project with more than
+    // a hundred environments is not one Plinth has met.
+    Ok(crate::server::repo::requests::names(db, project_id, usage_daily_totals::Column::Environment).await?.0)
 }
 
 /// Remove events older than their project's retention (whole hours before
