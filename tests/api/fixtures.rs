@@ -169,3 +169,19 @@ pub async fn ordered_rows(app: &TestApp, sql: &str) -> Vec<String> {
     let rows = app.state.db.query_all_raw(Statement::from_string(backend, sql.to_string())).await.unwrap();
     rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect()
 }
+
+/// The migrations from `name` on, undone on a connection of the test's own
+/// (through the app's pool, each statement of a SQLite migration may go to
+/// another pooled connection, one whose read snapshot predates a drop).
+/// Run `migration::Migrator::up` on the returned connection, then close it.
+pub async fn migrated_back_before(app: &TestApp, name: &str) -> sea_orm::DatabaseConnection {
+    use migration::MigratorTrait;
+    let url = &app.db.as_ref().unwrap().url;
+    let mut options = sea_orm::ConnectOptions::new(url.as_str());
+    options.max_connections(1).sqlx_logging(false);
+    let own = sea_orm::Database::connect(options).await.unwrap();
+    let names: Vec<String> = migration::Migrator::migrations().iter().map(|m| m.name().to_string()).collect();
+    let first = names.iter().position(|n| n == name).unwrap_or_else(|| panic!("no migration {name}"));
+    migration::Migrator::down(&own, Some((names.len() - first) as u32)).await.unwrap();
+    own
+}

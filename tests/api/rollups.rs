@@ -192,14 +192,8 @@ on_both_engines!(rollups_equal_a_direct_aggregate_of_the_events, |app: TestApp| 
     // check to PostgreSQL).
     {
         use migration::MigratorTrait;
-        let url = &app.db.as_ref().unwrap().url;
-        let mut options = sea_orm::ConnectOptions::new(url.as_str());
-        options.max_connections(1).sqlx_logging(false);
-        let own = sea_orm::Database::connect(options).await.unwrap();
         // Back to before the daily per-user rollup, and up again.
-        let names: Vec<String> = migration::Migrator::migrations().iter().map(|m| m.name().to_string()).collect();
-        let first_daily = names.iter().position(|n| n == "m20261126_000007_daily_user_rollup").expect("the daily rollup migration");
-        migration::Migrator::down(&own, Some((names.len() - first_daily) as u32)).await.unwrap();
+        let own = migrated_back_before(&app, "m20261126_000007_daily_user_rollup").await;
         let daily_tables = match own.get_database_backend() {
             sea_orm::DbBackend::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name LIKE 'usage_daily%'",
             _ => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'usage_daily%'",
