@@ -140,7 +140,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         }
         Command::PurgeExpired => {
             let conn = db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
-            let n = plinth::server::repo::usage::purge_expired(&conn, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
+            let n = plinth::server::usage::store::purge_expired(&conn, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
             println!("purge-expired: removed {n} events past their project's retention; rollups kept");
             Ok(())
         }

@@ -18,6 +18,7 @@ mod m20261202_000012_audit_seals;
 mod m20261202_000013_sign_in_guard;
 mod m20261207_000014_org_slugs;
 mod m20261207_000015_latency_sketch;
+mod m20261207_000016_key_dimension;
 
 pub use m20261125_000006_rollups::{LATENCY_BOUNDS_MS, LATENCY_BUCKETS};
 pub use m20261207_000015_latency_sketch::latency_bucket;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_sign_in_guard::Migration),
             Box::new(m20261207_000014_org_slugs::Migration),
             Box::new(m20261207_000015_latency_sketch::Migration),
+            Box::new(m20261207_000016_key_dimension::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! The time range and environment filter every analytics page shows. All of
 //! it is in the URL: the range links and the two small forms are plain GET
 //! requests, so they work before hydration and a shared link keeps them.
-use crate::domain::analytics::{Filters, RANGES};
+use crate::domain::analytics::{Filters, Range};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -16,29 +16,29 @@ pub fn AnalyticsFilters(
     environments: Signal<Vec<String>>,
 ) -> impl IntoView {
     let custom = move || filters.with(|f| f.from.is_some() && f.to.is_some());
-    let current = move || filters.with(|f| f.range.clone()).unwrap_or_else(|| crate::domain::analytics::DEFAULT_RANGE.into());
+    let current = move || filters.with(|f| f.range.unwrap_or_default());
     view! {
         <div class="filters">
             <nav class="range-picker" aria-label="Time range">
-                {RANGES
-                    .into_iter()
-                    .map(|(value, label)| {
-                        let here = move || (!custom() && current() == value).then_some("page");
-                        view! { <A href=move || format!("{}{}", path.get(), filters.with(|f| f.with_range(value))) attr:aria-current=here>{label}</A> }
+                {Range::ALL
+                    .iter()
+                    .map(|&range| {
+                        let here = move || (!custom() && current() == range).then_some("page");
+                        view! { <A href=move || format!("{}{}", path.get(), filters.with(|f| f.with_range(range))) attr:aria-current=here>{range.label()}</A> }
                     })
                     .collect_view()}
             </nav>
             <form method="get" action=move || path.get() class="inline-form" aria-label="Custom range">
-                <label>"From " <input type="date" name="from" required prop:value=move || filters.with(|f| f.from.clone().unwrap_or_default()) /></label>
-                <label>"to " <input type="date" name="to" required prop:value=move || filters.with(|f| f.to.clone().unwrap_or_default()) /></label>
+                <label>"From " <input type="date" name="from" required prop:value=move || filters.with(|f| f.from.map(|d| d.to_string()).unwrap_or_default()) /></label>
+                <label>"to " <input type="date" name="to" required prop:value=move || filters.with(|f| f.to.map(|d| d.to_string()).unwrap_or_default()) /></label>
                 {move || filters.with(|f| f.environment().map(|e| view! { <input type="hidden" name="env" value=e.to_string() /> }))}
                 <button type="submit" class="btn btn-secondary">"Show"</button>
             </form>
             <form method="get" action=move || path.get() class="inline-form" aria-label="Environment">
-                {move || filters.with(|f| f.range.clone().map(|r| view! { <input type="hidden" name="range" value=r /> }))}
-                {move || filters.with(|f| f.from.clone().zip(f.to.clone()).map(|(from, to)| view! {
-                    <input type="hidden" name="from" value=from />
-                    <input type="hidden" name="to" value=to />
+                {move || filters.with(|f| f.range.map(|r| view! { <input type="hidden" name="range" value=r.as_str() /> }))}
+                {move || filters.with(|f| f.from.zip(f.to).map(|(from, to)| view! {
+                    <input type="hidden" name="from" value=from.to_string() />
+                    <input type="hidden" name="to" value=to.to_string() />
                 }))}
                 <label>
                     "Environment "

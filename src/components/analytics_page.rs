@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::future::Future;
 
-/// The analytics pages' query string.
+/// The analytics pages' query string, as text: `filters` parses it, once.
 #[derive(Params, Clone, Debug, Default, PartialEq)]
 pub struct AnalyticsQuery {
     pub range: Option<String>,
@@ -27,8 +27,8 @@ pub struct AnalyticsQuery {
 }
 
 impl AnalyticsQuery {
-    pub fn filters(&self) -> Filters {
-        Filters { range: self.range.clone(), from: self.from.clone(), to: self.to.clone(), env: self.env.clone() }
+    pub fn filters(&self) -> Result<Filters, String> {
+        Filters::from_url(self.range.as_deref(), self.from.as_deref(), self.to.as_deref(), self.env.as_deref())
     }
 }
 
@@ -50,10 +50,20 @@ where
 {
     let params = use_params_map();
     let query = use_query::<AnalyticsQuery>();
-    let filters = Memo::new(move |_| query.get().map(|q| q.filters()).unwrap_or_default());
+    // A link with a filter that does not parse shows why, not other figures.
+    let parsed = Memo::new(move |_| query.get().map_err(|e| e.to_string()).and_then(|q| q.filters()));
+    let filters = Memo::new(move |_| parsed.get().unwrap_or_default());
     let org = use_org();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
-    let data = page_data(move || (org.get(), slug.get(), filters.get()), move |(org, slug, filters)| load(org, slug, filters));
+    let data = page_data(
+        move || (org.get(), slug.get(), parsed.get()),
+        move |(org, slug, filters)| async move {
+            match filters {
+                Ok(filters) => load(org, slug, filters).await,
+                Err(message) => Err(AppError::invalid(message)),
+            }
+        },
+    );
     let base = move || project_path(org.get_untracked(), slug.get_untracked(), "");
     let (pending, set_pending) = pending_flag();
     let filter_bar = move |environments: Vec<String>| {

@@ -1,11 +1,42 @@
 //! What a project's dashboard shows: sums over a range of days, a chart
 //! option the server built, and the costliest models and end users.
 use crate::domain::money::Nanos;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// The ranges every analytics page offers: (query value, label, days; 0 = 24 hours).
-pub const RANGES: [(&str, &str); 4] = [("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("90d", "Last 90 days")];
-pub const DEFAULT_RANGE: &str = "30d";
+crate::named_enum! {
+    /// The ranges every analytics page offers, as `?range=` names them.
+    #[derive(Default)]
+    pub enum Range {
+        Day = "24h",
+        Week = "7d",
+        #[default]
+        Month = "30d",
+        Quarter = "90d",
+    }
+}
+
+impl Range {
+    pub fn label(self) -> &'static str {
+        match self {
+            Range::Day => "Last 24 hours",
+            Range::Week => "Last 7 days",
+            Range::Month => "Last 30 days",
+            Range::Quarter => "Last 90 days",
+        }
+    }
+
+    /// Whole days back from today, or `None` for the last 24 hours.
+    fn days(self) -> Option<i64> {
+        match self {
+            Range::Day => None,
+            Range::Week => Some(7),
+            Range::Month => Some(30),
+            Range::Quarter => Some(90),
+        }
+    }
+}
+
 /// The longest custom range, in days.
 pub const MAX_CUSTOM_DAYS: i64 = 366;
 /// Rows in the model and user tables.
@@ -13,13 +44,14 @@ pub const TOP_ROWS: usize = 10;
 
 /// What an analytics page shows, as its URL says: `?range=7d`, or a custom
 /// `?from=2026-11-01&to=2026-11-15` (whole UTC days, both included), and
-/// optionally one environment (`?env=production`).
+/// optionally one environment (`?env=production`). Typed: the URL's text is
+/// parsed once, by `AnalyticsQuery::filters` or serde.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Filters {
-    pub range: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
+    pub range: Option<Range>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
     pub env: Option<String>,
 }
 
@@ -34,66 +66,101 @@ pub struct Window {
     pub label: String,
 }
 
+impl Window {
+    /// The last 24 hours (to the end of the current one), or the last whole
+    /// UTC days up to and including today, at `now_hour` (a Unix hour).
+    pub fn last(range: Range, now_hour: i64) -> Window {
+        match range.days() {
+            None => Window { from_hour: now_hour - 23, to_hour: now_hour + 1, hourly: true, label: "the last 24 hours".into() },
+            Some(days) => {
+                let today = now_hour.div_euclid(24);
+                Window { from_hour: (today - days + 1) * 24, to_hour: (today + 1) * 24, hourly: false, label: format!("the last {days} days") }
+            }
+        }
+    }
+
+    /// Whole UTC days from `first` to `last`, both included.
+    pub fn days(first: NaiveDate, last: NaiveDate) -> Result<Window, String> {
+        if first > last {
+            return Err("The start date must not be after the end date.".into());
+        }
+        if (last - first).num_days() + 1 > MAX_CUSTOM_DAYS {
+            return Err(format!("Choose at most {MAX_CUSTOM_DAYS} days."));
+        }
+        let day = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp().div_euclid(86_400);
+        Ok(Window { from_hour: day(first) * 24, to_hour: (day(last) + 1) * 24, hourly: false, label: format!("{first} to {last}") })
+    }
+
+    /// Hours `[from_hour, to_hour)` of at most `max_days` days.
+    pub fn hours(from_hour: i64, to_hour: i64, max_days: i64) -> Result<Window, String> {
+        if from_hour >= to_hour {
+            return Err("The start must be before the end.".into());
+        }
+        if to_hour - from_hour > max_days * 24 {
+            return Err(format!("The range is longer than {max_days} days; ask for a shorter one."));
+        }
+        Ok(Window { from_hour, to_hour, hourly: false, label: String::new() })
+    }
+}
+
 impl Filters {
     /// The environment filter, or `None` for all of them.
     pub fn environment(&self) -> Option<&str> {
         self.env.as_deref().filter(|e| !e.is_empty())
     }
 
-    /// The window these filters name at `now_hour` (the current Unix hour).
+    /// The window these filters name at `now_hour` (the current Unix hour):
+    /// both dates, or else the range.
     pub fn window(&self, now_hour: i64) -> Result<Window, String> {
-        fn custom(v: &Option<String>) -> Option<&str> {
-            v.as_deref().filter(|s| !s.is_empty())
+        match (self.from, self.to) {
+            (Some(first), Some(last)) => Window::days(first, last),
+            _ => Ok(Window::last(self.range.unwrap_or_default(), now_hour)),
         }
-        if let (Some(from), Some(to)) = (custom(&self.from), custom(&self.to)) {
-            let day =
-                |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc().timestamp() / 86_400);
-            let (Some(first), Some(last)) = (day(from), day(to)) else {
-                return Err("Dates are written YYYY-MM-DD.".into());
-            };
-            if first > last {
-                return Err("The start date must not be after the end date.".into());
-            }
-            if last - first + 1 > MAX_CUSTOM_DAYS {
-                return Err(format!("Choose at most {MAX_CUSTOM_DAYS} days."));
-            }
-            return Ok(Window { from_hour: first * 24, to_hour: (last + 1) * 24, hourly: false, label: format!("{from} to {to}") });
-        }
-        let range = self.range.as_deref().unwrap_or(DEFAULT_RANGE);
-        let today = now_hour.div_euclid(24);
-        let days = match range {
-            "24h" => return Ok(Window { from_hour: now_hour - 23, to_hour: now_hour + 1, hourly: true, label: "the last 24 hours".into() }),
-            "7d" => 7,
-            "30d" => 30,
-            "90d" => 90,
-            _ => return Err("Choose a range of 24 hours, 7, 30 or 90 days, or two dates.".into()),
-        };
-        Ok(Window { from_hour: (today - days + 1) * 24, to_hour: (today + 1) * 24, hourly: false, label: format!("the last {days} days") })
     }
 
     /// These filters as query parameters, without `?` ("range=7d&env=prod").
     pub fn to_query(&self) -> String {
         let mut parts = Vec::new();
-        let mut add = |name: &str, v: &Option<String>| {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                parts.push(format!("{name}={}", crate::urls::query_value(v)));
-            }
-        };
-        add("range", &self.range);
-        add("from", &self.from);
-        add("to", &self.to);
-        add("env", &self.env);
+        if let Some(r) = self.range {
+            parts.push(format!("range={r}"));
+        }
+        if let Some(d) = self.from {
+            parts.push(format!("from={d}"));
+        }
+        if let Some(d) = self.to {
+            parts.push(format!("to={d}"));
+        }
+        if let Some(env) = self.environment() {
+            parts.push(format!("env={}", crate::urls::query_value(env)));
+        }
         parts.join("&")
     }
 
     /// The query string for these filters with `range` replaced (custom dates dropped).
-    pub fn with_range(&self, range: &str) -> String {
+    pub fn with_range(&self, range: Range) -> String {
         let mut q = format!("?range={range}");
         if let Some(env) = self.environment() {
             q.push_str("&env=");
             q.push_str(&crate::urls::query_value(env));
         }
         q
+    }
+
+    /// Filters from the URL's text: the one place it is parsed. An empty
+    /// value is no filter, as the forms send them.
+    pub fn from_url(range: Option<&str>, from: Option<&str>, to: Option<&str>, env: Option<&str>) -> Result<Filters, String> {
+        fn given(v: Option<&str>) -> Option<&str> {
+            v.filter(|s| !s.is_empty())
+        }
+        let range = match given(range) {
+            None => None,
+            Some(r) => Some(Range::parse(r).ok_or_else(|| "Choose a range of 24 hours, 7, 30 or 90 days, or two dates.".to_string())?),
+        };
+        let date = |v: Option<&str>| match given(v) {
+            None => Ok(None),
+            Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").map(Some).map_err(|_| "Dates are written YYYY-MM-DD.".to_string()),
+        };
+        Ok(Filters { range, from: date(from)?, to: date(to)?, env: given(env).map(str::to_string) })
     }
 }
 
@@ -182,27 +249,28 @@ mod tests {
 
     #[test]
     fn windows_come_from_the_url() {
-        let f = |range: Option<&str>, from: Option<&str>, to: Option<&str>| Filters {
-            range: range.map(Into::into),
-            from: from.map(Into::into),
-            to: to.map(Into::into),
-            env: None,
-        };
-        let now = 24 * 20_000 + 5; // 05:00 UTC on day 20,000
-        let w = f(None, None, None).window(now).unwrap();
+        let f = |range: Option<&str>, from: Option<&str>, to: Option<&str>| Filters::from_url(range, from, to, None).and_then(|f| f.window(24 * 20_000 + 5));
+        // 05:00 UTC on day 20,000
+        let w = f(None, None, None).unwrap();
         assert_eq!((w.from_hour, w.to_hour, w.hourly), ((20_000 - 29) * 24, 20_001 * 24, false));
-        let w = f(Some("24h"), None, None).window(now).unwrap();
+        let w = f(Some("24h"), None, None).unwrap();
         assert_eq!((w.to_hour - w.from_hour, w.hourly), (24, true));
-        assert!(f(Some("8d"), None, None).window(now).is_err());
-        let w = f(None, Some("2024-10-01"), Some("2024-10-01")).window(now).unwrap();
+        assert!(f(Some("8d"), None, None).is_err());
+        let w = f(None, Some("2024-10-01"), Some("2024-10-01")).unwrap();
         assert_eq!(w.to_hour - w.from_hour, 24, "one whole day");
-        assert!(f(None, Some("2024-10-02"), Some("2024-10-01")).window(now).is_err(), "backwards");
-        assert!(f(None, Some("2020-01-01"), Some("2024-01-01")).window(now).is_err(), "too long");
-        assert!(f(None, Some("yesterday"), Some("2024-01-01")).window(now).is_err());
-        assert!(f(None, Some("-262144-01-01"), Some("2024-01-01")).window(now).is_err());
-        assert_eq!(f(Some("7d"), None, None).with_range("24h"), "?range=24h");
-        let custom = Filters { range: None, from: Some("2024-10-01".into()), to: Some("2024-10-02".into()), env: Some("a&b".into()) };
+        assert!(f(None, Some("2024-10-02"), Some("2024-10-01")).is_err(), "backwards");
+        assert!(f(None, Some("2020-01-01"), Some("2024-01-01")).is_err(), "too long");
+        assert!(f(None, Some("yesterday"), Some("2024-01-01")).is_err());
+        assert!(f(None, Some("-262144-01-01"), Some("2024-01-01")).is_err());
+        assert_eq!(f(None, Some(""), Some("")).unwrap().to_hour - f(None, None, None).unwrap().to_hour, 0, "empty form fields are no filter");
+        let week = Filters { range: Some(Range::Week), ..Default::default() };
+        assert_eq!(week.with_range(Range::Day), "?range=24h");
+        let custom = Filters::from_url(None, Some("2024-10-01"), Some("2024-10-02"), Some("a&b")).unwrap();
         assert_eq!(custom.to_query(), "from=2024-10-01&to=2024-10-02&env=a%26b");
         assert_eq!(Filters::default().to_query(), "");
+        assert!(Window::hours(10, 10, 1).is_err() && Window::hours(0, 25, 1).is_err() && Window::hours(0, 24, 1).is_ok());
+        // Typed over the wire: a server function refuses a range it does not know.
+        assert!(serde_json::from_str::<Filters>(r#"{"range":"8d"}"#).is_err());
+        assert_eq!(serde_json::from_str::<Filters>(r#"{"range":"7d","from":"2026-11-01"}"#).unwrap().from, NaiveDate::from_ymd_opt(2026, 11, 1));
     }
 }

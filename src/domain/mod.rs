@@ -8,6 +8,7 @@ pub mod csv;
 pub mod ids;
 pub mod latency;
 pub mod money;
+pub mod names;
 pub mod org;
 pub mod paging;
 pub mod policy;

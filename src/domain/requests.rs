@@ -69,9 +69,10 @@ impl RequestQuery {
         self.key.as_deref().and_then(|k| k.parse().ok())
     }
 
-    pub fn filters(&self) -> RequestFilters {
-        RequestFilters {
-            window: Filters { range: self.range.clone(), from: self.from.clone(), to: self.to.clone(), env: self.env.clone() },
+    /// The filters, parsed once; why not, when the URL's window is not one.
+    pub fn filters(&self) -> Result<RequestFilters, String> {
+        Ok(RequestFilters {
+            window: Filters::from_url(self.range.as_deref(), self.from.as_deref(), self.to.as_deref(), self.env.as_deref())?,
             model: self.model.clone(),
             assistant: self.assistant.clone(),
             user: self.user.clone(),
@@ -82,7 +83,7 @@ impl RequestQuery {
                 _ => None,
             },
             after: self.after.clone(),
-        }
+        })
     }
 
     /// `base` with these filters as its query string and `after` replaced.

@@ -113,7 +113,7 @@ async fn cleanup_loop(state: AppState) {
             tracing::warn!(error = ?e, "could not prune sign-in attempts");
         }
         if round.is_multiple_of(12) {
-            match crate::server::repo::usage::purge_expired(&state.db, chrono::Utc::now()).await {
+            match crate::server::usage::store::purge_expired(&state.db, chrono::Utc::now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(events = n, "removed events past their project's retention"),
                 Err(e) => tracing::warn!(error = ?e, "could not apply retention"),

@@ -14,6 +14,7 @@
 //! names the cap), and a log export that fails midway writes a last line
 //! saying the file is incomplete, then breaks off the response, so the
 //! browser marks the download failed too.
+use crate::domain::analytics::Filters;
 use crate::domain::csv::{Cell, header, line};
 use crate::domain::policy::ProjectAction;
 use crate::domain::project::Slug;
@@ -24,7 +25,8 @@ use crate::server::AppState;
 use crate::server::auth::CurrentUser;
 use crate::server::auth::throttle::ExportSlot;
 use crate::server::guard::{self, ProjectCtx};
-use crate::server::repo::{requests, usage};
+use crate::server::repo::requests;
+use crate::server::usage::query as usage;
 use axum::Extension;
 use axum::Router;
 use axum::body::Body;
@@ -87,7 +89,10 @@ async fn requests_csv(State(app): State<AppState>, Path(at): Path<(String, Strin
         Ok(Query(q)) => q,
         Err(e) => return failed(AppError::invalid(e.body_text())),
     };
-    let mut filters = query.filters();
+    let mut filters = match query.filters() {
+        Ok(f) => f,
+        Err(e) => return failed(AppError::invalid(e)),
+    };
     filters.after = None;
     let window = match filters
         .window
@@ -184,12 +189,19 @@ fn log_line(r: &RequestRow) -> String {
     ])
 }
 
+/// The usage file's query string, as text (`Filters::from_url` parses it).
 #[derive(serde::Deserialize)]
 struct UsageQuery {
-    #[serde(flatten)]
-    filters: crate::domain::analytics::Filters,
+    range: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    env: Option<String>,
     group_by: Option<String>,
 }
+
+/// What a project's usage file may be grouped by.
+const FILE_GROUPS: [usage::GroupBy; 6] =
+    [usage::GroupBy::Day, usage::GroupBy::Hour, usage::GroupBy::Model, usage::GroupBy::Assistant, usage::GroupBy::User, usage::GroupBy::Key];
 
 async fn usage_csv(State(app): State<AppState>, Path(at): Path<(String, String)>, caller: Option<Extension<CurrentUser>>, uri: Uri) -> Response {
     let (ctx, _slot) = match project(&app, caller, at).await {
@@ -201,20 +213,18 @@ async fn usage_csv(State(app): State<AppState>, Path(at): Path<(String, String)>
         Err(e) => return failed(AppError::invalid(e.body_text())),
     };
     let group_name = query.group_by.as_deref().unwrap_or("day");
-    let Some(group) = usage::GroupBy::parse(group_name) else {
-        return failed(AppError::invalid("group_by is one of day, hour, model, assistant and user."));
+    let Some(group) = usage::GroupBy::parse(group_name).filter(|g| FILE_GROUPS.contains(g)) else {
+        return failed(AppError::invalid(format!("group_by is one of {}.", usage::GroupBy::names_of(&FILE_GROUPS))));
     };
-    let filters = query.filters;
+    let filters = match Filters::from_url(query.range.as_deref(), query.from.as_deref(), query.to.as_deref(), query.env.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return failed(AppError::invalid(e)),
+    };
     let window = match filters.window(chrono::Utc::now().timestamp().div_euclid(3_600)) {
         Ok(w) => w,
         Err(e) => return failed(AppError::invalid(e)),
     };
-    let scope = usage::Scope {
-        project_id: ctx.project.id,
-        from_hour: window.from_hour,
-        to_hour: window.to_hour,
-        environment: filters.environment().map(str::to_string),
-    };
+    let scope = usage::Scope::project(ctx.org.org.id, ctx.project.id, usage::Hours::from(&window)).environment(filters.environment());
     // One more than the cap: whether there were more is worth saying.
     let rows = match usage::top(ctx.db(), &scope, group, usage::Rank::Cost, MAX_GROUPS + 1).await {
         Ok(rows) => rows,

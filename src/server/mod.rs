@@ -19,5 +19,6 @@ pub mod repo;
 pub mod secrets;
 pub mod seed;
 pub mod state;
+pub mod usage;
 
 pub use state::AppState;

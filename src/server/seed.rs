@@ -202,7 +202,7 @@ async fn demo_usage(state: &AppState, org: &guard::OrgCtx, project_id: i64, scal
                 },
             ));
         }
-        stored += repo::usage::store(db, &key, events, &mut Vec::new()).await?.accepted;
+        stored += crate::server::usage::store::store(db, &key, events, &mut Vec::new()).await?.accepted;
         progress.inc(1);
     }
     Ok(stored)

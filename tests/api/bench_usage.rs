@@ -6,8 +6,8 @@ use crate::fixtures::*;
 use crate::helpers::*;
 use chrono::{Duration, Utc};
 use plinth::domain::usage::{EventStatus, NewEvent};
-use plinth::server::repo::breakdowns;
-use plinth::server::repo::usage::{self, GroupBy, Rank, Scope};
+use plinth::server::usage::query::{self as usage, GroupBy, Hours, Rank, Scope};
+use plinth::server::usage::store;
 use serde_json::{Value, json};
 use std::time::Instant;
 
@@ -63,7 +63,7 @@ async fn usage_benchmarks(engine: Engine) {
     let key = plinth::server::guard::api_key(&app.state.db, &secret).await.unwrap();
 
     // Ingestion: 100 batches of 500 over HTTP from 4 clients, then the same
-    // rows (other ids) through one in-process writer (`repo::usage::store`).
+    // rows (other ids) through one in-process writer (`usage::store`).
     const BATCHES: u64 = 100;
     let bodies: Vec<String> =
         (0..BATCHES).map(|b| json!({ "events": (0..500).map(|i| as_json(&event("http", b * 500 + i))).collect::<Vec<_>>() }).to_string()).collect();
@@ -83,7 +83,7 @@ async fn usage_benchmarks(engine: Engine) {
     let started = Instant::now();
     for b in 0..BATCHES {
         let events: Vec<(usize, NewEvent)> = (0..500).map(|i| (i as usize, event("direct", b * 500 + i))).collect();
-        usage::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
+        store::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
     }
     let direct_rate = (BATCHES * 500) as f64 / started.elapsed().as_secs_f64();
     println!(
@@ -111,13 +111,13 @@ async fn usage_benchmarks(engine: Engine) {
 
     // The dashboard's queries for 30 days at 100k and at 1M events in one project.
     let now_hour = Utc::now().timestamp().div_euclid(3_600);
-    let scope = Scope { project_id: project, from_hour: (now_hour / 24 - 29) * 24, to_hour: (now_hour / 24 + 1) * 24, environment: None };
+    let scope = Scope::project(fx.id, project, Hours { from: (now_hour / 24 - 29) * 24, to: (now_hour / 24 + 1) * 24 });
     let mut stored = 100_500u64;
     let mut figures = Vec::new();
     for target in [100_000u64, 1_000_000] {
         while stored < target {
             let events: Vec<(usize, NewEvent)> = (0..1_000).map(|i| (i as usize, event("bulk", stored + i))).collect();
-            usage::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
+            store::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
             stored += 1_000;
         }
         let (mut times, mut user_times, mut page_times) = (Vec::new(), Vec::new(), Vec::new());
@@ -139,12 +139,12 @@ async fn usage_benchmarks(engine: Engine) {
             // The Users page's queries (over whole days: the daily per-user rollup).
             let t = Instant::now();
             let db = &app.state.db;
-            breakdowns::active_users(db, &scope, None).await.unwrap();
-            breakdowns::active_users(db, &scope, Some(GroupBy::Day)).await.unwrap();
+            usage::active_users(db, &scope, None).await.unwrap();
+            usage::active_users(db, &scope, Some(GroupBy::Day)).await.unwrap();
             let top = usage::top(db, &scope, GroupBy::User, Rank::Cost, 11).await.unwrap();
             usage::top(db, &scope, GroupBy::User, Rank::Requests, 11).await.unwrap();
             let names: Vec<String> = top.into_iter().filter_map(|r| r.key).take(10).collect();
-            breakdowns::pairs(db, &scope, GroupBy::User, GroupBy::Model, Rank::Cost, Some(&names)).await.unwrap();
+            usage::pairs(db, &scope, GroupBy::User, GroupBy::Model, Rank::Cost, Some(&names)).await.unwrap();
             user_times.push(t.elapsed());
         }
         times.sort();

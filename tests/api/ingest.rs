@@ -253,24 +253,25 @@ on_both_engines!(the_dashboard_shows_a_project_to_those_who_may_view_it, |app: T
     let api = Api::new(&app, Some(&api_key(&mut fx.owner, project, "ingest").await));
     let batch = json!({ "events": [with(event("d1", "gpt-4o"), json!({ "cost_usd": "0.5", "user": "ann" })), event("d2", "unpriced-model")] });
     assert_eq!(api.events(&batch).await.status, StatusCode::OK);
-    use plinth::domain::analytics::Filters;
-    let load = |range: &str| LoadDashboard { org: fx.slug.clone(), slug: slug.clone(), filters: Filters { range: Some(range.into()), ..Default::default() } };
-    let res = fx.owner.client.call_fn(&load("7d")).await;
+    use plinth::domain::analytics::{Filters, Range};
+    let load = |range: Range| LoadDashboard { org: fx.slug.clone(), slug: slug.clone(), filters: Filters { range: Some(range), ..Default::default() } };
+    let res = fx.owner.client.call_fn(&load(Range::Week)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let d = res.json();
     assert_eq!((d["totals"]["requests"].as_i64(), d["totals"]["cost"].as_i64(), d["unpriced"].as_i64()), (Some(2), Some(500_000_000), Some(1)));
     assert_eq!(d["users"][0]["key"], "ann");
     assert!(d["usage_chart"]["option"].as_str().unwrap().contains("\"bar\""));
-    assert_eq!(fx.owner.client.call_fn(&load("8d")).await.status, StatusCode::UNPROCESSABLE_ENTITY, "only the offered ranges");
+    let eight_days = [("org", fx.slug.as_str()), ("slug", slug.as_str()), ("filters[range]", "8d")];
+    assert_eq!(fx.owner.client.call("analytics/dashboard", &eight_days).await.status, StatusCode::UNPROCESSABLE_ENTITY, "only the offered ranges");
     // An environment nobody reported is an empty dashboard, not an error.
     let filtered = LoadDashboard {
         org: fx.slug.clone(),
         slug: slug.clone(),
-        filters: Filters { range: Some("24h".into()), env: Some("staging".into()), ..Default::default() },
+        filters: Filters { range: Some(Range::Day), env: Some("staging".into()), ..Default::default() },
     };
     assert_eq!(fx.owner.client.call_fn(&filtered).await.json()["totals"]["requests"], 0);
     // Another organization's member, and someone signed out, learn nothing.
     let mut other = org(&app, "Elsewhere").await;
-    assert_eq!(other.owner.client.call_fn(&load("7d")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(Client::new(&app).call_fn(&load("7d")).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(other.owner.client.call_fn(&load(Range::Week)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(Client::new(&app).call_fn(&load(Range::Week)).await.status, StatusCode::UNAUTHORIZED);
 });

@@ -29,6 +29,7 @@ mod reports;
 mod requests;
 mod rollups;
 mod rules;
+mod scopes;
 mod security;
 mod shape;
 mod sign_in;

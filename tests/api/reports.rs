@@ -6,7 +6,7 @@ use crate::helpers::*;
 use crate::on_both_engines;
 use chrono::{Duration, Utc};
 use plinth::api::analytics::{LoadTokens, LoadUsers};
-use plinth::domain::analytics::Filters;
+use plinth::domain::analytics::{Filters, Range};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -49,7 +49,7 @@ on_both_engines!(users_and_tokens_equal_direct_aggregates, |app: TestApp| async 
     let (project, slug) = fx.projects[0].clone();
     let key = api_key(&mut fx.owner, project, "ingest").await;
     assert_eq!(Api::new(&app, Some(&key)).events(&json!({ "events": events() })).await.status, StatusCode::OK);
-    let prod = Filters { range: Some("7d".into()), env: Some("production".into()), ..Default::default() };
+    let prod = Filters { range: Some(Range::Week), env: Some("production".into()), ..Default::default() };
     let at = fx.slug.clone();
     let users = |filters: Filters| LoadUsers { org: at.clone(), slug: slug.clone(), filters };
 
@@ -77,12 +77,12 @@ on_both_engines!(users_and_tokens_equal_direct_aggregates, |app: TestApp| async 
     assert!(u["timeline"]["summary"].as_str().unwrap().contains("12 users"), "{}", u["timeline"]["summary"]);
     assert!(!u["timeline"]["table"]["rows"].as_array().unwrap().is_empty(), "the chart's numbers as a table");
     // The last 24 hours are not whole days: the hourly per-user rollup answers, alike.
-    let day = fx.owner.client.call_fn(&users(Filters { range: Some("24h".into()), ..prod.clone() })).await.json();
+    let day = fx.owner.client.call_fn(&users(Filters { range: Some(Range::Day), ..prod.clone() })).await.json();
     for field in ["active_users", "requests", "cost", "unnamed_requests", "top_by_cost", "top_by_requests", "pivot"] {
         assert_eq!(day[field], u[field], "{field} over 24 hours");
     }
     // Without the environment filter the staging tester counts too.
-    let all = fx.owner.client.call_fn(&users(Filters { range: Some("7d".into()), ..Default::default() })).await.json();
+    let all = fx.owner.client.call_fn(&users(Filters { range: Some(Range::Week), ..Default::default() })).await.json();
     assert_eq!(all["active_users"], 13);
 
     let tokens = fx.owner.client.call_fn(&LoadTokens { org: fx.slug.clone(), slug: slug.clone(), filters: prod.clone() }).await;
@@ -115,8 +115,12 @@ on_both_engines!(users_and_tokens_equal_direct_aggregates, |app: TestApp| async 
         StatusCode::NOT_FOUND
     );
     assert_eq!(Client::new(&app).call_fn(&users(prod.clone())).await.status, StatusCode::UNAUTHORIZED);
-    let bad = Filters { range: Some("forever".into()), ..Default::default() };
-    assert_eq!(fx.owner.client.call_fn(&users(bad)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Filters are typed: a range the pages do not offer, or a date that is
+    // not one, is refused before the function runs.
+    for (field, bad) in [("filters[range]", "forever"), ("filters[from]", "2026-13-01"), ("filters[to]", "yesterday")] {
+        let res = fx.owner.client.call("analytics/users", &[("org", at.as_str()), ("slug", slug.as_str()), (field, bad)]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}={bad}: {}", res.body);
+    }
 });
 
 /// A CSV body as rows of cells (the exports quote nothing in these tests
@@ -217,7 +221,7 @@ on_both_engines!(csv_exports_hold_the_filtered_log_and_exact_sums, |app: TestApp
 // assistant × model split past 2,000 pairs, the request log's filter lists
 // past 100 names.
 on_both_engines!(cut_lists_say_so, |app: TestApp| async move {
-    use plinth::server::repo::breakdowns::CUT_NOTE;
+    use plinth::server::usage::query::CUT_NOTE;
     let mut fx = org(&app, "Caps").await;
     let (project, slug) = fx.projects[0].clone();
     let api = Api::new(&app, Some(&api_key(&mut fx.owner, project, "ingest").await));
@@ -245,7 +249,7 @@ on_both_engines!(cut_lists_say_so, |app: TestApp| async move {
 /// The tokens page's split summary and the request log's first page.
 async fn split_and_lists(c: &mut Client, org: &Slug, slug: &str) -> (String, Value) {
     use plinth::api::requests::LoadRequests;
-    let load = LoadTokens { org: org.clone(), slug: slug.into(), filters: Filters { range: Some("24h".into()), ..Default::default() } };
+    let load = LoadTokens { org: org.clone(), slug: slug.into(), filters: Filters { range: Some(Range::Day), ..Default::default() } };
     let summary = c.call_fn(&load).await.json()["by_assistant"]["summary"].as_str().unwrap().to_string();
     let log = LoadRequests { org: org.clone(), slug: slug.into(), filters: Default::default() };
     (summary, c.call_fn(&log).await.json())

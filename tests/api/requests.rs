@@ -71,7 +71,7 @@ on_both_engines!(the_request_log_filters_and_pages_by_cursor, |app: TestApp| asy
         RequestFilters { after: Some("99999999999999999999.1".into()), ..Default::default() },
         RequestFilters { model: Some("m".repeat(5_000)), ..Default::default() },
         RequestFilters {
-            window: plinth::domain::analytics::Filters { from: Some("1900-01-01".into()), to: Some("2100-01-01".into()), ..Default::default() },
+            window: plinth::domain::analytics::Filters::from_url(None, Some("1900-01-01"), Some("2100-01-01"), None).unwrap(),
             ..Default::default()
         },
     ] {

@@ -209,8 +209,7 @@ on_both_engines!(rollups_equal_a_direct_aggregate_of_the_events, |app: TestApp| 
 });
 
 on_both_engines!(whole_days_read_the_daily_rollups_alike, |app: TestApp| async move {
-    use plinth::server::repo::breakdowns;
-    use plinth::server::repo::usage::{self, GroupBy, Rank, Scope};
+    use plinth::server::usage::query::{self as usage, GroupBy, Hours, Rank, Scope};
     let mut fx = org(&app, "Daily").await;
     let project = fx.projects[0].0;
     let key = api_key(&mut fx.owner, project, "ingest").await;
@@ -220,15 +219,15 @@ on_both_engines!(whole_days_read_the_daily_rollups_alike, |app: TestApp| async m
     // holds them all, whether it starts on a day (the daily rollups answer)
     // or an hour later (the hourly ones do).
     let now_hour = Utc::now().timestamp().div_euclid(3_600);
-    let days = Scope { project_id: project, from_hour: (now_hour / 24 - 10) * 24, to_hour: (now_hour / 24 + 1) * 24, environment: None };
-    let hours = Scope { from_hour: days.from_hour + 1, ..days.clone() };
-    assert!(days.whole_days() && !hours.whole_days());
+    let days = Scope::project(fx.id, project, Hours { from: (now_hour / 24 - 10) * 24, to: (now_hour / 24 + 1) * 24 });
+    let hours = Scope { hours: Hours { from: days.hours.from + 1, ..days.hours }, ..days.clone() };
+    assert!(days.hours.whole_days() && !hours.hours.whole_days());
     let db = &app.state.db;
     // Production holds one model and one assistant (see `varied`): the
     // figures are checked for substance over all environments.
     for env in [None, Some("production".to_string())] {
         let all = env.is_none();
-        let (days, hours) = (Scope { environment: env.clone(), ..days.clone() }, Scope { environment: env.clone(), ..hours.clone() });
+        let (days, hours) = (days.clone().environment(env.as_deref()), hours.clone().environment(env.as_deref()));
         for group in [GroupBy::Day, GroupBy::Model, GroupBy::Assistant, GroupBy::User] {
             let daily = usage::summary(db, &days, group).await.unwrap();
             assert!(!daily.is_empty() && (!all || daily.len() > 1 && daily.iter().any(|r| r.errors > 0)), "{group:?}: {daily:?}");
@@ -252,14 +251,14 @@ on_both_engines!(whole_days_read_the_daily_rollups_alike, |app: TestApp| async m
             assert!((got - want).abs() as f64 <= (want as f64 * 0.02).max(1.0), "p{q}: {got} against exactly {want} ({env:?})");
         }
         for step in [None, Some(GroupBy::Day)] {
-            let daily = breakdowns::active_users(db, &days, step).await.unwrap();
+            let daily = usage::active_users(db, &days, step).await.unwrap();
             assert!(daily.iter().all(|s| s.users > 0) && !daily.is_empty());
-            assert_eq!(daily, breakdowns::active_users(db, &hours, step).await.unwrap(), "{step:?}");
+            assert_eq!(daily, usage::active_users(db, &hours, step).await.unwrap(), "{step:?}");
         }
         for (first, second, rank) in [(GroupBy::Assistant, GroupBy::Model, Rank::Tokens), (GroupBy::User, GroupBy::Model, Rank::Cost)] {
-            let daily = breakdowns::pairs(db, &days, first, second, rank, None).await.unwrap();
+            let daily = usage::pairs(db, &days, first, second, rank, None).await.unwrap();
             assert!(daily.rows.len() > if all { 4 } else { 0 } && !daily.cut, "{daily:?}");
-            assert_eq!(daily, breakdowns::pairs(db, &hours, first, second, rank, None).await.unwrap(), "{first:?} × {second:?}");
+            assert_eq!(daily, usage::pairs(db, &hours, first, second, rank, None).await.unwrap(), "{first:?} × {second:?}");
         }
     }
     assert_eq!(usage::environments(db, project).await.unwrap(), ["production", "staging"]);
@@ -283,7 +282,7 @@ on_both_engines!(the_dashboard_reads_percentiles_and_environments_from_rollups, 
     let load = |env: Option<&str>| LoadDashboard {
         org: at.clone(),
         slug: slug.clone(),
-        filters: Filters { range: Some("24h".into()), env: env.map(Into::into), ..Default::default() },
+        filters: Filters { range: Some(plinth::domain::analytics::Range::Day), env: env.map(Into::into), ..Default::default() },
     };
     let all = fx.owner.client.call_fn(&load(None)).await.json();
     assert_eq!(all["totals"]["requests"], 100);
@@ -326,7 +325,7 @@ on_both_engines!(retention_removes_old_events_and_keeps_rollups, |app: TestApp| 
         let api = Api::new(&app, Some(&api_key(&mut fx.owner, p, "ingest").await));
         assert_eq!(api.events(&json!({ "events": [old("old", 10), old("new", 1)] })).await.status, StatusCode::OK);
     }
-    let purge = || plinth::server::repo::usage::purge_expired(&app.state.db, Utc::now());
+    let purge = || plinth::server::usage::store::purge_expired(&app.state.db, Utc::now());
     assert_eq!(purge().await.unwrap(), 0, "forever by default");
     assert_eq!(fx.owner.client.call_fn(&set("7")).await.status, StatusCode::OK);
     assert_eq!(purge().await.unwrap(), 1);

@@ -11,28 +11,26 @@ pub async fn load_dashboard(org: crate::domain::project::Slug, slug: String, #[s
     use crate::domain::analytics::{ChartData, TOP_ROWS, TextTable, UsageGroup, UsageTotals};
     use crate::domain::money::count;
     use crate::server::charts::{self, Day};
-    use crate::server::repo::usage::{self, GroupBy, UsageRow};
+    use crate::server::usage::query::{self as usage, GroupBy, UsageRow};
+    use crate::server::usage::report;
     let ctx = guard::project_at(&org, &slug, ProjectAction::View).await?;
     let (window, scope) = shared::window_scope(&ctx, &filters)?;
     let db = ctx.db();
 
     let by_time = usage::summary(db, &scope, shared::step(&window)).await?;
-    let mut totals = UsageTotals::default();
-    let (mut latency_sum, mut latency_count) = (0i64, 0i64);
-    for r in &by_time {
-        totals.requests = totals.requests.saturating_add(r.requests);
-        totals.errors = totals.errors.saturating_add(r.errors);
-        totals.input_tokens = totals.input_tokens.saturating_add(r.input_tokens);
-        totals.output_tokens = totals.output_tokens.saturating_add(r.output_tokens);
-        totals.cost = totals.cost.saturating_add(r.cost);
-        latency_sum = latency_sum.saturating_add(r.latency_sum_ms);
-        latency_count = latency_count.saturating_add(r.latency_count);
-    }
-    totals.avg_latency_ms = (latency_count > 0).then(|| latency_sum / latency_count);
+    let sum = report::total(&by_time);
     let latencies = usage::latencies(db, &scope).await?;
-    totals.p50_latency_ms = latencies.percentile(50);
-    totals.p95_latency_ms = latencies.percentile(95);
-    totals.p99_latency_ms = latencies.percentile(99);
+    let totals = UsageTotals {
+        requests: sum.requests,
+        errors: sum.errors,
+        input_tokens: sum.input_tokens,
+        output_tokens: sum.output_tokens,
+        cost: sum.cost,
+        avg_latency_ms: sum.avg_latency_ms(),
+        p50_latency_ms: latencies.percentile(50),
+        p95_latency_ms: latencies.percentile(95),
+        p99_latency_ms: latencies.percentile(99),
+    };
 
     let points: Vec<Day> = shared::steps(&window)
         .into_iter()

@@ -14,13 +14,12 @@ pub(crate) mod shared {
     use crate::domain::analytics::{Filters, Window};
     use crate::error::AppError;
     use crate::server::guard::ProjectCtx;
-    use crate::server::repo::usage::{GroupBy, Scope};
+    use crate::server::usage::query::{GroupBy, Hours, Scope};
 
     /// The window the filters name now, and the rollup scope it covers.
     pub fn window_scope(ctx: &ProjectCtx, filters: &Filters) -> Result<(Window, Scope), AppError> {
         let window = filters.window(chrono::Utc::now().timestamp().div_euclid(3_600)).map_err(AppError::invalid)?;
-        let scope =
-            Scope { project_id: ctx.project.id, from_hour: window.from_hour, to_hour: window.to_hour, environment: filters.environment().map(str::to_string) };
+        let scope = Scope::project(ctx.org.org.id, ctx.project.id, Hours::from(&window)).environment(filters.environment());
         Ok((window, scope))
     }
 
@@ -66,7 +65,7 @@ pub(crate) mod shared {
 pub(crate) mod grid {
     use crate::domain::money::Nanos;
     use crate::domain::reports::PivotCell;
-    use crate::server::repo::breakdowns::PairRow;
+    use crate::server::usage::query::PairRow;
 
     /// The column that gathers the smaller seconds.
     pub const OTHERS: &str = "(others)";

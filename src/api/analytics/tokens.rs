@@ -16,20 +16,15 @@ pub async fn load_tokens(org: crate::domain::project::Slug, slug: String, #[serv
     use crate::domain::analytics::{ChartData, TextTable};
     use crate::domain::money::count;
     use crate::server::charts;
-    use crate::server::repo::breakdowns;
-    use crate::server::repo::usage::{self, GroupBy, Rank};
+    use crate::server::usage::query::{self as usage, GroupBy, Rank};
+    use crate::server::usage::report;
     let ctx = guard::project_at(&org, &slug, ProjectAction::View).await?;
     let (window, scope) = shared::window_scope(&ctx, &filters)?;
     let db = ctx.db();
 
     let by_time = usage::summary(db, &scope, shared::step(&window)).await?;
-    let (mut requests, mut responses, mut input_tokens, mut output_tokens) = (0i64, 0i64, 0i64, 0i64);
-    for r in &by_time {
-        requests = requests.saturating_add(r.requests);
-        responses = responses.saturating_add(r.requests.saturating_sub(r.errors));
-        input_tokens = input_tokens.saturating_add(r.input_tokens);
-        output_tokens = output_tokens.saturating_add(r.output_tokens);
-    }
+    let sum = report::total(&by_time);
+    let (requests, responses, input_tokens, output_tokens) = (sum.requests, sum.responses(), sum.input_tokens, sum.output_tokens);
     let (mut labels, mut input, mut output) = (vec![], vec![], vec![]);
     let mut table = TextTable { columns: ["When (UTC)", "Input tokens", "Output tokens"].map(String::from).to_vec(), rows: vec![] };
     for (label, key) in shared::steps(&window) {
@@ -55,7 +50,7 @@ pub async fn load_tokens(org: crate::domain::project::Slug, slug: String, #[serv
     };
 
     // Assistants by their tokens, each bar split by model.
-    let breakdowns::Pairs { rows: pairs, cut } = breakdowns::pairs(db, &scope, GroupBy::Assistant, GroupBy::Model, Rank::Tokens, None).await?;
+    let usage::Pairs { rows: pairs, cut } = usage::pairs(db, &scope, GroupBy::Assistant, GroupBy::Model, Rank::Tokens, None).await?;
     let mut assistants: Vec<(Option<String>, i128)> = Vec::new();
     for p in &pairs {
         let tokens = p.input_tokens as i128 + p.output_tokens as i128;
@@ -88,7 +83,7 @@ pub async fn load_tokens(org: crate::domain::project::Slug, slug: String, #[serv
         ),
         _ => format!("No tokens in {}.", window.label),
     };
-    let split_summary = if cut { format!("{split_summary} {}", breakdowns::CUT_NOTE) } else { split_summary };
+    let split_summary = if cut { format!("{split_summary} {}", usage::CUT_NOTE) } else { split_summary };
 
     Ok(TokensReport {
         requests,

@@ -17,14 +17,14 @@ pub async fn load_users(org: crate::domain::project::Slug, slug: String, #[serve
     use crate::domain::money::{Nanos, count};
     use crate::domain::reports::{Pivot, PivotRow, ratio};
     use crate::server::charts;
-    use crate::server::repo::breakdowns;
-    use crate::server::repo::usage::{self, GroupBy, Rank, UsageRow};
+    use crate::server::usage::query::{self as usage, GroupBy, Rank, UsageRow};
+    use crate::server::usage::report;
     let ctx = guard::project_at(&org, &slug, ProjectAction::View).await?;
     let (window, scope) = shared::window_scope(&ctx, &filters)?;
     let db = ctx.db();
 
-    let named = breakdowns::active_users(db, &scope, None).await?.pop().unwrap_or_default();
-    let all_requests: i64 = usage::summary(db, &scope, shared::step(&window)).await?.iter().map(|r| r.requests).fold(0i64, i64::saturating_add);
+    let named = usage::active_users(db, &scope, None).await?.pop().unwrap_or_default();
+    let all_requests = report::total(&usage::summary(db, &scope, shared::step(&window)).await?).requests;
     let top = |rows: Vec<UsageRow>| -> Vec<UsageGroup> {
         rows.into_iter()
             .filter(|r| r.key.is_some())
@@ -37,7 +37,7 @@ pub async fn load_users(org: crate::domain::project::Slug, slug: String, #[serve
     let top_by_requests = top(usage::top(db, &scope, GroupBy::User, Rank::Requests, TOP_ROWS as u64 + 1).await?);
 
     // Averages per active user, each step of the window.
-    let spans = breakdowns::active_users(db, &scope, Some(shared::step(&window))).await?;
+    let spans = usage::active_users(db, &scope, Some(shared::step(&window))).await?;
     let mut labels = Vec::new();
     let (mut cost_per_user, mut requests_per_user) = (Vec::new(), Vec::new());
     let mut table = TextTable { columns: ["When (UTC)", "Active users", "Cost per user", "Requests per user"].map(String::from).to_vec(), rows: vec![] };
@@ -68,7 +68,7 @@ pub async fn load_users(org: crate::domain::project::Slug, slug: String, #[serve
     let firsts: Vec<Option<String>> = top_by_cost.iter().map(|g| g.key.clone()).collect();
     let names: Vec<String> = firsts.iter().flatten().cloned().collect();
     // The top users only: far below the pairs' cap, which cannot cut it.
-    let pairs = if names.is_empty() { vec![] } else { breakdowns::pairs(db, &scope, GroupBy::User, GroupBy::Model, Rank::Cost, Some(&names)).await?.rows };
+    let pairs = if names.is_empty() { vec![] } else { usage::pairs(db, &scope, GroupBy::User, GroupBy::Model, Rank::Cost, Some(&names)).await?.rows };
     let (models, cells) = grid::layout(&pairs, &firsts, PIVOT_MODELS, |p| p.cost.0, "(no model)");
     let pivot = Pivot { models, rows: names.into_iter().zip(cells).map(|(user, cells)| PivotRow { user, cells }).collect() };
 

@@ -24,11 +24,19 @@ pub fn ProjectRequestsPage() -> impl IntoView {
     let q = Memo::new(move |_| query.get().unwrap_or_default());
     let org = use_org();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
-    let data = page_data(move || (org.get(), slug.get(), q.get().filters()), |(org, slug, filters)| load_requests(org, slug, filters));
+    let data = page_data(
+        move || (org.get(), slug.get(), q.get().filters()),
+        |(org, slug, filters)| async move {
+            match filters {
+                Ok(filters) => load_requests(org, slug, filters).await,
+                Err(message) => Err(crate::error::AppError::invalid(message)),
+            }
+        },
+    );
     let base = move || crate::urls::project_path(org.get_untracked(), slug.get_untracked(), "");
     let (pending, set_pending) = pending_flag();
     let filter_bar = move |environments: Vec<String>| {
-        view! { <AnalyticsFilters path=format!("{}/requests", base()) filters=q.get_untracked().filters().window environments /> }
+        view! { <AnalyticsFilters path=format!("{}/requests", base()) filters=q.get_untracked().filters().map(|f| f.window).unwrap_or_default() environments /> }
     };
     view! {
         <p class="muted" role="status">{move || pending.get().then_some("Updating…")}</p>

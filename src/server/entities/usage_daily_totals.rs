@@ -10,6 +10,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub project_id: i64,
+    /// The API key that reported the calls; 0 for calls rolled up before keys were counted.
+    pub api_key_id: i64,
     pub hour: i64,
     pub model: String,
     pub assistant: String,

@@ -5,7 +5,7 @@ use super::{ApiError, IngestKey};
 use crate::domain::usage::{Batch, MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST, Rejected, parse_event, short_serde};
 use crate::error::AppError;
 use crate::server::AppState;
-use crate::server::repo::usage;
+use crate::server::usage::store;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
@@ -51,7 +51,7 @@ pub async fn ingest(
             Err((id, error)) => rejected.push(Rejected { index, id, error }),
         }
     }
-    let stored = usage::store(&app.db, &key, valid, &mut rejected).await?;
+    let stored = store::store(&app.db, &key, valid, &mut rejected).await?;
     if rejected.is_empty() {
         return Ok((StatusCode::OK, axum::Json(json!({ "accepted": stored.accepted, "duplicates": stored.duplicates }))).into_response());
     }

@@ -2,7 +2,7 @@
 //! constants the handlers enforce, so the document cannot drift from them.
 use crate::domain::usage::*;
 use crate::server::public_api::usage::{DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS};
-use crate::server::repo::usage::MAX_GROUPS;
+use crate::server::usage::query::MAX_GROUPS;
 use axum::Json;
 use serde_json::{Value, json};
 

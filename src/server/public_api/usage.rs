@@ -1,10 +1,11 @@
 //! `GET /api/v1/usage`: a project's usage summed by day, model, assistant
 //! or end user over a time range, for scripts and reports.
 use super::{ApiError, ReadKey};
-use crate::domain::money::Nanos;
+use crate::domain::analytics::Window;
 use crate::error::AppError;
 use crate::server::AppState;
-use crate::server::repo::usage::{self, GroupBy, MAX_GROUPS, UsageRow};
+use crate::server::usage::query::{self, GroupBy, Hours, MAX_GROUPS, Scope, UsageRow};
+use crate::server::usage::report;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,31 +14,23 @@ use serde_json::{Value, json};
 /// Longest range one request may sum.
 pub const MAX_RANGE_DAYS: i64 = 366;
 pub const DEFAULT_RANGE_DAYS: i64 = 30;
+/// What the public API groups by (hours are for the console's 24-hour view).
+pub const GROUPS: [GroupBy; 5] = [GroupBy::Day, GroupBy::Model, GroupBy::Assistant, GroupBy::User, GroupBy::Key];
 
-pub async fn summary(State(app): State<AppState>, ReadKey(key): ReadKey, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
-    let q = Query::parse(query.as_deref().unwrap_or(""), Utc::now())?;
-    let scope = usage::Scope { project_id: key.project_id, from_hour: q.from_hour, to_hour: q.to_hour, environment: None };
-    let mut rows = usage::summary(&app.db, &scope, q.group).await?;
+pub async fn summary(State(app): State<AppState>, ReadKey(key): ReadKey, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let q = Query::parse(raw.as_deref().unwrap_or(""), Utc::now())?;
+    let scope = Scope::project(key.org_id, key.project_id, Hours::from(&q.window));
+    let mut rows = query::summary(&app.db, &scope, q.group).await?;
     let truncated = rows.len() as u64 > MAX_GROUPS;
     rows.truncate(MAX_GROUPS as usize);
-    let mut total = UsageRow { key: None, requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost: Nanos(0), latency_sum_ms: 0, latency_count: 0 };
-    for r in &rows {
-        total.requests += r.requests;
-        total.errors += r.errors;
-        total.input_tokens = total.input_tokens.saturating_add(r.input_tokens);
-        total.output_tokens = total.output_tokens.saturating_add(r.output_tokens);
-        total.cost = total.cost.saturating_add(r.cost);
-        total.latency_sum_ms = total.latency_sum_ms.saturating_add(r.latency_sum_ms);
-        total.latency_count += r.latency_count;
-    }
     let body = json!({
-        "from": hour_time(q.from_hour),
-        "to": hour_time(q.to_hour),
-        "group_by": q.group_name,
+        "from": hour_time(q.window.from_hour),
+        "to": hour_time(q.window.to_hour),
+        "group_by": q.group.as_str(),
         "groups": rows.iter().map(|r| { let mut v = sums(r); v["key"] = json!(r.key); v }).collect::<Vec<_>>(),
         // With more than MAX_GROUPS groups only the costliest are listed, and the total covers those.
         "truncated": truncated,
-        "total": sums(&total),
+        "total": sums(&report::total(&rows)),
     });
     Ok(axum::Json(body).into_response())
 }
@@ -63,10 +56,8 @@ fn hour_time(hour: i64) -> String {
 /// `to` exclusive, both rounded down to the hour), `group_by`.
 #[derive(Debug, PartialEq)]
 struct Query {
-    from_hour: i64,
-    to_hour: i64,
+    window: Window,
     group: GroupBy,
-    group_name: String,
 }
 
 impl Query {
@@ -83,9 +74,12 @@ impl Query {
                 return Err(invalid(format!("`{k}` is given twice.")));
             }
         }
-        let group_name = group.unwrap_or_else(|| "day".into());
-        // Hours are for the console's 24-hour view, not part of the public contract.
-        let group = GroupBy::parse(&group_name).filter(|g| *g != GroupBy::Hour).ok_or_else(|| invalid("`group_by` must be day, model, assistant or user."))?;
+        let group = match group {
+            None => GroupBy::Day,
+            Some(g) => {
+                GroupBy::parse(&g).filter(|g| GROUPS.contains(g)).ok_or_else(|| invalid(format!("`group_by` must be {}.", GroupBy::names_of(&GROUPS))))?
+            }
+        };
         // Events may be stamped up to 5 minutes ahead; the default range holds them.
         let now_hour = (now + chrono::Duration::minutes(crate::domain::usage::MAX_CLOCK_SKEW_MINUTES)).timestamp().div_euclid(3600);
         let to_hour = match to {
@@ -99,10 +93,8 @@ impl Query {
         if from_hour >= to_hour {
             return Err(invalid("`from` must be before `to`."));
         }
-        if to_hour - from_hour > MAX_RANGE_DAYS * 24 {
-            return Err(invalid(format!("The range is longer than {MAX_RANGE_DAYS} days; ask for a shorter one.")));
-        }
-        Ok(Self { from_hour, to_hour, group, group_name })
+        let window = Window::hours(from_hour, to_hour, MAX_RANGE_DAYS).map_err(invalid)?;
+        Ok(Self { window, group })
     }
 }
 
@@ -129,11 +121,11 @@ mod tests {
     fn queries_default_to_the_last_30_days_by_day() {
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 30, 0).unwrap();
         let q = Query::parse("", now).unwrap();
-        assert_eq!(q.to_hour - q.from_hour, 30 * 24);
+        assert_eq!(q.window.to_hour - q.window.from_hour, 30 * 24);
         assert_eq!(q.group, GroupBy::Day);
         let q = Query::parse("from=2026-11-01&to=2026-11-02T06:00:00%2B01:00&group_by=model", now).unwrap();
-        assert_eq!(hour_time(q.from_hour), "2026-11-01T00:00:00Z");
-        assert_eq!(hour_time(q.to_hour), "2026-11-02T05:00:00Z");
+        assert_eq!(hour_time(q.window.from_hour), "2026-11-01T00:00:00Z");
+        assert_eq!(hour_time(q.window.to_hour), "2026-11-02T05:00:00Z");
         assert_eq!(q.group, GroupBy::Model);
     }
 
@@ -141,7 +133,8 @@ mod tests {
     fn bad_queries_say_what_to_fix() {
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 30, 0).unwrap();
         for (q, want) in [
-            ("group_by=week", "day, model"),
+            ("group_by=week", "day, model, assistant, user or key"),
+            ("group_by=hour", "must be day"),
             ("from=yesterday", "date like"),
             ("from=2026-11-02&to=2026-11-01", "before"),
             ("from=2020-01-01&to=2026-01-01", "366 days"),

@@ -2,16 +2,13 @@
 //! scopes by), so no query can reach across organizations or projects.
 pub mod api_keys;
 pub mod audit;
-pub mod breakdowns;
 pub mod invitations;
 pub mod orgs;
 pub mod prices;
 pub mod projects;
 pub mod recompute;
 pub mod requests;
-pub mod rollups;
 pub mod team;
-pub mod usage;
 
 use crate::error::{AppError, AppResult};
 use crate::server::entities::organization;

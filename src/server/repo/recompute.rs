@@ -20,7 +20,8 @@ use crate::error::{AppError, AppResult};
 use crate::server::entities::{cost_recompute, project, usage_event};
 use crate::server::repo::audit::{self, Change};
 use crate::server::repo::prices::Catalog;
-use crate::server::repo::rollups::{self, RollupKey};
+use crate::server::usage::rollup::RollupKey;
+use crate::server::usage::store;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{CaseStatement, Expr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -194,6 +195,7 @@ struct Pricing {
     output_tokens: i64,
     cost_nanos: i64,
     cost_source: CostSource,
+    api_key_id: Option<i64>,
 }
 
 /// Re-price the next events of one project after `after`; `None` when there
@@ -220,7 +222,7 @@ async fn chunk(
     let rows: Vec<Pricing> = q
         .select_only()
         .columns([C::Id, C::OccurredAt, C::Hour, C::Model, C::Provider, C::Assistant, C::EndUser, C::Environment, C::Status])
-        .columns([C::InputTokens, C::OutputTokens, C::CostNanos, C::CostSource])
+        .columns([C::InputTokens, C::OutputTokens, C::CostNanos, C::CostSource, C::ApiKeyId])
         .order_by_asc(C::OccurredAt)
         .order_by_asc(C::Id)
         .limit(CHUNK)
@@ -243,8 +245,9 @@ async fn chunk(
         ids.push(e.id);
         let d = cost.0 - e.cost_nanos;
         (changed, delta) = (changed + 1, delta.saturating_add(d));
-        let slot =
-            moves.entry(RollupKey::new(e.hour, &e.model, e.assistant.as_deref(), e.end_user.as_deref(), e.environment.as_deref(), e.status)).or_default();
+        let slot = moves
+            .entry(RollupKey::of_event(e.hour, e.api_key_id, &e.model, e.assistant.as_deref(), e.end_user.as_deref(), e.environment.as_deref(), e.status))
+            .or_default();
         *slot = slot.saturating_add(d);
     }
     // The organization's lock first, as every writer of its data takes it.
@@ -256,7 +259,7 @@ async fn chunk(
             .filter(C::Id.is_in(ids))
             .exec(&tx)
             .await?;
-        rollups::adjust_cost(&tx, project_id, moves).await?;
+        store::adjust_cost(&tx, project_id, moves).await?;
     }
     let current = cost_recompute::Entity::find_by_id(job.id).one(&tx).await?.ok_or_else(|| AppError::NotFound("Recompute".into()))?;
     // A job set aside as stale (its chunks stalled past a minute) must not

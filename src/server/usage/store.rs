@@ -1,0 +1,250 @@
+//! Batch storage: a checked batch goes in for one project (idempotent by the
+//! client's event id), with every rollup of `rollup::ALL` brought up to date
+//! in the same transaction, so a batch shows as soon as it is acknowledged.
+use crate::domain::api_key::KeyStatus;
+use crate::domain::money::Nanos;
+use crate::domain::usage::{CostSource, NewEvent, Rejected};
+use crate::error::{AppError, AppResult};
+use crate::server::db::begin_write;
+use crate::server::entities::{api_key, project, usage_event};
+use crate::server::guard::KeyCtx;
+use crate::server::repo::prices::Catalog;
+use crate::server::usage::rollup::{self, Col, Rollup, RollupKey, Rollups};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IdenStatic, QueryFilter, QuerySelect, QueryTrait, Set};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+
+/// The turn of batches writing to SQLite in this process (see `store`).
+fn sqlite_writer() -> &'static tokio::sync::Semaphore {
+    static TURN: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    TURN.get_or_init(|| tokio::sync::Semaphore::new(1))
+}
+
+/// Event rows per INSERT: 24 columns each stays far below either engine's limit on bound values.
+const CHUNK: usize = 200;
+/// Rollup rows per statement: 14 values each, likewise.
+const ROLLUP_CHUNK: usize = 500;
+
+#[derive(Debug, Default, Serialize)]
+pub struct Stored {
+    pub accepted: u64,
+    pub duplicates: u64,
+}
+
+/// Store `events` (with their index in the request). An id already stored
+/// for this project, or seen earlier in the same batch, counts as a
+/// duplicate and changes nothing. Events whose cost cannot be computed are
+/// returned as rejected.
+pub async fn store(db: &DatabaseConnection, key_ctx: &KeyCtx, events: Vec<(usize, NewEvent)>, rejected: &mut Vec<Rejected>) -> AppResult<Stored> {
+    let catalog = Catalog::load(db, key_ctx.org_id).await?;
+    let now = Utc::now();
+    let mut seen = HashSet::new();
+    let mut repeated = 0u64;
+    let mut rows = Vec::with_capacity(events.len());
+    for (index, ev) in events {
+        if seen.contains(&ev.id) {
+            repeated += 1;
+            continue;
+        }
+        match catalog.cost_of(&ev) {
+            Ok((cost, source)) => {
+                seen.insert(ev.id.clone());
+                let key = RollupKey::of_event(
+                    ev.occurred_at.timestamp().div_euclid(3600),
+                    Some(key_ctx.key_id),
+                    &ev.model,
+                    ev.assistant.as_deref(),
+                    ev.end_user.as_deref(),
+                    ev.environment.as_deref(),
+                    ev.status,
+                );
+                let counted = (ev.status, ev.input_tokens, ev.output_tokens, cost.0, ev.latency_ms);
+                rows.push((ev.id.clone(), key, counted, active(key_ctx, ev, cost, source, now)));
+            }
+            Err(error) => rejected.push(Rejected { index, id: Some(ev.id), error }),
+        }
+    }
+    // One order for every batch: two batches sharing ids then never wait
+    // on each other's rows in opposite orders (a PostgreSQL deadlock).
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let valid = rows.len() as u64;
+    // SQLite has one writer. Its busy timeout is not a queue: under many
+    // concurrent batches some waited past it and failed. Batches of this
+    // process take turns here instead, first come first served.
+    let _turn = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => Some(
+            tokio::time::timeout(std::time::Duration::from_secs(30), sqlite_writer().acquire())
+                .await
+                .map_err(|_| AppError::Busy)?
+                .map_err(|_| AppError::Internal)?,
+        ),
+        _ => None,
+    };
+    let tx = begin_write(db).await?;
+    // The key may have been revoked while the body was uploading: look again
+    // inside the transaction that writes.
+    let still = api_key::Entity::find_by_id(key_ctx.key_id).one(&tx).await?;
+    if !still.is_some_and(|k| KeyStatus::of(Utc::now(), k.expires_at, k.revoked_at).works()) {
+        return Err(AppError::Unauthenticated);
+    }
+    let mut inserted = HashSet::new();
+    let mut counts = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for (id, key, counted, row) in rows.by_ref().take(CHUNK) {
+            counts.push((id, key, counted));
+            chunk.push(row);
+        }
+        // RETURNING names exactly the rows this statement inserted: ids that
+        // another batch stored first are skipped, and not counted twice.
+        let mut insert = usage_event::Entity::insert_many(chunk).into_query();
+        insert
+            .on_conflict(OnConflict::columns([usage_event::Column::ProjectId, usage_event::Column::EventId]).do_nothing().to_owned())
+            .returning_col(usage_event::Column::EventId);
+        for row in tx.query_all(&insert).await? {
+            inserted.insert(row.try_get::<String>("", usage_event::Column::EventId.as_str())?);
+        }
+    }
+    let mut sums = Rollups::new();
+    for (id, key, counted) in counts {
+        if inserted.contains(&id) {
+            let (status, input, output, cost, latency) = counted;
+            sums.entry(key).or_default().add(status, input, output, cost, latency);
+        }
+    }
+    add(&tx, key_ctx.project_id, &sums).await?;
+    tx.commit().await?;
+    let inserted = inserted.len() as u64;
+    Ok(Stored { accepted: inserted, duplicates: repeated + (valid - inserted) })
+}
+
+fn active(key: &KeyCtx, ev: NewEvent, cost: Nanos, source: CostSource, now: DateTime<Utc>) -> usage_event::ActiveModel {
+    usage_event::ActiveModel {
+        project_id: Set(key.project_id),
+        event_id: Set(ev.id),
+        hour: Set(ev.occurred_at.timestamp().div_euclid(3600)),
+        // Microseconds, as the log's cursor carries them: SQLite keeps what it
+        // is given, and a nanosecond past the cursor's time hid rows.
+        occurred_at: Set(chrono::SubsecRound::trunc_subsecs(ev.occurred_at, 6)),
+        received_at: Set(now),
+        model: Set(ev.model),
+        provider: Set(ev.provider),
+        assistant: Set(ev.assistant),
+        end_user: Set(ev.end_user),
+        environment: Set(ev.environment),
+        session_id: Set(ev.session_id),
+        input_tokens: Set(ev.input_tokens),
+        output_tokens: Set(ev.output_tokens),
+        cost_nanos: Set(cost.0),
+        cost_source: Set(source),
+        latency_ms: Set(ev.latency_ms),
+        status: Set(ev.status),
+        error: Set(ev.error),
+        input: Set(ev.input),
+        output: Set(ev.output),
+        truncated: Set(ev.truncated),
+        metadata: Set(ev.metadata),
+        api_key_id: Set(Some(key.key_id)),
+        ..Default::default()
+    }
+}
+
+/// `current + added`, or the i64 ceiling where that would pass it.
+fn saturating_add(current: Expr, added: Expr) -> Expr {
+    Expr::case(current.clone().gt(Expr::val(i64::MAX).sub(added.clone())), i64::MAX).finally(current.add(added)).into()
+}
+
+/// Add event-level `sums` to a project's rows in every rollup, creating the
+/// rows that do not exist. Keys go in one order (the map's, the rollups in
+/// `ALL`'s order), so concurrent writers never wait on each other in
+/// opposite orders.
+pub async fn add(tx: &DatabaseTransaction, project_id: i64, sums: &Rollups) -> AppResult<()> {
+    for r in rollup::ALL {
+        add_to(tx, r, project_id, r.rows(sums)).await?;
+    }
+    Ok(())
+}
+
+async fn add_to(tx: &DatabaseTransaction, r: &Rollup, project_id: i64, rows: Rollups) -> AppResult<()> {
+    let col = |c: Col| r.col(c).ok_or(AppError::Internal);
+    let key: Vec<_> = r.key.iter().map(|c| col(*c)).collect::<AppResult<_>>()?;
+    let measures: Vec<_> = r.measures.iter().map(|c| col(*c)).collect::<AppResult<_>>()?;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut insert = Query::insert();
+        insert.into_table(r.table()).columns(key.iter().chain(&measures).cloned());
+        for (k, m) in rows.by_ref().take(ROLLUP_CHUNK) {
+            let values = r.key.iter().map(|c| k.value(*c, project_id)).chain(r.measures.iter().map(|c| m.value(*c).into()));
+            insert.values(values).map_err(|e| {
+                tracing::error!("rollup insert: {e}");
+                AppError::Internal
+            })?;
+        }
+        let mut update = OnConflict::columns(key.iter().cloned());
+        for c in &measures {
+            // `excluded` is the row this statement tried to insert.
+            update.value(c.clone(), saturating_add(Expr::col((r.table(), c.clone())), Expr::col((Alias::new("excluded"), c.clone()))));
+        }
+        insert.on_conflict(update);
+        tx.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// Move rollup costs by signed amounts (a price was corrected). Each entry
+/// is (an event's key, change in nano-dollars); rows missing are left alone.
+pub async fn adjust_cost(tx: &DatabaseTransaction, project_id: i64, changes: BTreeMap<RollupKey, i64>) -> AppResult<()> {
+    for r in rollup::ALL.into_iter().filter(|r| r.has(Col::CostNanos)) {
+        let mut moved: BTreeMap<RollupKey, i64> = BTreeMap::new();
+        for (k, delta) in &changes {
+            let t = moved.entry(r.project(k)).or_default();
+            *t = t.saturating_add(*delta);
+        }
+        let cost = r.col(Col::CostNanos).ok_or(AppError::Internal)?;
+        for (k, delta) in moved.into_iter().filter(|(_, d)| *d != 0) {
+            let current = Expr::col((r.table(), cost.clone()));
+            // Up saturates at the ceiling, down stops at zero; each test is
+            // written so that it cannot overflow itself.
+            let moved: Expr = if delta > 0 {
+                saturating_add(current, Expr::val(delta))
+            } else {
+                Expr::case(current.clone().lt(delta.checked_neg().unwrap_or(i64::MAX)), 0i64).finally(current.add(delta)).into()
+            };
+            let mut update = Query::update();
+            update.table(r.table()).value(cost.clone(), moved);
+            for c in r.key {
+                update.and_where(Expr::col((r.table(), r.col(*c).ok_or(AppError::Internal)?)).eq(k.value(*c, project_id)));
+            }
+            tx.execute(&update).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Remove events older than their project's retention (whole hours before
+/// now minus the days kept). Rollups stay, so dashboards keep their history.
+/// Returns how many events went.
+pub async fn purge_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<u64> {
+    let projects: Vec<(i64, Option<i32>)> = project::Entity::find()
+        .select_only()
+        .columns([project::Column::Id, project::Column::RetentionDays])
+        .filter(project::Column::RetentionDays.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut removed = 0;
+    for (project_id, days) in projects {
+        let Some(days) = days.filter(|d| *d > 0) else { continue };
+        let cutoff_hour = now.timestamp().div_euclid(3_600) - i64::from(days) * 24;
+        let res = usage_event::Entity::delete_many()
+            .filter(usage_event::Column::ProjectId.eq(project_id))
+            .filter(usage_event::Column::Hour.lt(cutoff_hour))
+            .exec(db)
+            .await?;
+        removed += res.rows_affected;
+    }
+    Ok(removed)
+}
