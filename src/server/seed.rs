@@ -116,7 +116,8 @@ const DEMO_DAYS: i64 = 90;
 /// `scale` thins the traffic out. Returns how many calls were stored.
 async fn demo_usage(state: &AppState, org: &guard::OrgCtx, project_id: i64, scale: i64, progress: &indicatif::ProgressBar) -> Result<u64, AppError> {
     use crate::domain::api_key::KeyScope;
-    use crate::domain::usage::{EventStatus, NewEvent};
+    use crate::domain::usage::EventStatus;
+    use crate::server::usage::intake::{EventInput, MetaValue, NewEvent};
     use chrono::{Datelike, Timelike};
     let db = &state.db;
     let model = crate::server::entities::project::Entity::find_by_id(project_id).one(db).await?.ok_or(AppError::Internal)?;
@@ -175,32 +176,25 @@ async fn demo_usage(state: &AppState, org: &guard::OrgCtx, project_id: i64, scal
                 1 + r * r / 3_000
             };
             let failed = next(1_000) < 20;
-            let input_tokens = 150 + next(2_500) as i64 + if assistant == "summarizer" { 6_000 } else { 0 };
+            let input_tokens = 150 + next(2_500) + if assistant == "summarizer" { 6_000 } else { 0 };
             // Latency: mostly 0.4–2 s, with a slow tail.
-            let latency = 400 + next(1_600) as i64 + if next(20) == 0 { 3_000 + next(20_000) as i64 } else { 0 };
-            events.push((
-                i as usize,
-                NewEvent {
-                    id: format!("demo-{project_id}-{day}-{i}"),
-                    occurred_at: at,
-                    model: model.into(),
-                    provider: Some(provider.into()),
-                    assistant: Some(assistant.into()),
-                    end_user: Some(format!("customer-{user:03}")),
-                    environment: Some(if next(10) == 0 { "staging" } else { "production" }.into()),
-                    session_id: Some(format!("s-{day}-{}", i / 4)),
-                    input_tokens,
-                    output_tokens: 40 + next(900) as i64,
-                    cost: None,
-                    latency_ms: Some(if failed { 30_000 } else { latency }),
-                    status: if failed { EventStatus::Error } else { EventStatus::Success },
-                    error: failed.then(|| "upstream timeout after 30 s".to_string()),
-                    input: Some(format!("[{assistant}] Where is my order #{}?", 10_000 + next(90_000))),
-                    output: (!failed).then(|| "Your order ships tomorrow.".to_string()),
-                    truncated: false,
-                    metadata: Some(format!("{{\"plan\":\"{}\"}}", if user < 40 { "pro" } else { "free" })),
-                },
-            ));
+            let latency = 400 + next(1_600) + if next(20) == 0 { 3_000 + next(20_000) } else { 0 };
+            let status = if failed { EventStatus::Error } else { EventStatus::Success };
+            let mut e = EventInput::new(format!("demo-{project_id}-{day}-{i}"), at, model, status);
+            e.provider = Some(provider.into());
+            e.assistant = Some(assistant.into());
+            e.end_user = Some(format!("customer-{user:03}"));
+            e.environment = Some(if next(10) == 0 { "staging" } else { "production" }.into());
+            e.session_id = Some(format!("s-{day}-{}", i / 4));
+            e.input_tokens = Some(input_tokens);
+            e.output_tokens = Some(40 + next(900));
+            e.latency_ms = Some(if failed { 30_000 } else { latency });
+            e.error = failed.then(|| "upstream timeout after 30 s".to_string());
+            e.input = Some(format!("[{assistant}] Where is my order #{}?", 10_000 + next(90_000)));
+            e.output = (!failed).then(|| "Your order ships tomorrow.".to_string());
+            e.metadata = Some(vec![("plan".into(), MetaValue::Text(if user < 40 { "pro" } else { "free" }.into()))]);
+            // Through the same checks as the ingestion API's events.
+            events.push((i as usize, NewEvent::check(e, now, state.config.limits.event_text_bytes).map_err(AppError::invalid)?));
         }
         stored += crate::server::usage::store::store(db, &key, events, &mut Vec::new()).await?.accepted;
         progress.inc(1);

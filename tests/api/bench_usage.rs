@@ -5,7 +5,8 @@
 use crate::fixtures::*;
 use crate::helpers::*;
 use chrono::{Duration, Utc};
-use plinth::domain::usage::{EventStatus, NewEvent};
+use plinth::domain::usage::EventStatus;
+use plinth::server::usage::intake::{EventInput, NewEvent};
 use plinth::server::usage::query::{self as usage, GroupBy, Hours, Rank, Scope};
 use plinth::server::usage::store;
 use serde_json::{Value, json};
@@ -15,35 +16,30 @@ const MODELS: [&str; 6] = ["gpt-4o-mini", "gpt-4o", "claude-sonnet-4", "gemini-2
 const ASSISTANTS: [&str; 4] = ["checkout", "returns", "search", "summarizer"];
 
 /// Event `n` of a 30-day spread: six models, four assistants, 300 users (skewed), 2% errors.
-fn event(prefix: &str, n: u64) -> NewEvent {
+fn event(prefix: &str, n: u64) -> EventInput {
     let h = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let r = (h >> 20) % 1000;
-    NewEvent {
-        id: format!("{prefix}-{n}"),
-        occurred_at: Utc::now() - Duration::minutes(((h >> 8) % (30 * 24 * 60)) as i64 + 1),
-        model: MODELS[(h % 6) as usize].into(),
-        provider: None,
-        assistant: Some(ASSISTANTS[((h >> 4) % 4) as usize].into()),
-        end_user: Some(format!("user-{}", 1 + r * r / 3_334)),
-        environment: Some("production".into()),
-        session_id: None,
-        input_tokens: 100 + (h % 3_000) as i64,
-        output_tokens: 20 + (h % 700) as i64,
-        cost: None,
-        latency_ms: Some(200 + ((h >> 12) % 3_000) as i64),
-        status: if (h >> 30).is_multiple_of(50) { EventStatus::Error } else { EventStatus::Success },
-        error: None,
-        input: None,
-        output: None,
-        truncated: false,
-        metadata: None,
-    }
+    let at = Utc::now() - Duration::minutes(((h >> 8) % (30 * 24 * 60)) as i64 + 1);
+    let status = if (h >> 30).is_multiple_of(50) { EventStatus::Error } else { EventStatus::Success };
+    let mut e = EventInput::new(format!("{prefix}-{n}"), at, MODELS[(h % 6) as usize], status);
+    e.assistant = Some(ASSISTANTS[((h >> 4) % 4) as usize].into());
+    e.end_user = Some(format!("user-{}", 1 + r * r / 3_334));
+    e.environment = Some("production".into());
+    e.input_tokens = Some(100 + h % 3_000);
+    e.output_tokens = Some(20 + h % 700);
+    e.latency_ms = Some(200 + (h >> 12) % 3_000);
+    e
 }
 
-fn as_json(e: &NewEvent) -> Value {
-    json!({ "id": e.id, "timestamp": e.occurred_at.to_rfc3339(), "model": e.model, "assistant": e.assistant, "user": e.end_user,
+/// The event checked, as the ingestion API would store it.
+fn checked(e: EventInput) -> NewEvent {
+    NewEvent::check(e, Utc::now(), 32 * 1024).unwrap()
+}
+
+fn as_json(e: &EventInput) -> Value {
+    json!({ "id": e.id, "timestamp": e.timestamp.to_rfc3339(), "model": e.model, "assistant": e.assistant, "user": e.end_user,
             "environment": e.environment, "input_tokens": e.input_tokens, "output_tokens": e.output_tokens, "latency_ms": e.latency_ms,
-            "status": if e.status == EventStatus::Error { "error" } else { "success" } })
+            "status": e.status })
 }
 
 async fn usage_benchmarks(engine: Engine) {
@@ -82,7 +78,7 @@ async fn usage_benchmarks(engine: Engine) {
     let http_rate = (BATCHES * 500) as f64 / started.elapsed().as_secs_f64();
     let started = Instant::now();
     for b in 0..BATCHES {
-        let events: Vec<(usize, NewEvent)> = (0..500).map(|i| (i as usize, event("direct", b * 500 + i))).collect();
+        let events: Vec<(usize, NewEvent)> = (0..500).map(|i| (i as usize, checked(event("direct", b * 500 + i)))).collect();
         store::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
     }
     let direct_rate = (BATCHES * 500) as f64 / started.elapsed().as_secs_f64();
@@ -98,7 +94,7 @@ async fn usage_benchmarks(engine: Engine) {
     // Freshness: from sending a batch to the dashboard query counting it.
     let before = dashboard_requests(&mut fx.owner, &fx.slug, &slug).await;
     let started = Instant::now();
-    let recent = |i| NewEvent { occurred_at: Utc::now() - Duration::minutes(1), ..event("fresh", i) };
+    let recent = |i| EventInput { timestamp: Utc::now() - Duration::minutes(1), ..event("fresh", i) };
     let body = json!({ "events": (0..500).map(|i| as_json(&recent(i))).collect::<Vec<_>>() });
     assert_eq!(Api::new(&app, Some(&secret)).events(&body).await.status, reqwest::StatusCode::OK);
     let acked = started.elapsed();
@@ -116,7 +112,7 @@ async fn usage_benchmarks(engine: Engine) {
     let mut figures = Vec::new();
     for target in [100_000u64, 1_000_000] {
         while stored < target {
-            let events: Vec<(usize, NewEvent)> = (0..1_000).map(|i| (i as usize, event("bulk", stored + i))).collect();
+            let events: Vec<(usize, NewEvent)> = (0..1_000).map(|i| (i as usize, checked(event("bulk", stored + i)))).collect();
             store::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
             stored += 1_000;
         }

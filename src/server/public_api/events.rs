@@ -2,9 +2,11 @@
 //! checked on its own; good ones are stored even when others are refused
 //! (207), and an id the project already has is a duplicate, not an error.
 use super::{ApiError, IngestKey};
-use crate::domain::usage::{Batch, MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST, Rejected, parse_event, short_serde};
+use crate::domain::usage::{MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST};
 use crate::error::AppError;
 use crate::server::AppState;
+use crate::server::usage::intake::Rejected;
+use crate::server::usage::intake::json::{Batch, parse_event, short_serde};
 use crate::server::usage::store;
 use axum::body::Bytes;
 use axum::extract::State;

@@ -4,13 +4,14 @@
 use crate::domain::audit::AuditAction;
 use crate::domain::money::{Nanos, token_cost};
 use crate::domain::prices::PriceRow;
-use crate::domain::usage::{CostSource, NewEvent};
+use crate::domain::usage::CostSource;
 use crate::error::AppResult;
 use crate::server::entities::model_price;
 use crate::server::guard::OrgCtx;
 use crate::server::repo::audit::{self, Change};
 use crate::server::repo::begin_org_write;
 use crate::server::repo::conflict_on_unique;
+use crate::server::usage::intake::NewEvent;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
@@ -115,10 +116,11 @@ impl Catalog {
     /// The cost an event carries: its own, else the catalog's, else zero
     /// and marked unpriced (a price added later fills it in).
     pub fn cost_of(&self, ev: &NewEvent) -> Result<(Nanos, CostSource), String> {
-        if let Some(cost) = ev.cost {
+        if let Some(cost) = ev.reported_cost() {
             return Ok((cost, CostSource::Reported));
         }
-        self.catalog_cost(ev.provider.as_deref(), &ev.model, ev.occurred_at, ev.input_tokens, ev.output_tokens)
+        let (input, output) = ev.tokens();
+        self.catalog_cost(ev.provider(), ev.model(), ev.occurred_at(), input, output)
     }
 
     pub fn catalog_cost(&self, provider: Option<&str>, model: &str, at: DateTime<Utc>, input: i64, output: i64) -> Result<(Nanos, CostSource), String> {

@@ -3,12 +3,13 @@
 //! in the same transaction, so a batch shows as soon as it is acknowledged.
 use crate::domain::api_key::KeyStatus;
 use crate::domain::money::Nanos;
-use crate::domain::usage::{CostSource, NewEvent, Rejected};
+use crate::domain::usage::CostSource;
 use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::server::entities::{api_key, project, usage_event};
 use crate::server::guard::KeyCtx;
 use crate::server::repo::prices::Catalog;
+use crate::server::usage::intake::{NewEvent, Rejected};
 use crate::server::usage::rollup::{self, Col, Rollup, RollupKey, Rollups};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
