@@ -213,7 +213,15 @@ on_both_engines!(usage_sums_by_day_model_and_user, |app: TestApp| async move {
     let by_user = api.get("/api/v1/usage?from=2026-11-21&to=2026-11-22&group_by=user").await.json();
     let users: Vec<Value> = by_user["groups"].as_array().unwrap().iter().map(|g| g["key"].clone()).collect();
     assert_eq!(users, [Value::Null, json!("ann")], "one day: the unnamed user's call and ann's");
-    for q in ["group_by=week", "from=2026-11-23&to=2026-11-20", "from=2020-01-01&to=2026-01-01", "limit=1", "from=%00"] {
+    // By API key: a second key's calls are its own group.
+    let other = Api::new(&app, Some(&api_key(&mut fx.owner, fx.projects[0].0, "ingest").await));
+    assert_eq!(other.events(&json!({ "events": [ev("5", at(22, 2), "gpt-4o", None, "2", "success")] })).await.status, StatusCode::OK);
+    let by_key = api.get("/api/v1/usage?from=2026-11-20&to=2026-11-23&group_by=key").await.json();
+    let keys: Vec<(i64, &str)> =
+        by_key["groups"].as_array().unwrap().iter().map(|g| (g["requests"].as_i64().unwrap(), g["cost_usd"].as_str().unwrap())).collect();
+    assert_eq!(keys, [(1, "2.00"), (4, "1.300000001")], "costliest key first: {by_key}");
+    assert!(by_key["groups"].as_array().unwrap().iter().all(|g| g["key"].as_str().is_some_and(|k| k.parse::<i64>().is_ok())));
+    for q in ["group_by=hour", "group_by=project", "group_by=week", "from=2026-11-23&to=2026-11-20", "from=2020-01-01&to=2026-01-01", "limit=1", "from=%00"] {
         assert_api_error(&api.get(&format!("/api/v1/usage?{q}")).await, StatusCode::BAD_REQUEST, "bad_request");
     }
 });

@@ -190,9 +190,17 @@ on_both_engines!(csv_exports_hold_the_filtered_log_and_exact_sums, |app: TestApp
         scalar(&app, &format!("SELECT CAST(SUM(input_tokens) AS BIGINT) FROM usage_events WHERE project_id = {project} AND model = 'gpt-4o-mini'")).await;
     assert_eq!(mini[3], input.to_string());
 
+    // By API key: one key reported everything here.
+    let res = fx.owner.client.get(&format!("/o/{at}/projects/{slug}/export/usage.csv?group_by=key&range=7d")).await;
+    let rows = csv_rows(&res.body);
+    assert_eq!((rows[0][0].as_str(), rows.len()), ("key", 2), "{}", res.body);
+    assert_eq!(rows[1][1], scalar(&app, &format!("SELECT COUNT(*) FROM usage_events WHERE project_id = {project}")).await.to_string());
+
     // Refusals: clear statuses, never a file.
     for (path, status) in [
         ("usage.csv?group_by=planet", StatusCode::UNPROCESSABLE_ENTITY),
+        ("usage.csv?group_by=project", StatusCode::UNPROCESSABLE_ENTITY),
+        ("usage.csv?from=2026-13-01&to=2026-13-02", StatusCode::UNPROCESSABLE_ENTITY),
         ("usage.csv?range=forever", StatusCode::UNPROCESSABLE_ENTITY),
         ("requests.csv?from=2020-01-01&to=2026-01-01", StatusCode::UNPROCESSABLE_ENTITY),
         ("requests.csv?range=24h&range=7d", StatusCode::UNPROCESSABLE_ENTITY),

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One project's usage in one UTC day for one model, assistant,
-/// environment and status, all end users together (see `repo::rollups`):
+/// environment and status, all end users together (see `usage::rollup`):
 /// what dashboards read over whole days. `hour` is the day's first Unix
 /// hour. Missing names are ''.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

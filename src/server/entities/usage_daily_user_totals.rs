@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One project's usage in one UTC day for one end user and environment, all
-/// models and statuses together (see `repo::rollups`): dashboards' figures by
+/// models and statuses together (see `usage::rollup`): dashboards' figures by
 /// end user over whole days. `hour` is the day's first Unix hour; calls that
 /// named no end user are under ''.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One project's usage in one UTC day for one end user, model, environment
-/// and status (see `repo::rollups`). `hour` is the day's first Unix hour.
+/// and status (see `usage::rollup`). `hour` is the day's first Unix hour.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "usage_daily_users")]
 pub struct Model {

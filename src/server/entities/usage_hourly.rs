@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One project's usage in one Unix hour for one model, assistant, end user,
-/// environment and status (see `repo::rollups`). Missing names are ''.
+/// environment and status (see `usage::rollup`). Missing names are ''.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "usage_hourly")]
 pub struct Model {

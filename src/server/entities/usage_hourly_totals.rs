@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One project's usage in one Unix hour for one model, assistant,
-/// environment and status, all end users together (see `repo::rollups`):
+/// environment and status, all end users together (see `usage::rollup`):
 /// what dashboards read. Missing names are ''.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "usage_hourly_totals")]

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// Calls of one project in one UTC day (`hour` is its first Unix hour) and environment ('' for none)
 /// whose latency fell in one log-scale bucket (`domain::latency`). A
-/// window's percentiles sum these rows by bucket (see `repo::rollups`).
+/// window's percentiles sum these rows by bucket (see `usage::rollup`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "usage_latency_daily")]
 pub struct Model {

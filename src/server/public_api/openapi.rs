@@ -1,7 +1,7 @@
 //! `GET /api/openapi.json`: the public API's contract, built from the same
 //! constants the handlers enforce, so the document cannot drift from them.
 use crate::domain::usage::*;
-use crate::server::public_api::usage::{DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS};
+use crate::server::public_api::usage::{DEFAULT_RANGE_DAYS, GROUPS, MAX_RANGE_DAYS};
 use crate::server::usage::query::MAX_GROUPS;
 use axum::Json;
 use serde_json::{Value, json};
@@ -69,7 +69,7 @@ pub fn document() -> Value {
                 "parameters": [
                     { "name": "from", "in": "query", "schema": { "type": "string", "minLength": 1, "anyOf": [{ "format": "date" }, { "format": "date-time" }] }, "example": "2026-11-01", "description": "A date (2026-11-01) or an RFC 3339 time; inclusive. Leave the parameter out for the default; an empty value is refused (400)." },
                     { "name": "to", "in": "query", "schema": { "type": "string", "minLength": 1, "anyOf": [{ "format": "date" }, { "format": "date-time" }] }, "example": "2026-11-30", "description": "A date or an RFC 3339 time; exclusive. Default: the end of the current hour. An empty value is refused (400)." },
-                    { "name": "group_by", "in": "query", "schema": { "type": "string", "enum": ["day", "model", "assistant", "user"], "default": "day" }, "example": "model" },
+                    { "name": "group_by", "in": "query", "schema": { "type": "string", "enum": GROUPS.map(|g| g.as_str()), "default": "day" }, "example": "model", "description": "`key` groups by the API key's id." },
                 ],
                 "responses": {
                     "200": { "description": "Sums per group and in total.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Usage" } } } },
