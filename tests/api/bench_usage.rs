@@ -15,11 +15,21 @@ use std::time::Instant;
 const MODELS: [&str; 6] = ["gpt-4o-mini", "gpt-4o", "claude-sonnet-4", "gemini-2.5-flash", "claude-3-5-haiku", "o3"];
 const ASSISTANTS: [&str; 4] = ["checkout", "returns", "search", "summarizer"];
 
-/// Event `n` of a 30-day spread: six models, four assistants, 300 users (skewed), 2% errors.
+/// Minutes of traffic a batch spans: live traffic (a few hours), and the
+/// worst case, one batch spread over 30 days (a row in every rollup hour).
+const LIVE: u64 = 3 * 60;
+const MONTH: u64 = 30 * 24 * 60;
+
+/// Event `n` of the last 30 days: six models, four assistants, 300 users (skewed), 2% errors.
 fn event(prefix: &str, n: u64) -> EventInput {
+    spread(prefix, n, MONTH)
+}
+
+/// Event `n`, within the last `minutes`.
+fn spread(prefix: &str, n: u64, minutes: u64) -> EventInput {
     let h = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let r = (h >> 20) % 1000;
-    let at = Utc::now() - Duration::minutes(((h >> 8) % (30 * 24 * 60)) as i64 + 1);
+    let at = Utc::now() - Duration::minutes(((h >> 8) % minutes) as i64 + 1);
     let status = if (h >> 30).is_multiple_of(50) { EventStatus::Error } else { EventStatus::Success };
     let mut e = EventInput::new(format!("{prefix}-{n}"), at, MODELS[(h % 6) as usize], status);
     e.assistant = Some(ASSISTANTS[((h >> 4) % 4) as usize].into());
@@ -58,33 +68,52 @@ async fn usage_benchmarks(engine: Engine) {
     let secret = api_key(&mut fx.owner, project, "all").await;
     let key = plinth::server::guard::api_key(&app.state.db, &secret).await.unwrap();
 
-    // Ingestion: 100 batches of 500 over HTTP from 4 clients, then the same
-    // rows (other ids) through one in-process writer (`usage::store`).
+    // Ingestion: 100 batches of 500 over HTTP from 4 clients, first live
+    // traffic (each batch within 3 hours), then the worst case (each batch
+    // spread over 30 days); then the same rows (other ids) through one
+    // in-process writer (`usage::store`), and the raw baseline: the same
+    // rows inserted with their indexes and no rollups, the fastest plain way.
     const BATCHES: u64 = 100;
-    let bodies: Vec<String> =
-        (0..BATCHES).map(|b| json!({ "events": (0..500).map(|i| as_json(&event("http", b * 500 + i))).collect::<Vec<_>>() }).to_string()).collect();
-    let started = Instant::now();
-    let chunks: Vec<Vec<String>> = bodies.chunks((BATCHES / 4) as usize).map(|c| c.to_vec()).collect();
-    let sends = chunks.into_iter().map(|chunk| {
-        let api = Api::new(&app, Some(&secret));
+    let http = |prefix: &'static str, minutes: u64| {
+        let bodies: Vec<String> = (0..BATCHES)
+            .map(|b| json!({ "events": (0..500).map(|i| as_json(&spread(prefix, b * 500 + i, minutes))).collect::<Vec<_>>() }).to_string())
+            .collect();
+        let secret = secret.clone();
+        let app = &app;
         async move {
-            for body in chunk {
-                let res = api.post_raw("/api/v1/events", "application/json", body).await;
-                assert_eq!(res.status, reqwest::StatusCode::OK, "{}", res.body);
-            }
+            let started = Instant::now();
+            let chunks: Vec<Vec<String>> = bodies.chunks((BATCHES / 4) as usize).map(|c| c.to_vec()).collect();
+            let sends = chunks.into_iter().map(|chunk| {
+                let api = Api::new(app, Some(&secret));
+                async move {
+                    for body in chunk {
+                        let res = api.post_raw("/api/v1/events", "application/json", body).await;
+                        assert_eq!(res.status, reqwest::StatusCode::OK, "{}", res.body);
+                    }
+                }
+            });
+            join_all(sends).await;
+            (BATCHES * 500) as f64 / started.elapsed().as_secs_f64()
         }
-    });
-    join_all(sends).await;
-    let http_rate = (BATCHES * 500) as f64 / started.elapsed().as_secs_f64();
+    };
+    let live_rate = http("live", LIVE).await;
+    let http_rate = http("http", MONTH).await;
     let started = Instant::now();
     for b in 0..BATCHES {
         let events: Vec<(usize, NewEvent)> = (0..500).map(|i| (i as usize, checked(event("direct", b * 500 + i)))).collect();
         store::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
     }
     let direct_rate = (BATCHES * 500) as f64 / started.elapsed().as_secs_f64();
+    let raw_rate = raw_baseline(&app, fx.projects[1].0, BATCHES).await;
     println!(
-        "bench {engine:?}: ingestion  HTTP (4 clients, batches of 500) {http_rate:>8.0} events/s   in-process writer {direct_rate:>8.0} events/s   ratio {:.2}",
+        "bench {engine:?}: ingestion  HTTP (4 clients, batches of 500) live {live_rate:>8.0} events/s, spread over 30 days {http_rate:>8.0} events/s   in-process writer {direct_rate:>8.0} events/s   ratio {:.2}",
         http_rate / direct_rate
+    );
+    println!(
+        "bench {engine:?}: ingestion  raw baseline (same rows and indexes, no rollups, {}) {raw_rate:>8.0} events/s   HTTP ÷ baseline: live {:.2}, spread over 30 days {:.2} (goal 0.5)",
+        if matches!(engine, Engine::Postgres) { "COPY from 4 clients" } else { "one prepared INSERT of 500 rows per transaction" },
+        live_rate / raw_rate,
+        http_rate / raw_rate
     );
     if std::env::var_os("PLINTH_BENCH_INGEST_ONLY").is_some() {
         // Comparing ingestion between two builds needs only this line.
@@ -115,6 +144,17 @@ async fn usage_benchmarks(engine: Engine) {
             let events: Vec<(usize, NewEvent)> = (0..1_000).map(|i| (i as usize, checked(event("bulk", stored + i)))).collect();
             store::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
             stored += 1_000;
+        }
+        if target == 1_000_000 {
+            // The server runs in this process: its memory is this process's.
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let kb =
+                |field: &str| status.lines().find_map(|l| l.strip_prefix(field)).and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok()).unwrap_or(0);
+            println!(
+                "bench {engine:?}: memory     after ingesting {stored} events: RSS {} MB, peak {} MB (the test process, server included; goal under 200 MB)",
+                kb("VmRSS:") / 1024,
+                kb("VmHWM:") / 1024
+            );
         }
         let (mut times, mut user_times, mut page_times) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..7 {
@@ -212,4 +252,99 @@ async fn bench_usage_sqlite() {
 #[ignore = "benchmark: run with make bench"]
 async fn bench_usage_postgres() {
     usage_benchmarks(Engine::Postgres).await;
+}
+
+/// The raw baseline's rate: `batches` × 500 rows like the benchmark's, into
+/// `project`, with every index of `usage_events` and no rollups. SQLite:
+/// one prepared multi-row INSERT per batch, each in its transaction (one
+/// writer: SQLite has one). PostgreSQL: `COPY … FROM STDIN` per batch, from
+/// 4 clients at once, as the HTTP run has.
+async fn raw_baseline(app: &TestApp, project: i64, batches: u64) -> f64 {
+    use plinth::server::entities::usage_event;
+    use sea_orm::{EntityTrait, Set, TransactionTrait};
+    let now = Utc::now();
+    let rows: Vec<Vec<EventInput>> = (0..batches).map(|b| (0..500).map(|i| spread("raw", b * 500 + i, LIVE)).collect()).collect();
+    let db = &app.state.db;
+    let started = Instant::now();
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        use sea_orm::sqlx::postgres::PgPoolCopyExt;
+        let pool = db.get_postgres_connection_pool().clone();
+        let csv = |e: &EventInput| {
+            let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+            format!(
+                "{project},{},{},{},{},{},,{},{},{},,{},{},1000,catalog,{},{},,,,f,,\n",
+                e.id,
+                e.timestamp.to_rfc3339(),
+                e.timestamp.timestamp().div_euclid(3600),
+                now.to_rfc3339(),
+                e.model,
+                opt(&e.assistant),
+                opt(&e.end_user),
+                opt(&e.environment),
+                e.input_tokens.unwrap_or(0),
+                e.output_tokens.unwrap_or(0),
+                e.latency_ms.map(|l| l.to_string()).unwrap_or_default(),
+                if e.status == EventStatus::Error { "error" } else { "success" },
+            )
+        };
+        let bodies: Vec<String> = rows.iter().map(|batch| batch.iter().map(csv).collect()).collect();
+        let chunks: Vec<Vec<String>> = bodies.chunks(bodies.len().div_ceil(4)).map(|c| c.to_vec()).collect();
+        let copies = chunks.into_iter().map(|chunk| {
+            let pool = pool.clone();
+            async move {
+                for body in chunk {
+                    let mut copy = pool
+                        .copy_in_raw(
+                            "COPY usage_events (project_id, event_id, occurred_at, hour, received_at, model, provider, assistant, end_user, environment, \
+                             session_id, input_tokens, output_tokens, cost_nanos, cost_source, latency_ms, status, error, input, output, truncated, metadata, api_key_id) \
+                             FROM STDIN WITH (FORMAT csv)",
+                        )
+                        .await
+                        .unwrap();
+                    copy.send(body.into_bytes()).await.unwrap();
+                    copy.finish().await.unwrap();
+                }
+            }
+        });
+        join_all(copies).await;
+    } else {
+        for batch in rows {
+            let models: Vec<usage_event::ActiveModel> = batch
+                .into_iter()
+                .map(|e| usage_event::ActiveModel {
+                    project_id: Set(project),
+                    event_id: Set(e.id),
+                    hour: Set(e.timestamp.timestamp().div_euclid(3600)),
+                    occurred_at: Set(e.timestamp),
+                    received_at: Set(now),
+                    model: Set(e.model),
+                    provider: Set(None),
+                    assistant: Set(e.assistant),
+                    end_user: Set(e.end_user),
+                    environment: Set(e.environment),
+                    session_id: Set(None),
+                    input_tokens: Set(e.input_tokens.unwrap_or(0) as i64),
+                    output_tokens: Set(e.output_tokens.unwrap_or(0) as i64),
+                    cost_nanos: Set(1_000),
+                    cost_source: Set(plinth::domain::usage::CostSource::Catalog),
+                    latency_ms: Set(e.latency_ms.map(|l| l as i64)),
+                    status: Set(e.status),
+                    error: Set(None),
+                    input: Set(None),
+                    output: Set(None),
+                    truncated: Set(false),
+                    metadata: Set(None),
+                    api_key_id: Set(None),
+                    ..Default::default()
+                })
+                .collect();
+            let tx = db.begin().await.unwrap();
+            usage_event::Entity::insert_many(models).exec_without_returning(&tx).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    }
+    let rate = (batches * 500) as f64 / started.elapsed().as_secs_f64();
+    let stored = scalar(app, &format!("SELECT COUNT(*) FROM usage_events WHERE project_id = {project} AND event_id LIKE 'raw-%'")).await;
+    assert_eq!(stored, (batches * 500) as i64, "every baseline row went in");
+    rate
 }
