@@ -112,6 +112,7 @@ impl Filters {
     /// The window these filters name at `now_hour` (the current Unix hour):
     /// both dates, or else the range.
     pub fn window(&self, now_hour: i64) -> Result<Window, String> {
+        self.check()?;
         match (self.from, self.to) {
             (Some(first), Some(last)) => Window::days(first, last),
             _ => Ok(Window::last(self.range.unwrap_or_default(), now_hour)),
@@ -146,6 +147,20 @@ impl Filters {
         q
     }
 
+    /// The environment filter's rule: at most `MAX_FILTER_CHARS` characters,
+    /// none a control character (PostgreSQL cannot even compare a NUL).
+    /// Filters that arrive typed (a server function's argument) are checked
+    /// here too.
+    pub fn check(&self) -> Result<(), String> {
+        let max = crate::domain::requests::MAX_FILTER_CHARS;
+        match self.environment() {
+            Some(env) if env.chars().count() > max || env.chars().any(char::is_control) => {
+                Err(format!("An environment is at most {max} characters, without control characters."))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Filters from the URL's text: the one place it is parsed. An empty
     /// value is no filter, as the forms send them.
     pub fn from_url(range: Option<&str>, from: Option<&str>, to: Option<&str>, env: Option<&str>) -> Result<Filters, String> {
@@ -160,7 +175,9 @@ impl Filters {
             None => Ok(None),
             Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").map(Some).map_err(|_| "Dates are written YYYY-MM-DD.".to_string()),
         };
-        Ok(Filters { range, from: date(from)?, to: date(to)?, env: given(env).map(str::to_string) })
+        let filters = Filters { range, from: date(from)?, to: date(to)?, env: given(env).map(str::to_string) };
+        filters.check()?;
+        Ok(filters)
     }
 }
 

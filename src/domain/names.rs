@@ -28,7 +28,12 @@ macro_rules! named_enum {
 
             /// The names, for messages: "a, b or c".
             pub fn names() -> String {
-                let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                Self::names_of(Self::ALL)
+            }
+
+            /// Some of the names, for messages.
+            pub fn names_of(some: &[Self]) -> String {
+                let all: Vec<&str> = some.iter().map(|v| v.as_str()).collect();
                 match all.split_last() {
                     Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
                     _ => all.concat(),

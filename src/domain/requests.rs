@@ -37,8 +37,9 @@ impl RequestFilters {
     /// The filters checked: their cursor, or why they cannot be used.
     pub fn check(&self) -> Result<Option<Cursor>, String> {
         let texts = [&self.model, &self.assistant, &self.user, &self.window.env];
-        if texts.iter().any(|t| t.as_deref().is_some_and(|s| s.chars().count() > MAX_FILTER_CHARS)) {
-            return Err(format!("Filters are at most {MAX_FILTER_CHARS} characters."));
+        // PostgreSQL cannot compare a NUL: control characters are refused, not a 500.
+        if texts.iter().any(|t| t.as_deref().is_some_and(|s| s.chars().count() > MAX_FILTER_CHARS || s.chars().any(char::is_control))) {
+            return Err(format!("Filters are at most {MAX_FILTER_CHARS} characters, without control characters."));
         }
         match Self::text(&self.after) {
             Some(c) => Cursor::parse(c).map(Some).ok_or_else(|| "That page link is broken; start from the first page.".into()),

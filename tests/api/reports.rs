@@ -121,6 +121,23 @@ on_both_engines!(users_and_tokens_equal_direct_aggregates, |app: TestApp| async 
         let res = fx.owner.client.call("analytics/users", &[("org", at.as_str()), ("slug", slug.as_str()), (field, bad)]).await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}={bad}: {}", res.body);
     }
+    // A control character in a filter is a 422, not a 500 from PostgreSQL
+    // (which cannot compare a NUL), on the pages, the log and the exports.
+    let nul = Filters { env: Some("prod\u{0}".into()), ..prod.clone() };
+    assert_eq!(fx.owner.client.call_fn(&users(nul.clone())).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fx.owner.client.call_fn(&LoadTokens { org: fx.slug.clone(), slug: slug.clone(), filters: nul }).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let long = Filters { env: Some("e".repeat(201)), ..prod.clone() };
+    assert_eq!(fx.owner.client.call_fn(&users(long)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for path in ["usage.csv?env=%00", "requests.csv?env=%00", "requests.csv?model=a%00b", "usage.csv?env=%01"] {
+        let res = fx.owner.client.get(&format!("/o/{at}/projects/{slug}/export/{path}")).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {}", res.body);
+    }
+    let log = plinth::api::requests::LoadRequests {
+        org: fx.slug.clone(),
+        slug: slug.clone(),
+        filters: plinth::domain::requests::RequestFilters { user: Some("\u{0}".into()), ..Default::default() },
+    };
+    assert_eq!(fx.owner.client.call_fn(&log).await.status, StatusCode::UNPROCESSABLE_ENTITY);
 });
 
 /// A CSV body as rows of cells (the exports quote nothing in these tests

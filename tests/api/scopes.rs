@@ -205,6 +205,20 @@ on_both_engines!(the_key_dimension_is_filled_from_the_events_that_remain, |app: 
     }
     let now_hour = Utc::now().timestamp().div_euclid(3_600);
     let today = now_hour.div_euclid(24) * 24;
+    // Beta: ten thousand calls of a million dollars each in one hour. Its
+    // rollup stops at the i64 ceiling; a plain SQL sum of its events would
+    // overflow, so the migration must leave that hour as it is.
+    let beta = fx.projects[1].0;
+    let rich = api_key(&mut fx.owner, beta, "ingest").await;
+    let at = (Utc::now() - Duration::hours(2)).to_rfc3339();
+    for b in 0..10 {
+        let events: Vec<Value> = (0..1_000)
+            .map(|i| json!({ "id": format!("rich-{b}-{i}"), "timestamp": at, "model": "gpt-4o", "status": "success", "cost_usd": "1000000" }))
+            .collect();
+        assert_eq!(Api::new(&app, Some(&rich)).events(&json!({ "events": events })).await.status, StatusCode::OK);
+    }
+    let capped = format!("SELECT COUNT(*) FROM usage_hourly_totals WHERE project_id = {beta} AND cost_nanos = 9223372036854775807");
+    assert_eq!(scalar(&app, &capped).await, 1);
     let scope = Scope::project(fx.id, alpha, Hours { from: today - 10 * 24, to: today + 24 });
     let db = &app.state.db;
     let before = query::summary(db, &scope, GroupBy::Model).await.unwrap();
@@ -223,6 +237,9 @@ on_both_engines!(the_key_dimension_is_filled_from_the_events_that_remain, |app: 
     }
     own.close().await.unwrap();
 
+    // The capped hour stayed as it was, under no key.
+    assert_eq!(scalar(&app, &capped).await, 1);
+    assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_hourly_totals WHERE project_id = {beta} AND api_key_id <> 0")).await, 0);
     // Every figure is as it was; only the purged hour's calls have no key.
     assert_eq!(query::summary(db, &scope, GroupBy::Model).await.unwrap(), before);
     let unknown =
@@ -239,10 +256,36 @@ on_both_engines!(the_key_dimension_is_filled_from_the_events_that_remain, |app: 
     let day_events = scalar(&app, &format!("SELECT COUNT(*) FROM usage_events WHERE project_id = {alpha} AND hour / 24 = {}", purged_hour / 24)).await;
     assert_eq!(daily_unknown, day_events + gone.rows_affected() as i64, "the incomplete day stays as it was");
     let by_key = query::summary(db, &scope, GroupBy::Key).await.unwrap();
-    let keyed: i64 = by_key.iter().filter(|r| r.key.as_deref() != Some("0")).map(|r| r.requests).sum();
+    let keyed: i64 = by_key.iter().filter(|r| r.key.is_some()).map(|r| r.requests).sum();
     assert_eq!(keyed, 600 - daily_unknown, "{by_key:?}");
     // Hour by hour, only the purged hour is unattributed.
     let hours = Scope { hours: Hours { from: scope.hours.from + 1, ..scope.hours }, ..scope.clone() };
-    let keyed: i64 = query::summary(db, &hours, GroupBy::Key).await.unwrap().iter().filter(|r| r.key.as_deref() != Some("0")).map(|r| r.requests).sum();
+    let keyed: i64 = query::summary(db, &hours, GroupBy::Key).await.unwrap().iter().filter(|r| r.key.is_some()).map(|r| r.requests).sum();
     assert_eq!(keyed, 600 - gone.rows_affected() as i64);
+
+    // A price correction of an event whose day stayed unattributed moves
+    // the unattributed row (its keyed row does not exist).
+    use plinth::server::usage::rollup::RollupKey;
+    let (hour, model, key): (i64, String, i64) = {
+        let sql = format!(
+            "SELECT CAST(hour AS TEXT) || '|' || model || '|' || CAST(api_key_id AS TEXT) FROM usage_events WHERE project_id = {alpha} AND hour / 24 = {} LIMIT 1",
+            purged_hour / 24
+        );
+        let line = ordered_rows(&app, &sql).await.pop().expect("an event left that day");
+        let f: Vec<&str> = line.split('|').collect();
+        (f[0].parse().unwrap(), f[1].to_string(), f[2].parse().unwrap())
+    };
+    let day_cost = |key: i64| {
+        format!(
+            "SELECT CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM usage_daily_totals WHERE project_id = {alpha} AND hour = {} AND api_key_id = {key}",
+            hour / 24 * 24
+        )
+    };
+    let before = scalar(&app, &day_cost(0)).await;
+    let tx = plinth::server::db::begin_write(db).await.unwrap();
+    let moved = [(RollupKey::of_event(hour, Some(key), &model, None, None, None, plinth::domain::usage::EventStatus::Success), 5)];
+    plinth::server::usage::store::adjust_cost(&tx, alpha, moved.into_iter().collect()).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(scalar(&app, &day_cost(0)).await, before + 5, "the unattributed day's row moved");
+    assert_eq!(scalar(&app, &day_cost(key)).await, 0, "no keyed row appeared");
 });

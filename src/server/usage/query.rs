@@ -162,15 +162,6 @@ crate::named_enum! {
 }
 
 impl GroupBy {
-    /// Some of the groups' names, for messages ("day, model or user").
-    pub fn names_of(groups: &[GroupBy]) -> String {
-        let names: Vec<&str> = groups.iter().map(|g| g.as_str()).collect();
-        match names.split_last() {
-            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-            _ => names.concat(),
-        }
-    }
-
     /// The dimension a rollup must keep to group by this.
     fn needs(self) -> Col {
         match self {
@@ -195,11 +186,13 @@ impl GroupBy {
         })
     }
 
-    /// A group's stored key as shown: days and hours as dates, '' as `None`.
+    /// A group's stored key as shown: days and hours as dates, '' as `None`,
+    /// and key 0 (calls rolled up before keys were counted) as `None`.
     pub(crate) fn name(self, key: Option<String>) -> Option<String> {
         match self {
             GroupBy::Day => key.and_then(|d| d.parse::<i64>().ok()).map(day_name),
             GroupBy::Hour => key.and_then(|h| h.parse::<i64>().ok()).map(hour_name),
+            GroupBy::Key => key.filter(|k| k != "0"),
             _ => key.filter(|k| !k.is_empty()),
         }
     }
@@ -510,21 +503,7 @@ pub async fn active_users(db: &DatabaseConnection, scope: &Scope, step: Option<G
 /// rollups do not keep where a cost came from); an index on (project,
 /// hour) bounds it.
 pub async fn unpriced(db: &DatabaseConnection, scope: &Scope) -> AppResult<i64> {
-    use usage_event::Column as C;
-    let mut q = usage_event::Entity::find()
-        .filter(C::ProjectId.in_subquery(scope.projects()))
-        .filter(C::Hour.gte(scope.hours.from))
-        .filter(C::Hour.lt(scope.hours.to))
-        .filter(C::CostSource.eq(CostSource::Unpriced));
-    if let Some(env) = &scope.environment {
-        q = q.filter(C::Environment.eq(env.as_str()));
-    }
-    if let Some(key) = scope.api_key {
-        q = q.filter(C::ApiKeyId.eq(key));
-    }
-    if let Some(user) = &scope.end_user {
-        q = q.filter(C::EndUser.eq(user.as_str()));
-    }
+    let q = usage_event::Entity::find().filter(scope.condition(&rollup::EVENTS)?).filter(usage_event::Column::CostSource.eq(CostSource::Unpriced));
     Ok(q.count(db).await? as i64)
 }
 

@@ -17,7 +17,7 @@
 use crate::domain::latency::LatencyCounts;
 use crate::domain::usage::EventStatus;
 use crate::server::entities::{
-    usage_daily_totals, usage_daily_user_totals, usage_daily_users, usage_hourly, usage_hourly_totals, usage_latency_daily, usage_latency_hourly,
+    usage_daily_totals, usage_daily_user_totals, usage_daily_users, usage_event, usage_hourly, usage_hourly_totals, usage_latency_daily, usage_latency_hourly,
 };
 use sea_orm::ActiveEnum;
 use sea_orm::sea_query::{DynIden, IntoIden, SimpleExpr};
@@ -99,6 +99,11 @@ rollup!(DAILY_USER_TOTALS = usage_daily_user_totals, Day,
     measures [Requests, Errors, InputTokens, OutputTokens, CostNanos, LatencySum, LatencyCount]);
 rollup!(LATENCY_HOURLY = usage_latency_hourly, Hour, key [ProjectId, Hour, Environment, Bucket], measures [Calls]);
 rollup!(LATENCY_DAILY = usage_latency_daily, Day, key [ProjectId, Hour, Environment, Bucket], measures [Calls]);
+
+rollup!(
+    /// The stored events themselves, described like a rollup so that a
+    /// scope filters them the same way (`query::unpriced`); not in `ALL`.
+    EVENTS = usage_event, Hour, key [ProjectId, Hour, ApiKeyId, Model, Assistant, EndUser, Environment, Status], measures []);
 
 /// Every rollup, cheapest to read first (fewest rows for what they hold;
 /// the totals before the per-user ones, which grow with end users): `query`

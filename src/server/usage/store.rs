@@ -212,14 +212,23 @@ pub async fn adjust_cost(tx: &DatabaseTransaction, project_id: i64, changes: BTr
             let moved: Expr = if delta > 0 {
                 saturating_add(current, Expr::val(delta))
             } else {
-                Expr::case(current.clone().lt(delta.checked_neg().unwrap_or(i64::MAX)), 0i64).finally(current.add(delta)).into()
+                // `current` is never negative, so `current + delta` cannot overflow.
+                Expr::case(current.clone().add(delta).lt(0i64), 0i64).finally(current.add(delta)).into()
             };
-            let mut update = Query::update();
-            update.table(r.table()).value(cost.clone(), moved);
-            for c in r.key {
-                update.and_where(Expr::col((r.table(), r.col(*c).ok_or(AppError::Internal)?)).eq(k.value(*c, project_id)));
+            let update = |k: &RollupKey| -> AppResult<_> {
+                let mut update = Query::update();
+                update.table(r.table()).value(cost.clone(), moved.clone());
+                for c in r.key {
+                    update.and_where(Expr::col((r.table(), r.col(*c).ok_or(AppError::Internal)?)).eq(k.value(*c, project_id)));
+                }
+                Ok(update)
+            };
+            let changed = tx.execute(&update(&k)?).await?.rows_affected();
+            // Rows rolled up before keys were counted (migration 000016) are
+            // under key 0: a correction to their events goes there.
+            if changed == 0 && k.api_key_id != 0 && r.key.contains(&Col::ApiKeyId) {
+                tx.execute(&update(&RollupKey { api_key_id: 0, ..k })?).await?;
             }
-            tx.execute(&update).await?;
         }
     }
     Ok(())
