@@ -5,16 +5,14 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What a key may do (see permissions.md, "API keys").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
-#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "lowercase"))]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum KeyScope {
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "ingest"))]
     Ingest,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "read"))]
     Read,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "all"))]
     All,
 }
 
@@ -22,11 +20,7 @@ impl KeyScope {
     pub const ALL: [KeyScope; 3] = [Self::Ingest, Self::Read, Self::All];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ingest => "ingest",
-            Self::Read => "read",
-            Self::All => "all",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {

@@ -3,18 +3,15 @@ use crate::domain::{OrgId, OrgRole};
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
-#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "lowercase"))]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum OrgKind {
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "company"))]
     Company,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "team"))]
     Team,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "personal"))]
     Personal,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "agency"))]
     Agency,
 }
 
@@ -22,12 +19,7 @@ impl OrgKind {
     pub const ALL: [OrgKind; 4] = [Self::Company, Self::Team, Self::Personal, Self::Agency];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Company => "company",
-            Self::Team => "team",
-            Self::Personal => "personal",
-            Self::Agency => "agency",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {

@@ -26,18 +26,16 @@ pub struct PriceList {
 }
 
 /// Where a recompute stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
-#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "lowercase"))]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum RecomputeState {
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "running"))]
     Running,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "done"))]
     Done,
     /// It stopped on an error, or its process stopped; nothing half-done
     /// stays: each chunk moved events and rollups together.
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "failed"))]
     Failed,
 }
 

@@ -4,16 +4,14 @@ use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
-#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "lowercase"))]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Environment {
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "development"))]
     Development,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "staging"))]
     Staging,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "production"))]
     Production,
 }
 
@@ -21,11 +19,7 @@ impl Environment {
     pub const ALL: [Environment; 3] = [Self::Development, Self::Staging, Self::Production];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Development => "development",
-            Self::Staging => "staging",
-            Self::Production => "production",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {

@@ -78,11 +78,8 @@ impl RequestQuery {
             assistant: self.assistant.clone(),
             user: self.user.clone(),
             key: self.key_id(),
-            status: match self.status.as_deref() {
-                Some("success") => Some(EventStatus::Success),
-                Some("error") => Some(EventStatus::Error),
-                _ => None,
-            },
+            // "Any" sends `status=`: no filter.
+            status: self.status.as_deref().and_then(EventStatus::parse),
             after: self.after.clone(),
         })
     }

@@ -1,20 +1,16 @@
 //! Roles, ordered by power so `>` means "more powerful".
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, strum::IntoStaticStr)]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
-#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "lowercase"))]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum OrgRole {
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "guest"))]
     Guest,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "viewer"))]
     Viewer,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "member"))]
     Member,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "admin"))]
     Admin,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "owner"))]
     Owner,
 }
 
@@ -22,13 +18,7 @@ impl OrgRole {
     pub const ALL: [OrgRole; 5] = [Self::Owner, Self::Admin, Self::Member, Self::Viewer, Self::Guest];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-            Self::Admin => "admin",
-            Self::Member => "member",
-            Self::Viewer => "viewer",
-            Self::Guest => "guest",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -56,16 +46,14 @@ impl OrgRole {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, strum::IntoStaticStr)]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
-#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "lowercase"))]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum ProjectRole {
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "viewer"))]
     Viewer,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "member"))]
     Member,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "admin"))]
     Admin,
 }
 
@@ -73,11 +61,7 @@ impl ProjectRole {
     pub const ALL: [ProjectRole; 3] = [Self::Admin, Self::Member, Self::Viewer];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Member => "member",
-            Self::Viewer => "viewer",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {

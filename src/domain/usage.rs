@@ -4,29 +4,46 @@
 //! `usage::intake`.
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, strum::IntoStaticStr)]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
-#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "lowercase"))]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum EventStatus {
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "success"))]
     Success,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "error"))]
     Error,
+}
+
+impl EventStatus {
+    pub const ALL: [EventStatus; 2] = [EventStatus::Success, EventStatus::Error];
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// As the log's filter names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventStatus::Success => "Success",
+            EventStatus::Error => "Error",
+        }
+    }
 }
 
 /// Where an event's cost came from: the client, the price catalog, or
 /// nowhere yet (a model with no price; a price added later fills it in).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
-#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "lowercase"))]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum CostSource {
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "reported"))]
     Reported,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "catalog"))]
     Catalog,
-    #[cfg_attr(feature = "ssr", sea_orm(string_value = "unpriced"))]
     Unpriced,
 }
 
@@ -67,3 +84,40 @@ pub const EVENT_FIELDS: [&str; 17] = [
     "output",
     "metadata",
 ];
+
+/// Every stored enum is spelled one way: its variant's name in lower case,
+/// by serde, by the database and by `as_str` alike.
+#[cfg(all(test, feature = "ssr"))]
+mod one_spelling {
+    use crate::domain::api_key::KeyScope;
+    use crate::domain::org::OrgKind;
+    use crate::domain::prices::RecomputeState;
+    use crate::domain::project::Environment;
+    use crate::domain::role::{OrgRole, ProjectRole};
+    use crate::domain::usage::{CostSource, EventStatus};
+    use sea_orm::{ActiveEnum, Iterable};
+
+    fn agree<T>()
+    where
+        T: ActiveEnum<Value = String> + Iterable + serde::Serialize + Into<&'static str> + Copy + std::fmt::Debug,
+    {
+        for v in T::iter() {
+            let name: &'static str = v.into();
+            assert_eq!(serde_json::to_value(v).unwrap(), name, "{v:?}");
+            assert_eq!(v.to_value(), name, "{v:?}");
+            assert_eq!(name, format!("{v:?}").to_lowercase());
+        }
+    }
+
+    #[test]
+    fn serde_the_database_and_as_str_agree() {
+        agree::<OrgRole>();
+        agree::<ProjectRole>();
+        agree::<KeyScope>();
+        agree::<Environment>();
+        agree::<OrgKind>();
+        agree::<RecomputeState>();
+        agree::<EventStatus>();
+        agree::<CostSource>();
+    }
+}

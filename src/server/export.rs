@@ -19,7 +19,6 @@ use crate::domain::csv::{Cell, header, line};
 use crate::domain::policy::ProjectAction;
 use crate::domain::project::Slug;
 use crate::domain::requests::{RequestQuery, RequestRow};
-use crate::domain::usage::EventStatus;
 use crate::error::{AppError, AppResult};
 use crate::server::AppState;
 use crate::server::auth::CurrentUser;
@@ -182,10 +181,7 @@ fn log_line(r: &RequestRow) -> String {
         Cell::Int(r.output_tokens),
         Cell::Number(r.cost.usd_exact()),
         r.latency_ms.map_or(Cell::Text(""), Cell::Int),
-        Cell::Text(match r.status {
-            EventStatus::Success => "success",
-            EventStatus::Error => "error",
-        }),
+        Cell::Text(r.status.as_str()),
     ])
 }
 

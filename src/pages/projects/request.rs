@@ -7,7 +7,6 @@ use crate::components::org::use_org;
 use crate::components::page_data::page_data;
 use crate::domain::money::count;
 use crate::domain::requests::RequestDetail;
-use crate::domain::usage::EventStatus;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -39,13 +38,7 @@ fn Detail(d: RequestDetail) -> impl IntoView {
         ("Event id", r.event_id),
         ("Time", date_time(&r.occurred_at)),
         ("Received", date_time(&d.received_at)),
-        (
-            "Status",
-            match r.status {
-                EventStatus::Success => "success".into(),
-                EventStatus::Error => "error".into(),
-            },
-        ),
+        ("Status", r.status.as_str().into()),
         ("Model", r.model),
         ("Provider", d.provider.unwrap_or_default()),
         ("Assistant", r.assistant.unwrap_or_default()),

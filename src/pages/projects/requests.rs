@@ -86,8 +86,13 @@ fn Log(page: RequestPage, q: RequestQuery, base: String) -> impl IntoView {
             <label>"Status "
                 <select name="status">
                     <option value="">"Any"</option>
-                    <option value="success" selected=chosen(&q.status, "success")>"Success"</option>
-                    <option value="error" selected=chosen(&q.status, "error")>"Error"</option>
+                    {
+                        let current = q.status.clone();
+                        EventStatus::ALL
+                            .iter()
+                            .map(move |s| view! { <option value=s.as_str() selected=current.as_deref() == Some(s.as_str())>{s.label()}</option> })
+                            .collect_view()
+                    }
                 </select>
             </label>
             <label>"End user " <input type="search" name="user" maxlength="200" value=q.user.clone().unwrap_or_default() /></label>
@@ -114,7 +119,7 @@ fn Log(page: RequestPage, q: RequestQuery, base: String) -> impl IntoView {
                             <td class="num">{format!("{} / {}", count(r.input_tokens), count(r.output_tokens))}</td>
                             <td class="num">{r.cost.usd_display()}</td>
                             <td class="num">{r.latency_ms.map(|ms| format!("{} ms", count(ms))).unwrap_or_default()}</td>
-                            <td>{match r.status { EventStatus::Success => view! { <span class="badge">"success"</span> }.into_any(), EventStatus::Error => view! { <span class="badge badge-danger">"error"</span> }.into_any() }}</td>
+                            <td><span class=if r.status == EventStatus::Error { "badge badge-danger" } else { "badge" }>{r.status.as_str()}</span></td>
                         </tr>
                     }).collect_view()}
                 </DataTable>

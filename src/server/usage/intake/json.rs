@@ -129,10 +129,10 @@ fn read_fields(f: &mut Fields, id: String) -> Result<EventInput, String> {
         .map_err(|_| format!("`timestamp` must be an RFC 3339 date-time such as 2026-11-23T10:15:00Z, not {}", clip(&timestamp, 40)))?
         .with_timezone(&Utc);
     let model = required_string(f, "model")?;
-    let status = match required_string(f, "status")?.as_str() {
-        "success" => EventStatus::Success,
-        "error" => EventStatus::Error,
-        other => return Err(format!("`status` must be \"success\" or \"error\", not {}", clip(other, 40))),
+    let status = required_string(f, "status")?;
+    let Some(status) = EventStatus::parse(&status) else {
+        let names: Vec<String> = EventStatus::ALL.iter().map(|s| format!("\"{}\"", s.as_str())).collect();
+        return Err(format!("`status` must be {}, not {}", names.join(" or "), clip(&status, 40)));
     };
     let mut e = EventInput::new(id, timestamp, model, status);
     e.provider = optional_string(f, "provider")?;
