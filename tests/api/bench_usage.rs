@@ -53,7 +53,9 @@ fn as_json(e: &EventInput) -> Value {
 }
 
 async fn usage_benchmarks(engine: Engine) {
-    let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
+    // RUST_LOG=plinth::server::usage::store=debug prints where each batch's time goes.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
     let Some(app) = spawn_app_with(engine, |c| {
         c.limits.api_requests_per_key_minute = 1_000_000;
         c.limits.api_requests_per_project_minute = 1_000_000;

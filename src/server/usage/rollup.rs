@@ -49,6 +49,18 @@ pub enum Col {
     Calls,
 }
 
+impl Col {
+    /// Its PostgreSQL type, for reading a batch's rows from one JSON
+    /// parameter (`store`).
+    pub fn pg_type(self) -> &'static str {
+        match self {
+            Col::Model | Col::Assistant | Col::EndUser | Col::Environment | Col::Status => "text",
+            Col::Bucket => "integer",
+            _ => "bigint",
+        }
+    }
+}
+
 /// What a rollup's `hour` column holds: the Unix hour, or its day's first hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grain {
@@ -203,6 +215,22 @@ impl RollupKey {
             environment: environment.unwrap_or_default().to_string(),
             status: Some(status),
             bucket: None,
+        }
+    }
+
+    /// The value this key gives a key column, as JSON.
+    pub fn json(&self, c: Col, project_id: i64) -> serde_json::Value {
+        match c {
+            Col::ProjectId => project_id.into(),
+            Col::Hour => self.hour.into(),
+            Col::ApiKeyId => self.api_key_id.into(),
+            Col::Model => self.model.clone().into(),
+            Col::Assistant => self.assistant.clone().into(),
+            Col::EndUser => self.end_user.clone().into(),
+            Col::Environment => self.environment.clone().into(),
+            Col::Status => self.status.map(|s| s.as_str()).unwrap_or_default().into(),
+            Col::Bucket => self.bucket.unwrap_or_default().into(),
+            _ => serde_json::Value::Null,
         }
     }
 
