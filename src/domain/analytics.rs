@@ -37,6 +37,8 @@ impl Range {
     }
 }
 
+/// The longest filter value kept; longer ones cannot match anything stored.
+pub const MAX_FILTER_CHARS: usize = 200;
 /// The longest custom range, in days.
 pub const MAX_CUSTOM_DAYS: i64 = 366;
 /// Rows in the model and user tables.
@@ -152,7 +154,7 @@ impl Filters {
     /// Filters that arrive typed (a server function's argument) are checked
     /// here too.
     pub fn check(&self) -> Result<(), String> {
-        let max = crate::domain::requests::MAX_FILTER_CHARS;
+        let max = MAX_FILTER_CHARS;
         match self.environment() {
             Some(env) if env.chars().count() > max || env.chars().any(char::is_control) => {
                 Err(format!("An environment is at most {max} characters, without control characters."))

@@ -1,6 +1,6 @@
 //! The request log: one project's reported calls, newest first, filtered and
 //! paged by a cursor (keyset), so page 1,000 costs what page 1 does.
-use crate::domain::analytics::{Filters, Window};
+use crate::domain::analytics::{Filters, MAX_FILTER_CHARS, Window};
 use crate::domain::money::Nanos;
 use crate::domain::usage::EventStatus;
 use chrono::{DateTime, Utc};
@@ -10,8 +10,6 @@ use serde::{Deserialize, Serialize};
 
 /// Rows per page.
 pub const PAGE_SIZE: u64 = 50;
-/// The longest filter value kept; longer ones cannot match anything stored.
-pub const MAX_FILTER_CHARS: usize = 200;
 
 /// What the log shows, as its URL says (`?model=gpt-4o&status=error&after=…`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

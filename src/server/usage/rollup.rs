@@ -20,7 +20,8 @@ use crate::server::entities::{
     usage_daily_totals, usage_daily_user_totals, usage_daily_users, usage_event, usage_hourly, usage_hourly_totals, usage_latency_daily, usage_latency_hourly,
 };
 use sea_orm::ActiveEnum;
-use sea_orm::sea_query::{DynIden, IntoIden, SimpleExpr};
+use sea_orm::Value;
+use sea_orm::sea_query::{DynIden, IntoIden};
 use std::collections::BTreeMap;
 
 /// A column a rollup may have: a dimension of its key or a measure. The
@@ -218,24 +219,8 @@ impl RollupKey {
         }
     }
 
-    /// The value this key gives a key column, as JSON.
-    pub fn json(&self, c: Col, project_id: i64) -> serde_json::Value {
-        match c {
-            Col::ProjectId => project_id.into(),
-            Col::Hour => self.hour.into(),
-            Col::ApiKeyId => self.api_key_id.into(),
-            Col::Model => self.model.clone().into(),
-            Col::Assistant => self.assistant.clone().into(),
-            Col::EndUser => self.end_user.clone().into(),
-            Col::Environment => self.environment.clone().into(),
-            Col::Status => self.status.map(|s| s.as_str()).unwrap_or_default().into(),
-            Col::Bucket => self.bucket.unwrap_or_default().into(),
-            _ => serde_json::Value::Null,
-        }
-    }
-
     /// The value this key gives a key column.
-    pub fn value(&self, c: Col, project_id: i64) -> SimpleExpr {
+    pub fn value(&self, c: Col, project_id: i64) -> Value {
         match c {
             Col::ProjectId => project_id.into(),
             Col::Hour => self.hour.into(),
@@ -247,7 +232,17 @@ impl RollupKey {
             // The enum's own database value; a rollup with this column always has a status.
             Col::Status => self.status.map(|s| s.to_value()).unwrap_or_default().into(),
             Col::Bucket => self.bucket.unwrap_or_default().into(),
-            _ => SimpleExpr::Keyword(sea_orm::sea_query::Keyword::Null),
+            _ => Value::BigInt(None),
+        }
+    }
+
+    /// The same value as JSON (PostgreSQL reads a batch's rows from JSON).
+    pub fn json(&self, c: Col, project_id: i64) -> serde_json::Value {
+        match self.value(c, project_id) {
+            Value::BigInt(v) => v.into(),
+            Value::Int(v) => v.into(),
+            Value::String(v) => v.into(),
+            _ => serde_json::Value::Null,
         }
     }
 }

@@ -254,7 +254,7 @@ async fn add_to(tx: &DatabaseTransaction, r: &Rollup, project_id: i64, rows: Rol
         let mut insert = Query::insert();
         insert.into_table(r.table()).columns(key.iter().chain(&measures).cloned());
         for (k, m) in rows.by_ref().take(ROLLUP_CHUNK) {
-            let values = r.key.iter().map(|c| k.value(*c, project_id)).chain(r.measures.iter().map(|c| m.value(*c).into()));
+            let values = r.key.iter().map(|c| k.value(*c, project_id).into()).chain(r.measures.iter().map(|c| m.value(*c).into()));
             insert.values(values).map_err(|e| {
                 tracing::error!("rollup insert: {e}");
                 AppError::Internal
