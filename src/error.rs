@@ -74,6 +74,11 @@ impl AppError {
         }
     }
 
+    /// Every `code()`, for the public API's document. A test builds one
+    /// error of each variant and finds its code here.
+    pub const CODES: [&'static str; 10] =
+        ["invalid", "unauthenticated", "forbidden", "not_found", "conflict", "rate_limited", "too_large", "internal", "busy", "bad_request"];
+
     /// Log an internal failure and hide it from the user.
     #[cfg(feature = "ssr")]
     pub fn internal(err: impl std::fmt::Display) -> Self {
@@ -141,5 +146,43 @@ mod busy_tests {
         let e = AppError::from(locked);
         assert_eq!((e.status_code(), e.code()), (503, "busy"));
         assert_eq!(AppError::from(sea_orm::DbErr::Custom("disk I/O error".into())).status_code(), 500);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+
+    #[test]
+    fn every_code_is_listed() {
+        let s = String::new;
+        let all = [
+            AppError::Invalid(s()),
+            AppError::Unauthenticated,
+            AppError::Forbidden,
+            AppError::NotFound(s()),
+            AppError::Conflict(s()),
+            AppError::TooManyRequests(s()),
+            AppError::TooLarge(s()),
+            AppError::Internal,
+            AppError::Busy,
+            AppError::Transport(s()),
+        ];
+        for e in &all {
+            // No wildcard: a new variant fails to compile here until it is listed above.
+            match e {
+                AppError::Invalid(_)
+                | AppError::Unauthenticated
+                | AppError::Forbidden
+                | AppError::NotFound(_)
+                | AppError::Conflict(_)
+                | AppError::TooManyRequests(_)
+                | AppError::TooLarge(_)
+                | AppError::Internal
+                | AppError::Busy
+                | AppError::Transport(_) => assert!(AppError::CODES.contains(&e.code()), "{}", e.code()),
+            }
+        }
+        assert_eq!(all.len(), AppError::CODES.len());
     }
 }

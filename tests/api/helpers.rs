@@ -330,6 +330,11 @@ impl Api {
     pub async fn get(&self, path: &str) -> Res {
         self.send(self.http.get(format!("{}{path}", self.base))).await
     }
+
+    /// Any method, no body.
+    pub async fn request(&self, method: reqwest::Method, path: &str) -> Res {
+        self.send(self.http.request(method, format!("{}{path}", self.base))).await
+    }
 }
 
 /// Run futures concurrently on the test's runtime.

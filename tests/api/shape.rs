@@ -93,6 +93,16 @@ fn the_router_is_imported_only_by_the_server_router() {
     assert_eq!(importers, ["server::app"]);
 }
 
+/// A public API route added with `.route(` would be served but missing from
+/// the OpenAPI document; `.routes(routes!(handler))` registers both.
+#[test]
+fn public_api_routes_come_from_their_documentation() {
+    for (name, source) in modules().iter().filter(|(m, _)| m.starts_with("server::public_api")) {
+        assert!(!source.contains(".route("), "{name} registers a route outside the OpenAPI document");
+    }
+    assert!(modules()["server::public_api"].contains(".routes(routes!("));
+}
+
 #[test]
 fn the_circle_check_finds_a_circle() {
     let graph: BTreeMap<String, BTreeSet<String>> =

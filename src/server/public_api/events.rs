@@ -1,7 +1,8 @@
 //! `POST /api/v1/events`: applications report LLM calls. Each event is
 //! checked on its own; good ones are stored even when others are refused
 //! (207), and an id the project already has is a duplicate, not an error.
-use super::{ApiError, IngestKey};
+use super::wire::{Accepted, AllRefused, Batch as BatchDoc, ErrorBody, ErrorDetail, PartlyAccepted};
+use super::{ApiError, IngestKey, openapi};
 use crate::domain::usage::{MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST};
 use crate::error::AppError;
 use crate::server::AppState;
@@ -13,8 +14,29 @@ use axum::extract::State;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
+#[utoipa::path(
+    post,
+    path = "/events",
+    summary = "Report LLM calls",
+    description = format!("Needs a key with the `ingest` or `all` scope. At most {MAX_EVENTS_PER_REQUEST} events and {} MiB per request. An `id` the project already has is counted as a duplicate and changes nothing, so a batch can be retried safely.", MAX_BODY_BYTES / (1024 * 1024)),
+    request_body(content = BatchDoc, content_type = "application/json", examples(
+        ("one_call" = (summary = "One call (answered 200)", value = json!(openapi::one_call()))),
+        ("partly_refused" = (summary = "Two calls, one with an unknown status (answered 207)", value = json!(openapi::partly_refused()))),
+    )),
+    responses(
+        (status = 200, description = "Every event was stored or was a duplicate.", body = Accepted,
+            examples(("one_call" = (value = json!({ "accepted": 1, "duplicates": 0 }))))),
+        (status = 207, description = "Some events were rejected; the others were stored.", body = PartlyAccepted,
+            examples(("partly_refused" = (value = json!(openapi::partly_refused_answer()))))),
+        (status = 400, description = "The body is not JSON of the documented shape, or not sent as application/json; or every event was refused (the body then also has accepted, duplicates and rejected: `AllRefused`).", body = ErrorBody),
+        (status = 401, description = "The key is missing, malformed, unknown, expired or revoked.", body = ErrorBody),
+        (status = 403, description = "The key's scope does not allow sending events.", body = ErrorBody),
+        (status = 413, description = format!("More than {MAX_EVENTS_PER_REQUEST} events, or more than {} MiB.", MAX_BODY_BYTES / (1024 * 1024)), body = ErrorBody),
+        (status = 429, description = "Over the key's rate limit; retry after `Retry-After` seconds.", body = ErrorBody),
+        (status = 503, description = "The database is busy (SQLite, under heavy concurrent writing); nothing was stored; retry after `Retry-After` seconds.", body = ErrorBody),
+    ),
+)]
 pub async fn ingest(
     State(app): State<AppState>,
     IngestKey(key): IngestKey,
@@ -55,16 +77,16 @@ pub async fn ingest(
     }
     let stored = store::store(&app.db, &key, valid, &mut rejected).await?;
     if rejected.is_empty() {
-        return Ok((StatusCode::OK, axum::Json(json!({ "accepted": stored.accepted, "duplicates": stored.duplicates }))).into_response());
+        return Ok((StatusCode::OK, axum::Json(Accepted { accepted: stored.accepted, duplicates: stored.duplicates })).into_response());
     }
     rejected.sort_by_key(|r| r.index);
     if stored.accepted + stored.duplicates == 0 {
         // Nothing taken: a 4xx, so a client that trusts 2xx keeps its batch.
-        let error = json!({ "code": "bad_request", "message": "Every event was refused; `rejected` says why." });
-        let body = json!({ "error": error, "accepted": 0, "duplicates": 0, "rejected": rejected });
+        let error = ErrorDetail { code: AppError::Transport(String::new()).code(), message: "Every event was refused; `rejected` says why.".into() };
+        let body = AllRefused { error, accepted: 0, duplicates: 0, rejected };
         return Ok((StatusCode::BAD_REQUEST, axum::Json(body)).into_response());
     }
-    let body = json!({ "accepted": stored.accepted, "duplicates": stored.duplicates, "rejected": rejected });
+    let body = PartlyAccepted { accepted: stored.accepted, duplicates: stored.duplicates, rejected };
     Ok((StatusCode::MULTI_STATUS, axum::Json(body)).into_response())
 }
 

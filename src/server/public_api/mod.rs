@@ -7,6 +7,7 @@ mod auth;
 mod events;
 pub mod openapi;
 mod usage;
+mod wire;
 
 pub use auth::{IngestKey, ReadKey};
 
@@ -17,18 +18,25 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde_json::json;
 use tower_http::timeout::RequestBodyTimeoutLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The code of a known path called with another method.
+pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+
+/// The routes and their document, from one declaration per handler
+/// (`#[utoipa::path]`): add a route here with `.routes(routes!(…))` only.
+fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).routes(routes!(events::ingest)).routes(routes!(usage::summary)).split_for_parts()
+}
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/events", post(events::ingest))
-        .route("/usage", get(usage::summary))
+    api()
+        .0
         .fallback(|| async { ApiError::from(AppError::NotFound("This API endpoint".into())) })
-        .method_not_allowed_fallback(|| async {
-            error_body(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This endpoint does not accept that method.")
-        })
+        .method_not_allowed_fallback(|| async { error_body(StatusCode::METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED, "This endpoint does not accept that method.") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // A body trickled in slowly must not hold a connection for ever.
         .layer(RequestBodyTimeoutLayer::new(std::time::Duration::from_secs(30)))
@@ -79,6 +87,6 @@ impl IntoResponse for ApiError {
 
 const UNAUTHENTICATED: &str = "Send a working project API key as `Authorization: Bearer plk_…`; this one is missing, malformed, unknown, expired or revoked.";
 
-fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, axum::Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+fn error_body(status: StatusCode, code: &'static str, message: &str) -> Response {
+    (status, axum::Json(wire::ErrorBody { error: wire::ErrorDetail { code, message: message.to_string() } })).into_response()
 }

@@ -1,5 +1,6 @@
 //! `GET /api/v1/usage`: a project's usage summed by day, model, assistant
 //! or end user over a time range, for scripts and reports.
+use super::wire::{ErrorBody, Group, Sums, Usage, UsageParams};
 use super::{ApiError, ReadKey};
 use crate::domain::analytics::Window;
 use crate::error::AppError;
@@ -9,7 +10,6 @@ use crate::server::usage::report;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::{Value, json};
 
 /// Longest range one request may sum.
 pub const MAX_RANGE_DAYS: i64 = 366;
@@ -17,35 +17,49 @@ pub const DEFAULT_RANGE_DAYS: i64 = 30;
 /// What the public API groups by (hours are for the console's 24-hour view).
 pub const GROUPS: [GroupBy; 5] = [GroupBy::Day, GroupBy::Model, GroupBy::Assistant, GroupBy::User, GroupBy::Key];
 
+#[utoipa::path(
+    get,
+    path = "/usage",
+    summary = "A project's usage, summed",
+    description = format!("Needs a key with the `read` or `all` scope. Times are UTC and rounded down to the hour; the range is at most {MAX_RANGE_DAYS} days, by default the last {DEFAULT_RANGE_DAYS}. At most {MAX_GROUPS} groups, the costliest first."),
+    params(UsageParams),
+    responses(
+        (status = 200, description = "Sums per group and in total.", body = Usage),
+        (status = 400, description = "A parameter is unknown, repeated or malformed, or the range is too long.", body = ErrorBody),
+        (status = 401, description = "The key is missing, malformed, unknown, expired or revoked.", body = ErrorBody),
+        (status = 403, description = "The key's scope does not allow reading usage.", body = ErrorBody),
+        (status = 429, description = "Over the key's rate limit; retry after `Retry-After` seconds.", body = ErrorBody),
+    ),
+)]
 pub async fn summary(State(app): State<AppState>, ReadKey(key): ReadKey, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let q = Query::parse(raw.as_deref().unwrap_or(""), Utc::now())?;
     let scope = Scope::project(key.org_id, key.project_id, Hours::from(&q.window));
     let mut rows = query::summary(&app.db, &scope, q.group).await?;
     let truncated = rows.len() as u64 > MAX_GROUPS;
     rows.truncate(MAX_GROUPS as usize);
-    let body = json!({
-        "from": hour_time(q.window.from_hour),
-        "to": hour_time(q.window.to_hour),
-        "group_by": q.group.as_str(),
-        "groups": rows.iter().map(|r| { let mut v = sums(r); v["key"] = json!(r.key); v }).collect::<Vec<_>>(),
+    let body = Usage {
+        from: hour_time(q.window.from_hour),
+        to: hour_time(q.window.to_hour),
+        group_by: q.group.as_str().to_string(),
+        groups: rows.iter().map(|r| Group { key: r.key.clone(), sums: sums(r) }).collect(),
         // With more than MAX_GROUPS groups only the costliest are listed, and the total covers those.
-        "truncated": truncated,
-        "total": sums(&report::total(&rows)),
-    });
+        truncated,
+        total: sums(&report::total(&rows)),
+    };
     Ok(axum::Json(body).into_response())
 }
 
-fn sums(r: &UsageRow) -> Value {
-    json!({
-        "requests": r.requests,
-        "errors": r.errors,
-        "input_tokens": r.input_tokens,
-        "output_tokens": r.output_tokens,
-        "cost_usd": r.cost.usd_exact(),
-        "avg_latency_ms": (r.latency_count > 0).then(|| r.latency_sum_ms / r.latency_count),
+fn sums(r: &UsageRow) -> Sums {
+    Sums {
+        requests: r.requests,
+        errors: r.errors,
+        input_tokens: r.input_tokens,
+        output_tokens: r.output_tokens,
+        cost_usd: r.cost.usd_exact(),
+        avg_latency_ms: (r.latency_count > 0).then(|| r.latency_sum_ms / r.latency_count),
         // A sum that reached the largest value stored is a floor, not a figure.
-        "capped": r.cost.is_capped() || r.input_tokens == i64::MAX || r.output_tokens == i64::MAX,
-    })
+        capped: r.cost.is_capped() || r.input_tokens == i64::MAX || r.output_tokens == i64::MAX,
+    }
 }
 
 fn hour_time(hour: i64) -> String {

@@ -93,8 +93,9 @@ pub struct NewEvent {
 }
 
 /// Why one event was refused, with its id when it had a readable one.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Rejected {
+    /// The event's position in `events`, from 0.
     pub index: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
