@@ -43,10 +43,23 @@ test('a project dashboard shows usage reported over the API, with a chart drawn 
   // The chart is drawn by ECharts, served by Plinth itself.
   await page.locator('.chart[data-drawn="true"] canvas').first().waitFor();
   assert.match(await page.getByRole('img', { name: /Cost per day over the last 30 days/ }).getAttribute('aria-label'), /\$3\.25 in all/);
+  // Beside the tables, each model's share of the cost and of the calls:
+  // gpt-4o made $3.25 of $3.25 and a fraction of a cent (gpt-4o-mini's
+  // catalog price), from 2 of 3 calls; shares are rounded down.
+  const share = page.getByRole('img', { name: /Share of cost and of requests by model/ });
+  assert.match(await share.getAttribute('aria-label'), /gpt-4o made 99\.9% of the cost from 66\.6% of the requests/);
+  await page.locator('section', { has: page.getByRole('heading', { name: 'Contribution of models' }) }).locator('.chart[data-drawn="true"] canvas').waitFor();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const beside = await page.evaluate(() => {
+    const box = (name) => [...document.querySelectorAll('.dashboard-tables h2')].find((h) => h.textContent === name).closest('section').getBoundingClientRect();
+    const [table, chart] = [box('Cost by model'), box('Contribution of models')];
+    return Math.abs(table.top - chart.top) < 2 && chart.left > table.right - 1;
+  });
+  assert.ok(beside, 'at 1280 px the chart stands beside its table');
 
   // Figures fit: a KPI wraps only after a "/", never inside a figure, in a
-  // narrow window too; at 1440 px no dashboard table scrolls sideways.
-  for (const width of [1440, 900]) {
+  // narrow window too; from 1280 px no dashboard table scrolls sideways.
+  for (const width of [1920, 1440, 1280, 900]) {
     await page.setViewportSize({ width, height: 900 });
     const layout = await page.evaluate(() => {
       const breaks = [];
@@ -68,10 +81,15 @@ test('a project dashboard shows usage reported over the API, with a chart drawn 
       const wide = [...document.querySelectorAll('.dashboard-tables .table-wrap')]
         .filter((w) => w.scrollWidth > w.clientWidth + 1)
         .map((w) => `${w.getAttribute('aria-label')}: ${w.scrollWidth} > ${w.clientWidth}`);
-      return { breaks, wide };
+      // A figure stays inside its card (a <dd> is indented by default).
+      const spill = [...document.querySelectorAll('.stat')]
+        .filter((s) => s.scrollWidth > s.clientWidth + 1 || s.querySelector('dd').getBoundingClientRect().right > s.getBoundingClientRect().right)
+        .map((s) => s.textContent);
+      return { breaks, wide, spill };
     });
+    assert.deepEqual(layout.spill, [], `${width} px: every KPI fits its card`);
     assert.ok(layout.breaks.every((b) => b.split('|')[0].endsWith('/')), `${width} px: KPIs break only after a "/": ${layout.breaks}`);
-    if (width === 1440) assert.deepEqual(layout.wide, [], 'no table scrolls sideways at 1440 px');
+    if (width >= 1280) assert.deepEqual(layout.wide, [], `no table scrolls sideways at ${width} px`);
     if (width === 900) assert.ok(layout.breaks.length > 0, 'at 900 px the latency KPI wraps (so the check above means something)');
   }
   await page.setViewportSize({ width: 1280, height: 720 });

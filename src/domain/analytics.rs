@@ -227,6 +227,9 @@ pub struct ProjectDashboard {
     pub models: Vec<UsageGroup>,
     pub assistants: Vec<UsageGroup>,
     pub users: Vec<UsageGroup>,
+    /// Each model's and assistant's share of the cost and of the requests.
+    pub models_share: ChartData,
+    pub assistants_share: ChartData,
     /// Environments the project has reported, for the filter.
     pub environments: Vec<String>,
     /// Events whose model has no price yet (their cost counts as zero).

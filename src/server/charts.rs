@@ -4,7 +4,7 @@
 use crate::domain::money::{NANOS_PER_USD, Nanos};
 use charming::Chart;
 use charming::component::{Axis, Grid, Legend};
-use charming::element::{AxisType, Tooltip, Trigger};
+use charming::element::{AxisLabel, AxisType, Tooltip, Trigger};
 use charming::series::{Bar, Line};
 
 /// One hour or day of a project's usage.
@@ -77,6 +77,24 @@ pub fn stacked_bars(categories: &[String], series: &[(String, Vec<i64>)], unit: 
     for (name, values) in series {
         chart = chart.series(Bar::new().name(name.as_str()).stack("total").data(values.clone()));
     }
+    serde_json::to_string(&chart).unwrap_or_default()
+}
+
+/// Each group's share of cost and of requests (basis points), as pairs of
+/// horizontal bars from 0 to 100%, the first group on top.
+pub fn shares(names: &[String], shares: &[(i64, i64)]) -> String {
+    let percent = |bp: i64| bp as f64 / 100.0;
+    let cost: Vec<f64> = shares.iter().rev().map(|s| percent(s.0)).collect();
+    let requests: Vec<f64> = shares.iter().rev().map(|s| percent(s.1)).collect();
+    let names: Vec<String> = names.iter().rev().cloned().collect();
+    let chart = Chart::new()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .legend(Legend::new().top("bottom"))
+        .grid(Grid::new().left(8).right(16).top(8).bottom(40).contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Value).max(100).axis_label(AxisLabel::new().formatter("{value}%")))
+        .y_axis(Axis::new().type_(AxisType::Category).data(names))
+        .series(Bar::new().name("Share of cost (%)").data(cost))
+        .series(Bar::new().name("Share of requests (%)").data(requests));
     serde_json::to_string(&chart).unwrap_or_default()
 }
 

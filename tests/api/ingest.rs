@@ -269,6 +269,9 @@ on_both_engines!(the_dashboard_shows_a_project_to_those_who_may_view_it, |app: T
     assert_eq!((d["totals"]["requests"].as_i64(), d["totals"]["cost"].as_i64(), d["unpriced"].as_i64()), (Some(2), Some(500_000_000), Some(1)));
     assert_eq!(d["users"][0]["key"], "ann");
     assert!(d["usage_chart"]["option"].as_str().unwrap().contains("\"bar\""));
+    // Contribution: gpt-4o made all of the cost ($0.50) from half of the calls.
+    assert_eq!(d["models_share"]["table"]["rows"], json!([["gpt-4o", "100.0%", "50.0%"], ["unpriced-model", "0.0%", "50.0%"]]));
+    assert_eq!(d["assistants_share"]["table"]["rows"][0][1], "100.0%");
     let eight_days = [("org", fx.slug.as_str()), ("slug", slug.as_str()), ("filters[range]", "8d")];
     assert_eq!(fx.owner.client.call("analytics/dashboard", &eight_days).await.status, StatusCode::UNPROCESSABLE_ENTITY, "only the offered ranges");
     // An environment nobody reported is an empty dashboard, not an error.

@@ -16,11 +16,15 @@ pub async fn load_dashboard(org: crate::domain::project::Slug, slug: String, #[s
     let db = ctx.db();
     let by_time = query::summary(db, &scope, report::step(&window)).await?;
     let (totals, usage_chart, errors_chart) = report::dashboard_over_time(&window, &by_time, &query::latencies(db, &scope).await?);
+    let (models, assistants) = (query::summary(db, &scope, GroupBy::Model).await?, query::summary(db, &scope, GroupBy::Assistant).await?);
+    let all = report::total(&by_time);
     Ok(ProjectDashboard {
         usage_chart,
         errors_chart,
-        models: report::top(query::summary(db, &scope, GroupBy::Model).await?, TOP_ROWS),
-        assistants: report::top(query::summary(db, &scope, GroupBy::Assistant).await?, TOP_ROWS),
+        models_share: report::contribution(&window, "model", "(no model)", &models, &all),
+        assistants_share: report::contribution(&window, "assistant", "(not named)", &assistants, &all),
+        models: report::top(models, TOP_ROWS),
+        assistants: report::top(assistants, TOP_ROWS),
         users: report::top(query::summary(db, &scope, GroupBy::User).await?, TOP_ROWS),
         environments: query::environments(db, ctx.project.id).await?,
         unpriced: query::unpriced(db, &scope).await?,

@@ -1,5 +1,6 @@
 //! A project's dashboard: KPIs, cost and requests over time, errors over
-//! time, and the share of each model, assistant and end user. The range and
+//! time, and the share of each model, assistant and end user (as tables,
+//! and for models and assistants as contribution charts beside them). The range and
 //! environment live in the URL (`/o/<org>/projects/<slug>/dashboard?range=7d&env=production`),
 //! so reloads and shared links keep them; while new numbers load, the old
 //! ones stay on screen.
@@ -44,8 +45,14 @@ fn Dashboard(d: ProjectDashboard, base: String, filters: Filters) -> impl IntoVi
         <ChartCard title="Cost and requests (UTC)" chart=d.usage_chart script=d.charts_script.clone() />
         <ChartCard title="Errors (UTC)" chart=d.errors_chart script=d.charts_script />
         <div class="dashboard-tables">
-            <Groups label="Cost by model" columns=&["Model", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.models none="(no model)" total=t.cost />
-            <Groups label="Cost by assistant" columns=&["Assistant", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.assistants none="(not named)" total=t.cost />
+            <div class="contribution">
+                <Groups label="Cost by model" columns=&["Model", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.models none="(no model)" total=t.cost />
+                <ChartCard title="Contribution of models" chart=d.models_share script=None />
+            </div>
+            <div class="contribution">
+                <Groups label="Cost by assistant" columns=&["Assistant", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.assistants none="(not named)" total=t.cost />
+                <ChartCard title="Contribution of assistants" chart=d.assistants_share script=None />
+            </div>
             <Groups label="Costliest end users" columns=&["End user", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.users none="(not named)" total=t.cost />
         </div>
         <ExportLinks base filters links=&[("by day", "usage.csv?group_by=day"), ("by model", "usage.csv?group_by=model"), ("by assistant", "usage.csv?group_by=assistant"), ("by end user", "usage.csv?group_by=user")] />

@@ -1,10 +1,12 @@
 //! Builders that turn query results into what a page or an API answer
 //! shows. Plain functions over `query`'s rows: unit-tested without HTTP,
 //! so a server function only guards, queries and returns.
+mod contribution;
 mod dashboard;
 pub mod grid;
 mod tokens;
 mod users;
+pub use contribution::{SHARE_BARS, basis_points, contribution, percent};
 pub use dashboard::dashboard_over_time;
 pub use tokens::{SPLIT_ASSISTANTS, SPLIT_MODELS, tokens_by_assistant, tokens_over_time};
 pub use users::{PIVOT_MODELS, per_user, users_by_model};
