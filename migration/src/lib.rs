@@ -19,6 +19,7 @@ mod m20261202_000013_sign_in_guard;
 mod m20261207_000014_org_slugs;
 mod m20261207_000015_latency_sketch;
 mod m20261207_000016_key_dimension;
+mod m20261207_000017_users_pivot_index;
 
 pub use m20261125_000006_rollups::{LATENCY_BOUNDS_MS, LATENCY_BUCKETS};
 pub use m20261207_000015_latency_sketch::latency_bucket;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_org_slugs::Migration),
             Box::new(m20261207_000015_latency_sketch::Migration),
             Box::new(m20261207_000016_key_dimension::Migration),
+            Box::new(m20261207_000017_users_pivot_index::Migration),
         ]
     }
 }

@@ -9,35 +9,17 @@ use chrono::{Duration, Utc};
 use plinth::domain::analytics::Window;
 use plinth::domain::requests::{Cursor, RequestFilters};
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, QueryTrait, Statement};
+use sea_orm::{ConnectionTrait, QueryTrait};
 use serde_json::json;
 
 /// What the database plans for one page of the log after `cursor`, with
 /// the values bound as the app binds them (SQLite's plan then holds for any
 /// value: the build keeps plans stable, `SQLITE_ENABLE_QPSG`).
 async fn log_plan(app: &TestApp, project_id: i64, f: &RequestFilters, cursor: Option<Cursor>) -> String {
-    use sea_orm::TransactionTrait;
     let window = Window { from_hour: 0, to_hour: Utc::now().timestamp() / 3_600 + 1, hourly: false, label: String::new() };
     let backend = app.state.db.get_database_backend();
     let query = plinth::server::repo::requests::log_query(project_id, &window, f, cursor);
-    let mut stmt = sea_orm::QuerySelect::limit(query, 1001).build(backend);
-    let txn = app.state.db.begin().await.unwrap();
-    let detail = match backend {
-        sea_orm::DbBackend::Postgres => {
-            // A test table is small enough to scan; ask what the index gives.
-            txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
-            stmt.sql = format!("EXPLAIN {}", stmt.sql);
-            txn.query_all_raw(stmt).await.unwrap().iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect::<Vec<_>>()
-        }
-        _ => {
-            // A real read first loads the current schema on this connection.
-            txn.query_all_raw(Statement::from_string(backend, "SELECT COUNT(*) FROM sqlite_master")).await.unwrap();
-            stmt.sql = format!("EXPLAIN QUERY PLAN {}", stmt.sql);
-            txn.query_all_raw(stmt).await.unwrap().iter().map(|r| r.try_get::<String>("", "detail").unwrap()).collect()
-        }
-    };
-    txn.rollback().await.unwrap();
-    detail.join("; ")
+    plan(app, sea_orm::QuerySelect::limit(query, 1001).build(backend)).await
 }
 
 on_both_engines!(every_log_page_is_a_seek, |app: TestApp| async move {

@@ -349,3 +349,29 @@ where
     }
     out
 }
+
+/// What the database plans for `stmt`, its values bound as the app binds
+/// them (SQLite's plan then holds for any value: the build keeps plans
+/// stable, `SQLITE_ENABLE_QPSG`). PostgreSQL is told not to scan tables,
+/// which a test's few rows would make cheapest: the plan says what the
+/// indexes give.
+pub async fn plan(app: &TestApp, mut stmt: sea_orm::Statement) -> String {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let backend = app.state.db.get_database_backend();
+    let txn = app.state.db.begin().await.unwrap();
+    let detail = match backend {
+        sea_orm::DbBackend::Postgres => {
+            txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+            stmt.sql = format!("EXPLAIN {}", stmt.sql);
+            txn.query_all_raw(stmt).await.unwrap().iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect::<Vec<_>>()
+        }
+        _ => {
+            // A real read first loads the current schema on this connection.
+            txn.query_all_raw(sea_orm::Statement::from_string(backend, "SELECT COUNT(*) FROM sqlite_master")).await.unwrap();
+            stmt.sql = format!("EXPLAIN QUERY PLAN {}", stmt.sql);
+            txn.query_all_raw(stmt).await.unwrap().iter().map(|r| r.try_get::<String>("", "detail").unwrap()).collect()
+        }
+    };
+    txn.rollback().await.unwrap();
+    detail.join("; ")
+}

@@ -397,6 +397,26 @@ pub struct Pairs {
 /// `MAX_PAIRS`); with `only`, just the pairs whose first key is one of
 /// those names (the top users of a pivot table).
 pub async fn pairs(db: &DatabaseConnection, scope: &Scope, first: GroupBy, second: GroupBy, rank: Rank, only: Option<&[String]>) -> AppResult<Pairs> {
+    let q = pairs_query(scope, first, second, rank, only)?;
+    let mut out: Vec<PairRow> = rows::<PairSums>(db, &q)
+        .await?
+        .into_iter()
+        .map(|p| PairRow {
+            first: first.name(p.first),
+            second: second.name(p.second),
+            requests: p.requests.unwrap_or(0),
+            input_tokens: p.input_tokens.unwrap_or(0),
+            output_tokens: p.output_tokens.unwrap_or(0),
+            cost: Nanos(cost_of_parts(p.cost_dollars.unwrap_or(0), p.cost_rest.unwrap_or(0))),
+        })
+        .collect();
+    let cut = out.len() as u64 > MAX_PAIRS;
+    out.truncate(MAX_PAIRS as usize);
+    Ok(Pairs { rows: out, cut })
+}
+
+/// The statement `pairs` runs (public for the tests that check its plan).
+pub fn pairs_query(scope: &Scope, first: GroupBy, second: GroupBy, rank: Rank, only: Option<&[String]>) -> AppResult<SelectStatement> {
     let by_hour = first == GroupBy::Hour || second == GroupBy::Hour;
     let r = pick(scope, &[first.needs(), second.needs()], by_hour, false)?;
     let [dollars, rest] = cost_parts(r)?;
@@ -423,21 +443,7 @@ pub async fn pairs(db: &DatabaseConnection, scope: &Scope, first: GroupBy, secon
         .order_by_expr(by_name("second"), Order::Asc)
         // One more than the cap: whether there were more is worth saying.
         .limit(MAX_PAIRS + 1);
-    let mut out: Vec<PairRow> = rows::<PairSums>(db, &q)
-        .await?
-        .into_iter()
-        .map(|p| PairRow {
-            first: first.name(p.first),
-            second: second.name(p.second),
-            requests: p.requests.unwrap_or(0),
-            input_tokens: p.input_tokens.unwrap_or(0),
-            output_tokens: p.output_tokens.unwrap_or(0),
-            cost: Nanos(cost_of_parts(p.cost_dollars.unwrap_or(0), p.cost_rest.unwrap_or(0))),
-        })
-        .collect();
-    let cut = out.len() as u64 > MAX_PAIRS;
-    out.truncate(MAX_PAIRS as usize);
-    Ok(Pairs { rows: out, cut })
+    Ok(q)
 }
 
 /// The calls that named an end user in one hour or day (or the whole scope):
