@@ -284,7 +284,6 @@ async fn split_and_lists(c: &mut Client, org: &Slug, slug: &str) -> (String, Val
 // rows: led by the end user, not every user's rows in the window.
 on_both_engines!(the_users_pivot_reads_only_the_users_it_shows, |app: TestApp| async move {
     use plinth::server::usage::query::{GroupBy, Hours, Rank, Scope, pairs_query};
-    use sea_orm::ConnectionTrait;
     let fx = org(&app, "Pivot").await;
     let now_hour = Utc::now().timestamp() / 3_600;
     let scope = Scope::project(fx.id, fx.projects[0].0, Hours { from: (now_hour / 24 - 29) * 24, to: (now_hour / 24 + 1) * 24 });
