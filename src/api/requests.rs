@@ -15,7 +15,7 @@ pub async fn load_requests(org: crate::domain::project::Slug, slug: String, #[se
     let window = filters.window.window(chrono::Utc::now().timestamp().div_euclid(3_600)).map_err(AppError::invalid)?;
     let after = filters.check().map_err(AppError::invalid)?;
     let (db, project) = (ctx.db(), ctx.project.id);
-    let (rows, next) = requests::page(db, project, &window, &filters, after, PAGE_SIZE).await?;
+    let requests::Found { rows, next, searched_to } = requests::page(db, project, &window, &filters, after, PAGE_SIZE).await?;
     let next = next.map(|c| c.encode());
     let (models, models_cut) = requests::names(db, project, Column::Model).await?;
     let (assistants, assistants_cut) = requests::names(db, project, Column::Assistant).await?;
@@ -24,6 +24,7 @@ pub async fn load_requests(org: crate::domain::project::Slug, slug: String, #[se
         never_reported: rows.is_empty() && after.is_none() && !requests::any(db, project).await?,
         rows,
         next,
+        searched_to,
         window,
         models,
         assistants,

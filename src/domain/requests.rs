@@ -26,7 +26,19 @@ pub struct RequestFilters {
     pub after: Option<String>,
 }
 
+/// Calls a filtered page of the log reads at most. A rare filter (an end
+/// user's few calls, a combination that matches none) would otherwise read
+/// the whole window for one page: 10M rows for a miss. The page then stops
+/// at this many calls of the log, says how far back it searched, and its
+/// cursor goes on from there ("Search older").
+pub const SEARCH_ROWS: u64 = 20_000;
+
 impl RequestFilters {
+    /// Whether any filter other than the window's range is set.
+    pub fn narrows(&self) -> bool {
+        [&self.model, &self.assistant, &self.user, &self.window.env].iter().any(|t| Self::text(t).is_some()) || self.key.is_some() || self.status.is_some()
+    }
+
     /// A non-empty filter value, or `None`.
     pub fn text(v: &Option<String>) -> Option<&str> {
         v.as_deref().filter(|s| !s.is_empty())
@@ -161,6 +173,10 @@ pub struct RequestPage {
     pub lists_cut: bool,
     /// The project has no events at all (the empty state then explains how to send one).
     pub never_reported: bool,
+    /// The filtered search stopped before filling the page (it reads at
+    /// most `SEARCH_ROWS` calls a page): how far back it reached. "Older"
+    /// searches on from there.
+    pub searched_to: Option<chrono::DateTime<chrono::Utc>>,
     pub endpoint: String,
 }
 

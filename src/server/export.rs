@@ -132,7 +132,8 @@ async fn requests_csv(State(app): State<AppState>, Path(at): Path<(String, Strin
             };
             let page = requests::page(&db, project_id, &window, &filters, after, LOG_CHUNK).await;
             drop(slot);
-            let (rows, next) = match page {
+            // A filtered chunk may stop at the search budget with fewer rows: `next` goes on.
+            let requests::Found { rows, next, .. } = match page {
                 Ok(page) => page,
                 Err(e) => {
                     tracing::error!(error = %e, project_id, "a log export failed midway");

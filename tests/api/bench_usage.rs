@@ -2,44 +2,15 @@
 //! in-process batched writer, the dashboard's queries at 100k and 1M events,
 //! and freshness (an acknowledged batch to its numbers in the dashboard).
 //! They print figures and assert only correctness.
+use crate::bulk::{self, LIVE, MONTH, event, spread};
 use crate::fixtures::*;
 use crate::helpers::*;
 use chrono::{Duration, Utc};
-use plinth::domain::usage::EventStatus;
 use plinth::server::usage::intake::{EventInput, NewEvent};
 use plinth::server::usage::query::{self as usage, GroupBy, Hours, Rank, Scope};
 use plinth::server::usage::store;
 use serde_json::{Value, json};
 use std::time::Instant;
-
-const MODELS: [&str; 6] = ["gpt-4o-mini", "gpt-4o", "claude-sonnet-4", "gemini-2.5-flash", "claude-3-5-haiku", "o3"];
-const ASSISTANTS: [&str; 4] = ["checkout", "returns", "search", "summarizer"];
-
-/// Minutes of traffic a batch spans: live traffic (a few hours), and the
-/// worst case, one batch spread over 30 days (a row in every rollup hour).
-const LIVE: u64 = 3 * 60;
-const MONTH: u64 = 30 * 24 * 60;
-
-/// Event `n` of the last 30 days: six models, four assistants, 300 users (skewed), 2% errors.
-fn event(prefix: &str, n: u64) -> EventInput {
-    spread(prefix, n, MONTH)
-}
-
-/// Event `n`, within the last `minutes`.
-fn spread(prefix: &str, n: u64, minutes: u64) -> EventInput {
-    let h = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let r = (h >> 20) % 1000;
-    let at = Utc::now() - Duration::minutes(((h >> 8) % minutes) as i64 + 1);
-    let status = if (h >> 30).is_multiple_of(50) { EventStatus::Error } else { EventStatus::Success };
-    let mut e = EventInput::new(format!("{prefix}-{n}"), at, MODELS[(h % 6) as usize], status);
-    e.assistant = Some(ASSISTANTS[((h >> 4) % 4) as usize].into());
-    e.end_user = Some(format!("user-{}", 1 + r * r / 3_334));
-    e.environment = Some("production".into());
-    e.input_tokens = Some(100 + h % 3_000);
-    e.output_tokens = Some(20 + h % 700);
-    e.latency_ms = Some(200 + (h >> 12) % 3_000);
-    e
-}
 
 /// The event checked, as the ingestion API would store it.
 fn checked(e: EventInput) -> NewEvent {
@@ -262,86 +233,27 @@ async fn bench_usage_postgres() {
 /// writer: SQLite has one). PostgreSQL: `COPY … FROM STDIN` per batch, from
 /// 4 clients at once, as the HTTP run has.
 async fn raw_baseline(app: &TestApp, project: i64, batches: u64) -> f64 {
-    use plinth::server::entities::usage_event;
-    use sea_orm::{EntityTrait, Set, TransactionTrait};
-    let now = Utc::now();
+    use sea_orm::TransactionTrait;
     let rows: Vec<Vec<EventInput>> = (0..batches).map(|b| (0..500).map(|i| spread("raw", b * 500 + i, LIVE)).collect()).collect();
     let db = &app.state.db;
+    let at = bulk::Stamp { project, key: None };
     let started = Instant::now();
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        use sea_orm::sqlx::postgres::PgPoolCopyExt;
         let pool = db.get_postgres_connection_pool().clone();
-        let csv = |e: &EventInput| {
-            let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-            format!(
-                "{project},{},{},{},{},{},,{},{},{},,{},{},1000,catalog,{},{},,,,f,,\n",
-                e.id,
-                e.timestamp.to_rfc3339(),
-                e.timestamp.timestamp().div_euclid(3600),
-                now.to_rfc3339(),
-                e.model,
-                opt(&e.assistant),
-                opt(&e.end_user),
-                opt(&e.environment),
-                e.input_tokens.unwrap_or(0),
-                e.output_tokens.unwrap_or(0),
-                e.latency_ms.map(|l| l.to_string()).unwrap_or_default(),
-                if e.status == EventStatus::Error { "error" } else { "success" },
-            )
-        };
-        let bodies: Vec<String> = rows.iter().map(|batch| batch.iter().map(csv).collect()).collect();
-        let chunks: Vec<Vec<String>> = bodies.chunks(bodies.len().div_ceil(4)).map(|c| c.to_vec()).collect();
+        let chunks: Vec<Vec<Vec<EventInput>>> = rows.chunks(rows.len().div_ceil(4)).map(|c| c.to_vec()).collect();
         let copies = chunks.into_iter().map(|chunk| {
             let pool = pool.clone();
             async move {
-                for body in chunk {
-                    let mut copy = pool
-                        .copy_in_raw(
-                            "COPY usage_events (project_id, event_id, occurred_at, hour, received_at, model, provider, assistant, end_user, environment, \
-                             session_id, input_tokens, output_tokens, cost_nanos, cost_source, latency_ms, status, error, input, output, truncated, metadata, api_key_id) \
-                             FROM STDIN WITH (FORMAT csv)",
-                        )
-                        .await
-                        .unwrap();
-                    copy.send(body.into_bytes()).await.unwrap();
-                    copy.finish().await.unwrap();
+                for batch in chunk {
+                    bulk::copy_rows(&pool, at, &batch).await;
                 }
             }
         });
         join_all(copies).await;
     } else {
         for batch in rows {
-            let models: Vec<usage_event::ActiveModel> = batch
-                .into_iter()
-                .map(|e| usage_event::ActiveModel {
-                    project_id: Set(project),
-                    event_id: Set(e.id),
-                    hour: Set(e.timestamp.timestamp().div_euclid(3600)),
-                    occurred_at: Set(e.timestamp),
-                    received_at: Set(now),
-                    model: Set(e.model),
-                    provider: Set(None),
-                    assistant: Set(e.assistant),
-                    end_user: Set(e.end_user),
-                    environment: Set(e.environment),
-                    session_id: Set(None),
-                    input_tokens: Set(e.input_tokens.unwrap_or(0) as i64),
-                    output_tokens: Set(e.output_tokens.unwrap_or(0) as i64),
-                    cost_nanos: Set(1_000),
-                    cost_source: Set(plinth::domain::usage::CostSource::Catalog),
-                    latency_ms: Set(e.latency_ms.map(|l| l as i64)),
-                    status: Set(e.status),
-                    error: Set(None),
-                    input: Set(None),
-                    output: Set(None),
-                    truncated: Set(false),
-                    metadata: Set(None),
-                    api_key_id: Set(None),
-                    ..Default::default()
-                })
-                .collect();
             let tx = db.begin().await.unwrap();
-            usage_event::Entity::insert_many(models).exec_without_returning(&tx).await.unwrap();
+            bulk::insert_rows(&tx, at, &batch).await;
             tx.commit().await.unwrap();
         }
     }

@@ -110,3 +110,42 @@ on_both_engines!(request_text_is_hidden_from_viewers_and_other_projects, |app: T
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert_eq!(Client::new(&app).call_fn(&detail(&slug_a)).await.status, StatusCode::UNAUTHORIZED);
 });
+
+// A rare filter reads at most SEARCH_ROWS calls a page: past them the page
+// says how far back it searched, and "Search older" goes on to the matches.
+// Nothing is skipped: the pages, and the export, hold exactly the matches.
+on_both_engines!(a_rare_filter_searches_in_bounded_steps, |app: TestApp| async move {
+    use plinth::domain::requests::SEARCH_ROWS;
+    let mut fx = org(&app, "Needle").await;
+    let (project, slug) = fx.projects[0].clone();
+    // SEARCH_ROWS + 5,000 calls of the last 28 days, then three older calls by one end user.
+    let calls = SEARCH_ROWS + 5_000;
+    crate::bulk::load(&app, crate::bulk::Stamp { project, key: None }, 0, calls, &indicatif::ProgressBar::hidden()).await;
+    let key = api_key(&mut fx.owner, project, "ingest").await;
+    let old = |i: i64| json!({ "id": format!("needle-{i}"), "timestamp": (Utc::now() - Duration::days(29) + Duration::minutes(i)).to_rfc3339(), "model": "o3", "status": "success", "user": "needle" });
+    assert_eq!(Api::new(&app, Some(&key)).events(&json!({ "events": [old(0), old(1), old(2)] })).await.status, StatusCode::OK);
+
+    let load = |after: Option<String>| LoadRequests {
+        org: fx.slug.clone(),
+        slug: slug.clone(),
+        filters: RequestFilters { user: Some("needle".into()), after, ..Default::default() },
+    };
+    let first = fx.owner.client.call_fn(&load(None)).await.json();
+    assert_eq!(first["rows"], json!([]), "the newest SEARCH_ROWS calls hold no match");
+    assert!(first["searched_to"].is_string(), "{first}");
+    let next = first["next"].as_str().expect("a cursor to search on").to_string();
+    let second = fx.owner.client.call_fn(&load(Some(next))).await.json();
+    let found: Vec<&str> = second["rows"].as_array().unwrap().iter().map(|r| r["event_id"].as_str().unwrap()).collect();
+    assert_eq!(found, ["needle-2", "needle-1", "needle-0"], "newest first, each once");
+    assert_eq!((second["next"].clone(), second["searched_to"].clone()), (Value::Null, Value::Null), "the rest of the window was within the budget");
+    // A common filter fills its page without reaching the budget.
+    let common = LoadRequests { org: fx.slug.clone(), slug: slug.clone(), filters: RequestFilters { model: Some("gpt-4o".into()), ..Default::default() } };
+    let page = fx.owner.client.call_fn(&common).await.json();
+    assert_eq!(page["rows"].as_array().unwrap().len() as u64, plinth::domain::requests::PAGE_SIZE);
+    assert!(page["searched_to"].is_null());
+    // The export goes through every step: exactly the three matches.
+    let csv = fx.owner.client.get(&format!("/o/{}/projects/{slug}/export/requests.csv?user=needle", fx.slug)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.body.lines().filter(|l| l.contains("needle-")).count(), 3, "{}", csv.body);
+    assert!(!csv.body.contains("INCOMPLETE"));
+});

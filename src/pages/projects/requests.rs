@@ -11,7 +11,7 @@ use crate::components::org::use_org;
 use crate::components::page_data::page_data;
 use crate::components::table::DataTable;
 use crate::domain::money::count;
-use crate::domain::requests::{RequestPage, RequestQuery};
+use crate::domain::requests::{RequestPage, RequestQuery, SEARCH_ROWS};
 use crate::domain::usage::EventStatus;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -69,6 +69,9 @@ fn Log(page: RequestPage, q: RequestQuery, base: String) -> impl IntoView {
     };
     let hidden = [("range", q.range.clone()), ("from", q.from.clone()), ("to", q.to.clone()), ("env", q.env.clone())];
     let older = page.next.as_deref().map(|c| q.href(&format!("{base}/requests"), Some(c)));
+    // A filtered search that stopped at its budget (`SEARCH_ROWS`) says how far back it got.
+    let searched = page.searched_to.as_ref().map(date_time);
+    let older_label = if searched.is_some() { "Search older" } else { "Older" };
     let first = q.after.is_some().then(|| q.href(&format!("{base}/requests"), None));
     let rows = page.rows;
     let export = q.href(&format!("{base}/export/requests.csv"), None);
@@ -106,7 +109,14 @@ fn Log(page: RequestPage, q: RequestQuery, base: String) -> impl IntoView {
             <code>"?model=…"</code> "."
         </p>
         {if rows.is_empty() {
-            view! { <p class="empty-state">{format!("No requests match these filters in {}.", page.window.label)}</p> }.into_any()
+            let none = match searched {
+                Some(back_to) => format!(
+                    "No matches in the latest {} calls searched, back to {back_to}. “Search older” goes on from there.",
+                    count(SEARCH_ROWS as i64)
+                ),
+                None => format!("No requests match these filters in {}.", page.window.label),
+            };
+            view! { <p class="empty-state">{none}</p> }.into_any()
         } else {
             view! {
                 <DataTable label="Requests" columns=&["Time (UTC)", "Model", "Assistant", "End user", "Tokens", "Cost", "Latency", "Status"]>
@@ -123,6 +133,12 @@ fn Log(page: RequestPage, q: RequestQuery, base: String) -> impl IntoView {
                         </tr>
                     }).collect_view()}
                 </DataTable>
+                {searched.map(|back_to| view! {
+                    <p class="hint">{format!(
+                        "This page stopped after searching {} calls, back to {back_to}. “Search older” goes on from there.",
+                        count(SEARCH_ROWS as i64)
+                    )}</p>
+                })}
             }.into_any()
         }}
         <p class="export-links">
@@ -134,7 +150,7 @@ fn Log(page: RequestPage, q: RequestQuery, base: String) -> impl IntoView {
             <span class="muted">{format!("Newest first, in {}", page.window.label)}</span>
             <span class="spacer"></span>
             {first.map(|h| view! { <a class="btn btn-secondary btn-sm" href=h>"Newest"</a> })}
-            {older.map(|h| view! { <a class="btn btn-secondary btn-sm" rel="next" href=h>"Older"</a> })}
+            {older.map(|h| view! { <a class="btn btn-secondary btn-sm" rel="next" href=h>{older_label}</a> })}
         </nav>
     }
     .into_any()

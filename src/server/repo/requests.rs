@@ -3,7 +3,7 @@
 //! scoped by the project in the caller's context.
 use crate::domain::analytics::Window;
 use crate::domain::money::Nanos;
-use crate::domain::requests::{Cursor, RequestDetail, RequestFilters, RequestRow};
+use crate::domain::requests::{Cursor, RequestDetail, RequestFilters, RequestRow, SEARCH_ROWS};
 use crate::domain::usage::CostSource;
 use crate::error::AppResult;
 use crate::server::entities::{api_key, usage_daily_totals, usage_event};
@@ -17,10 +17,21 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 /// `hour`, SQLite could take the (project, hour) index, read the whole
 /// window and sort it for every page.
 pub fn log_query(project_id: i64, window: &Window, f: &RequestFilters, after: Option<Cursor>) -> sea_orm::Select<usage_event::Entity> {
+    search_query(project_id, window, f, after, None)
+}
+
+/// `log_query` over the rows newer than `floor` only (a search's budget):
+/// the floor replaces the window's lower bound, which it lies within, so
+/// the index range itself stops there.
+fn search_query(project_id: i64, window: &Window, f: &RequestFilters, after: Option<Cursor>, floor: Option<Cursor>) -> sea_orm::Select<usage_event::Entity> {
     use usage_event::Column as C;
     // Clamped to years 1970 to 9999: SQLite compares stored times as text.
     let at_hour = |h: i64| chrono::DateTime::from_timestamp(h.clamp(0, 70_389_527) * 3_600, 0).unwrap_or_default();
-    let mut q = usage_event::Entity::find().filter(C::ProjectId.eq(project_id)).filter(C::OccurredAt.gte(at_hour(window.from_hour)));
+    let mut q = usage_event::Entity::find().filter(C::ProjectId.eq(project_id));
+    q = match floor {
+        Some(b) => q.filter(C::OccurredAt.gte(b.at)).filter(Condition::any().add(C::OccurredAt.gt(b.at)).add(C::Id.gt(b.id))),
+        None => q.filter(C::OccurredAt.gte(at_hour(window.from_hour))),
+    };
     // One upper bound only: given two, SQLite's stable plan seeks on one of
     // them (the window's end) and walks down to the cursor, so a page's cost
     // grew with its position (measured 8× at 900,000 rows in). A cursor
@@ -53,18 +64,37 @@ pub fn log_query(project_id: i64, window: &Window, f: &RequestFilters, after: Op
     q.order_by_desc(C::OccurredAt).order_by_desc(C::Id)
 }
 
+/// One page of the log, and where the next one starts.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub rows: Vec<RequestRow>,
+    pub next: Option<Cursor>,
+    /// Set when the search budget ran out before the page was full: the
+    /// time it reached back to (`next` goes on from there).
+    pub searched_to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// One page of a project's log in `window` (`size` rows, `PAGE_SIZE` on
-/// screen) and the cursor of the next.
-pub async fn page(
-    db: &DatabaseConnection,
-    project_id: i64,
-    window: &Window,
-    f: &RequestFilters,
-    after: Option<Cursor>,
-    size: u64,
-) -> AppResult<(Vec<RequestRow>, Option<Cursor>)> {
+/// screen) and the cursor of the next. With a filter, at most
+/// `SEARCH_ROWS` calls are searched per page.
+pub async fn page(db: &DatabaseConnection, project_id: i64, window: &Window, f: &RequestFilters, after: Option<Cursor>, size: u64) -> AppResult<Found> {
     use usage_event::Column as C;
-    let q = log_query(project_id, window, f, after);
+    // The budget's end: the first call past it in the unfiltered log, found
+    // on the index alone. None when the rest of the window is within it.
+    let floor = if f.narrows() {
+        log_query(project_id, window, &RequestFilters::default(), after)
+            .select_only()
+            .columns([C::OccurredAt, C::Id])
+            .offset(SEARCH_ROWS)
+            .limit(1)
+            .into_tuple::<(chrono::DateTime<chrono::Utc>, i64)>()
+            .one(db)
+            .await?
+            .map(|(at, id)| Cursor { at, id })
+    } else {
+        None
+    };
+    let q = search_query(project_id, window, f, after, floor);
     let mut rows: Vec<RequestRow> = q
         .select_only()
         .columns([C::Id, C::EventId, C::OccurredAt, C::Model, C::Assistant, C::EndUser, C::InputTokens, C::OutputTokens, C::CostNanos, C::LatencyMs, C::Status])
@@ -87,13 +117,17 @@ pub async fn page(
             status,
         })
         .collect();
-    let next = if rows.len() as u64 > size {
+    if rows.len() as u64 > size {
         rows.truncate(size as usize);
-        rows.last().map(|r| Cursor { at: r.occurred_at, id: r.id })
-    } else {
-        None
-    };
-    Ok((rows, next))
+        let next = rows.last().map(|r| Cursor { at: r.occurred_at, id: r.id });
+        return Ok(Found { rows, next, searched_to: None });
+    }
+    // The budget ran out first: go on from the floor, which is not searched
+    // yet (a cursor names rows strictly older than it, so one id past it).
+    Ok(match floor {
+        Some(b) => Found { rows, next: Some(Cursor { at: b.at, id: b.id.saturating_add(1) }), searched_to: Some(b.at) },
+        None => Found { rows, next: None, searched_to: None },
+    })
 }
 
 /// One event of the project, in full; `None` when the project has no such id.
