@@ -6,7 +6,13 @@
 //!
 //! Rows are upserted: an update changes measures only, which touches no
 //! index on SQLite and is a HOT update on PostgreSQL, so the index costs
-//! ingestion only when a (day, model, user, …) row is new.
+//! ingestion only when a (day, model, user, …) row is new (and on
+//! PostgreSQL when a page has no room for a HOT update).
+//!
+//! Built without CONCURRENTLY (a migration runs in a transaction): on
+//! PostgreSQL, writes to `usage_daily_users` wait while it builds. The table
+//! holds a row per day × model × end user × environment × status, far fewer
+//! than the events, so that is seconds, not minutes, at 10M events.
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]

@@ -43,6 +43,10 @@ pub const MAX_FILTER_CHARS: usize = 200;
 pub const MAX_CUSTOM_DAYS: i64 = 366;
 /// Rows in the model and user tables.
 pub const TOP_ROWS: usize = 10;
+/// How tables and charts name the calls that gave no model, and no
+/// assistant or end user.
+pub const NO_MODEL: &str = "(no model)";
+pub const NOT_NAMED: &str = "(not named)";
 
 /// What an analytics page shows, as its URL says: `?range=7d`, or a custom
 /// `?from=2026-11-01&to=2026-11-15` (whole UTC days, both included), and

@@ -127,9 +127,27 @@ pub fn count(n: i64) -> String {
     out
 }
 
+/// `part` of `whole` in hundredths of a percent, rounded down: integers,
+/// so a share shown as text never carries a float's error.
+pub fn basis_points(part: i64, whole: i64) -> i64 {
+    if whole <= 0 { 0 } else { (part.max(0) as i128 * 10_000 / whole as i128).clamp(0, 10_000) as i64 }
+}
+
+/// Basis points as a percentage with one decimal: 1234 → "12.3%".
+pub fn percent(bp: i64) -> String {
+    format!("{}.{}%", bp / 100, bp % 100 / 10)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_are_integer_percentages() {
+        assert_eq!((basis_points(1, 3), basis_points(2, 3), basis_points(5, 0), basis_points(-1, 3)), (3_333, 6_666, 0, 0));
+        assert_eq!(basis_points(i64::MAX, i64::MAX), 10_000);
+        assert_eq!([3_333, 10_000, 5, 0].map(percent), ["33.3%", "100.0%", "0.0%", "0.0%"]);
+    }
 
     #[test]
     fn decimals_parse_exactly() {

@@ -31,12 +31,17 @@ pub struct RequestFilters {
 /// the whole window for one page: 10M rows for a miss. The page then stops
 /// at this many calls of the log, says how far back it searched, and its
 /// cursor goes on from there ("Search older").
-pub const SEARCH_ROWS: u64 = 20_000;
+pub const SEARCH_ROWS: u64 = 10_000;
 
 impl RequestFilters {
     /// Whether any filter other than the window's range is set.
     pub fn narrows(&self) -> bool {
-        [&self.model, &self.assistant, &self.user, &self.window.env].iter().any(|t| Self::text(t).is_some()) || self.key.is_some() || self.status.is_some()
+        self.texts().iter().any(|t| Self::text(t).is_some()) || self.key.is_some() || self.status.is_some()
+    }
+
+    /// The filters given as text.
+    fn texts(&self) -> [&Option<String>; 4] {
+        [&self.model, &self.assistant, &self.user, &self.window.env]
     }
 
     /// A non-empty filter value, or `None`.
@@ -46,9 +51,8 @@ impl RequestFilters {
 
     /// The filters checked: their cursor, or why they cannot be used.
     pub fn check(&self) -> Result<Option<Cursor>, String> {
-        let texts = [&self.model, &self.assistant, &self.user, &self.window.env];
         // PostgreSQL cannot compare a NUL: control characters are refused, not a 500.
-        if texts.iter().any(|t| t.as_deref().is_some_and(|s| s.chars().count() > MAX_FILTER_CHARS || s.chars().any(char::is_control))) {
+        if self.texts().iter().any(|t| t.as_deref().is_some_and(|s| s.chars().count() > MAX_FILTER_CHARS || s.chars().any(char::is_control))) {
             return Err(format!("Filters are at most {MAX_FILTER_CHARS} characters, without control characters."));
         }
         match Self::text(&self.after) {

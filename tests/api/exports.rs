@@ -15,10 +15,10 @@ use serde_json::json;
 /// What the database plans for one page of the log after `cursor`, with
 /// the values bound as the app binds them (SQLite's plan then holds for any
 /// value: the build keeps plans stable, `SQLITE_ENABLE_QPSG`).
-async fn log_plan(app: &TestApp, project_id: i64, f: &RequestFilters, cursor: Option<Cursor>) -> String {
+async fn log_plan(app: &TestApp, project_id: i64, f: &RequestFilters, cursor: Option<Cursor>, floor: Option<Cursor>) -> String {
     let window = Window { from_hour: 0, to_hour: Utc::now().timestamp() / 3_600 + 1, hourly: false, label: String::new() };
     let backend = app.state.db.get_database_backend();
-    let query = plinth::server::repo::requests::log_query(project_id, &window, f, cursor);
+    let query = plinth::server::repo::requests::search_query(project_id, &window, f, cursor, floor);
     plan(app, sea_orm::QuerySelect::limit(query, 1001).build(backend)).await
 }
 
@@ -42,8 +42,15 @@ on_both_engines!(every_log_page_is_a_seek, |app: TestApp| async move {
     };
     assert_eq!(upper_bounds(None), 1);
     assert_eq!(upper_bounds(cursor), 2, "`<= at`, and `< at` in the tie-break only");
-    for (f, c) in [(RequestFilters::default(), None), (RequestFilters::default(), cursor), (filtered, cursor)] {
-        let plan = log_plan(&app, project, &f, c).await;
+    // A filtered search's budget (its floor) is the index range's lower bound.
+    let floor = Some(Cursor { at: Utc::now() - Duration::minutes(40), id: 5 });
+    for (f, c, below) in
+        [(RequestFilters::default(), None, None), (RequestFilters::default(), cursor, None), (filtered.clone(), cursor, None), (filtered, cursor, floor)]
+    {
+        let plan = log_plan(&app, project, &f, c, below).await;
+        if below.is_some() && matches!(app.state.db.get_database_backend(), sea_orm::DbBackend::Postgres) {
+            assert!(plan.contains("occurred_at >="), "the floor bounds the index range: {plan}");
+        }
         match app.state.db.get_database_backend() {
             sea_orm::DbBackend::Postgres => {
                 assert!(plan.contains("Index Scan Backward using ix_usage_events_project_time"), "{plan}");

@@ -113,17 +113,32 @@ on_both_engines!(request_text_is_hidden_from_viewers_and_other_projects, |app: T
 
 // A rare filter reads at most SEARCH_ROWS calls a page: past them the page
 // says how far back it searched, and "Search older" goes on to the matches.
-// Nothing is skipped: the pages, and the export, hold exactly the matches.
+// Nothing is skipped: the pages, and the export, hold exactly the matches,
+// even where the budget ends inside a run of calls with one timestamp.
 on_both_engines!(a_rare_filter_searches_in_bounded_steps, |app: TestApp| async move {
     use plinth::domain::requests::SEARCH_ROWS;
+    use plinth::server::entities::usage_event;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     let mut fx = org(&app, "Needle").await;
     let (project, slug) = fx.projects[0].clone();
-    // SEARCH_ROWS + 5,000 calls of the last 28 days, then three older calls by one end user.
     let calls = SEARCH_ROWS + 5_000;
     crate::bulk::load(&app, crate::bulk::Stamp { project, key: None }, 0, calls, &indicatif::ProgressBar::hidden()).await;
+    // Three calls by one end user at the time of the call just past the
+    // budget: newer ids first at one time, so the budget then ends on the
+    // newest of them, with the other two and that call after it.
+    let past = usage_event::Entity::find()
+        .filter(usage_event::Column::ProjectId.eq(project))
+        .order_by_desc(usage_event::Column::OccurredAt)
+        .order_by_desc(usage_event::Column::Id)
+        .offset(SEARCH_ROWS)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     let key = api_key(&mut fx.owner, project, "ingest").await;
-    let old = |i: i64| json!({ "id": format!("needle-{i}"), "timestamp": (Utc::now() - Duration::days(29) + Duration::minutes(i)).to_rfc3339(), "model": "o3", "status": "success", "user": "needle" });
-    assert_eq!(Api::new(&app, Some(&key)).events(&json!({ "events": [old(0), old(1), old(2)] })).await.status, StatusCode::OK);
+    let needle =
+        |i: i64| json!({ "id": format!("needle-{i}"), "timestamp": past.occurred_at.to_rfc3339(), "model": "o3", "status": "success", "user": "needle" });
+    assert_eq!(Api::new(&app, Some(&key)).events(&json!({ "events": [needle(0), needle(1), needle(2)] })).await.status, StatusCode::OK);
 
     let load = |after: Option<String>| LoadRequests {
         org: fx.slug.clone(),
@@ -132,13 +147,14 @@ on_both_engines!(a_rare_filter_searches_in_bounded_steps, |app: TestApp| async m
     };
     let first = fx.owner.client.call_fn(&load(None)).await.json();
     assert_eq!(first["rows"], json!([]), "the newest SEARCH_ROWS calls hold no match");
-    assert!(first["searched_to"].is_string(), "{first}");
+    let searched: chrono::DateTime<Utc> = serde_json::from_value(first["searched_to"].clone()).expect("how far back it searched");
+    assert_eq!(searched, past.occurred_at);
     let next = first["next"].as_str().expect("a cursor to search on").to_string();
     let second = fx.owner.client.call_fn(&load(Some(next))).await.json();
     let found: Vec<&str> = second["rows"].as_array().unwrap().iter().map(|r| r["event_id"].as_str().unwrap()).collect();
-    assert_eq!(found, ["needle-2", "needle-1", "needle-0"], "newest first, each once");
+    assert_eq!(found, ["needle-2", "needle-1", "needle-0"], "newest first, each once, the budget's end included");
     assert_eq!((second["next"].clone(), second["searched_to"].clone()), (Value::Null, Value::Null), "the rest of the window was within the budget");
-    // A common filter fills its page without reaching the budget.
+    // A common filter fills its page in the first step, without the budget.
     let common = LoadRequests { org: fx.slug.clone(), slug: slug.clone(), filters: RequestFilters { model: Some("gpt-4o".into()), ..Default::default() } };
     let page = fx.owner.client.call_fn(&common).await.json();
     assert_eq!(page["rows"].as_array().unwrap().len() as u64, plinth::domain::requests::PAGE_SIZE);

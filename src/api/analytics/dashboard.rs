@@ -8,7 +8,7 @@ use leptos::prelude::*;
 pub async fn load_dashboard(org: crate::domain::project::Slug, slug: String, #[server(default)] filters: Filters) -> Result<ProjectDashboard, AppError> {
     use super::shared;
     use crate::api::prelude::*;
-    use crate::domain::analytics::TOP_ROWS;
+    use crate::domain::analytics::{NO_MODEL, NOT_NAMED, TOP_ROWS};
     use crate::server::usage::query::{self, GroupBy};
     use crate::server::usage::report;
     let ctx = guard::project_at(&org, &slug, ProjectAction::View).await?;
@@ -21,8 +21,8 @@ pub async fn load_dashboard(org: crate::domain::project::Slug, slug: String, #[s
     Ok(ProjectDashboard {
         usage_chart,
         errors_chart,
-        models_share: report::contribution(&window, "model", "(no model)", &models, &all),
-        assistants_share: report::contribution(&window, "assistant", "(not named)", &assistants, &all),
+        models_share: report::contribution(&window, "model", NO_MODEL, &models, &all),
+        assistants_share: report::contribution(&window, "assistant", NOT_NAMED, &assistants, &all),
         models: report::top(models, TOP_ROWS),
         assistants: report::top(assistants, TOP_ROWS),
         users: report::top(query::summary(db, &scope, GroupBy::User).await?, TOP_ROWS),

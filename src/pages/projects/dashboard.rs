@@ -10,7 +10,8 @@ use crate::components::chart::ChartCard;
 use crate::components::first_event::FirstEvent;
 use crate::components::table::DataTable;
 use crate::domain::analytics::{Filters, ProjectDashboard, UsageGroup};
-use crate::domain::money::{Nanos, count};
+use crate::domain::analytics::{NO_MODEL, NOT_NAMED};
+use crate::domain::money::{Nanos, basis_points, count, percent};
 use leptos::prelude::*;
 
 #[component]
@@ -46,14 +47,14 @@ fn Dashboard(d: ProjectDashboard, base: String, filters: Filters) -> impl IntoVi
         <ChartCard title="Errors (UTC)" chart=d.errors_chart script=d.charts_script />
         <div class="dashboard-tables">
             <div class="contribution">
-                <Groups label="Cost by model" columns=&["Model", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.models none="(no model)" total=t.cost />
+                <Groups label="Cost by model" columns=&["Model", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.models none=NO_MODEL total=t.cost />
                 <ChartCard title="Contribution of models" chart=d.models_share script=None />
             </div>
             <div class="contribution">
-                <Groups label="Cost by assistant" columns=&["Assistant", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.assistants none="(not named)" total=t.cost />
+                <Groups label="Cost by assistant" columns=&["Assistant", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.assistants none=NOT_NAMED total=t.cost />
                 <ChartCard title="Contribution of assistants" chart=d.assistants_share script=None />
             </div>
-            <Groups label="Costliest end users" columns=&["End user", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.users none="(not named)" total=t.cost />
+            <Groups label="Costliest end users" columns=&["End user", "Requests", "Tokens", "Cost", "Share of cost"] rows=d.users none=NOT_NAMED total=t.cost />
         </div>
         <ExportLinks base filters links=&[("by day", "usage.csv?group_by=day"), ("by model", "usage.csv?group_by=model"), ("by assistant", "usage.csv?group_by=assistant"), ("by end user", "usage.csv?group_by=user")] />
     }
@@ -64,7 +65,8 @@ fn Dashboard(d: ProjectDashboard, base: String, filters: Filters) -> impl IntoVi
 #[component]
 fn Groups(label: &'static str, columns: &'static [&'static str], rows: Vec<UsageGroup>, none: &'static str, total: Nanos) -> impl IntoView {
     let cost = total.0;
-    let share = |part: i64, whole: i64| if whole <= 0 { "—".to_string() } else { format!("{}%", part as i128 * 100 / whole as i128) };
+    // As the contribution chart beside it words the same share.
+    let share = |part: i64, whole: i64| if whole <= 0 { "—".to_string() } else { percent(basis_points(part, whole)) };
     view! {
         <section class="stack">
             <h2 class="card-title">{label}</h2>

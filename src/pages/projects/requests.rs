@@ -109,11 +109,8 @@ fn Log(page: RequestPage, q: RequestQuery, base: String) -> impl IntoView {
             <code>"?model=…"</code> "."
         </p>
         {if rows.is_empty() {
-            let none = match searched {
-                Some(back_to) => format!(
-                    "No matches in the latest {} calls searched, back to {back_to}. “Search older” goes on from there.",
-                    count(SEARCH_ROWS as i64)
-                ),
+            let none = match &searched {
+                Some(back_to) => format!("No matches in the {} calls searched, back to {back_to}. {GO_ON}", searched_calls(&q)),
                 None => format!("No requests match these filters in {}.", page.window.label),
             };
             view! { <p class="empty-state">{none}</p> }.into_any()
@@ -134,10 +131,7 @@ fn Log(page: RequestPage, q: RequestQuery, base: String) -> impl IntoView {
                     }).collect_view()}
                 </DataTable>
                 {searched.map(|back_to| view! {
-                    <p class="hint">{format!(
-                        "This page stopped after searching {} calls, back to {back_to}. “Search older” goes on from there.",
-                        count(SEARCH_ROWS as i64)
-                    )}</p>
+                    <p class="hint">{format!("This page stopped after searching {} calls, back to {back_to}. {GO_ON}", count(SEARCH_ROWS as i64))}</p>
                 })}
             }.into_any()
         }}
@@ -154,4 +148,13 @@ fn Log(page: RequestPage, q: RequestQuery, base: String) -> impl IntoView {
         </nav>
     }
     .into_any()
+}
+
+/// What "Search older" does, said where a search stopped at its budget.
+const GO_ON: &str = "“Search older” goes on from there.";
+
+/// The calls an empty search read: the latest ones on the first page, the
+/// next ones after "Search older".
+fn searched_calls(q: &RequestQuery) -> String {
+    format!("{} {}", if q.after.is_some() { "next" } else { "latest" }, count(SEARCH_ROWS as i64))
 }

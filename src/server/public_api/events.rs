@@ -1,7 +1,8 @@
 //! `POST /api/v1/events`: applications report LLM calls. Each event is
 //! checked on its own; good ones are stored even when others are refused
 //! (207), and an id the project already has is a duplicate, not an error.
-use super::wire::{Accepted, AllRefused, Batch as BatchDoc, ErrorBody, ErrorDetail, PartlyAccepted};
+use super::openapi::{INTERNAL, KEY_REFUSED, RATE_LIMITED};
+use super::wire::{Accepted, AllRefused, BadBatch, Batch as BatchDoc, ErrorBody, ErrorDetail, PartlyAccepted};
 use super::{ApiError, IngestKey, openapi};
 use crate::domain::usage::{MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST};
 use crate::error::AppError;
@@ -29,11 +30,13 @@ use axum::response::{IntoResponse, Response};
             examples(("one_call" = (value = json!({ "accepted": 1, "duplicates": 0 }))))),
         (status = 207, description = "Some events were rejected; the others were stored.", body = PartlyAccepted,
             examples(("partly_refused" = (value = json!(openapi::partly_refused_answer()))))),
-        (status = 400, description = "The body is not JSON of the documented shape, or not sent as application/json; or every event was refused (the body then also has accepted, duplicates and rejected: `AllRefused`).", body = ErrorBody),
-        (status = 401, description = "The key is missing, malformed, unknown, expired or revoked.", body = ErrorBody),
+        (status = 400, description = "The body is not JSON of the documented shape, or not sent as application/json (`Error`); or every event was refused (`AllRefused`).", body = BadBatch),
+        (status = 401, description = KEY_REFUSED, body = ErrorBody),
         (status = 403, description = "The key's scope does not allow sending events.", body = ErrorBody),
         (status = 413, description = format!("More than {MAX_EVENTS_PER_REQUEST} events, or more than {} MiB.", MAX_BODY_BYTES / (1024 * 1024)), body = ErrorBody),
-        (status = 429, description = "Over the key's rate limit; retry after `Retry-After` seconds.", body = ErrorBody),
+        (status = 408, description = "The body took more than 30 seconds to arrive (no body)."),
+        (status = 429, description = RATE_LIMITED, body = ErrorBody),
+        (status = 500, description = INTERNAL, body = ErrorBody),
         (status = 503, description = "The database is busy (SQLite, under heavy concurrent writing); nothing was stored; retry after `Retry-After` seconds.", body = ErrorBody),
     ),
 )]
@@ -82,7 +85,9 @@ pub async fn ingest(
     rejected.sort_by_key(|r| r.index);
     if stored.accepted + stored.duplicates == 0 {
         // Nothing taken: a 4xx, so a client that trusts 2xx keeps its batch.
-        let error = ErrorDetail { code: AppError::Transport(String::new()).code(), message: "Every event was refused; `rejected` says why.".into() };
+        // The kind of error every other unusable body gets (`bad_request`).
+        let message = "Every event was refused; `rejected` says why.";
+        let error = ErrorDetail { code: AppError::Transport(message.into()).code(), message: message.into() };
         let body = AllRefused { error, accepted: 0, duplicates: 0, rejected };
         return Ok((StatusCode::BAD_REQUEST, axum::Json(body)).into_response());
     }

@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
     ),
     servers((url = "/api/v1")),
     security(("projectKey" = [])),
-    components(schemas(super::wire::Event, super::wire::AllRefused)),
+    components(schemas(super::wire::Event)),
     modifiers(&ProjectKey),
 )]
 pub struct ApiDoc;
@@ -32,8 +32,13 @@ impl Modify for ProjectKey {
     }
 }
 
-/// Built once, with the router (`super::routes`).
-static DOCUMENT: LazyLock<Value> = LazyLock::new(|| serde_json::to_value(super::api().1).unwrap_or_default());
+/// Built on first use from the same declarations as the router (`super::api`).
+static DOCUMENT: LazyLock<Value> = LazyLock::new(|| serde_json::to_value(super::api().1).expect("the OpenAPI document serializes"));
+
+// Responses both operations document.
+pub const KEY_REFUSED: &str = "The key is missing, malformed, unknown, expired or revoked.";
+pub const RATE_LIMITED: &str = "Over the key's rate limit; retry after `Retry-After` seconds.";
+pub const INTERNAL: &str = "Plinth failed; nothing was changed. The error is logged on the server.";
 
 pub async fn spec() -> Json<Value> {
     Json(DOCUMENT.clone())

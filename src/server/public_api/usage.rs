@@ -1,5 +1,6 @@
 //! `GET /api/v1/usage`: a project's usage summed by day, model, assistant
 //! or end user over a time range, for scripts and reports.
+use super::openapi::{INTERNAL, KEY_REFUSED, RATE_LIMITED};
 use super::wire::{ErrorBody, Group, Sums, Usage, UsageParams};
 use super::{ApiError, ReadKey};
 use crate::domain::analytics::Window;
@@ -26,9 +27,11 @@ pub const GROUPS: [GroupBy; 5] = [GroupBy::Day, GroupBy::Model, GroupBy::Assista
     responses(
         (status = 200, description = "Sums per group and in total.", body = Usage),
         (status = 400, description = "A parameter is unknown, repeated or malformed, or the range is too long.", body = ErrorBody),
-        (status = 401, description = "The key is missing, malformed, unknown, expired or revoked.", body = ErrorBody),
+        (status = 401, description = KEY_REFUSED, body = ErrorBody),
         (status = 403, description = "The key's scope does not allow reading usage.", body = ErrorBody),
-        (status = 429, description = "Over the key's rate limit; retry after `Retry-After` seconds.", body = ErrorBody),
+        (status = 429, description = RATE_LIMITED, body = ErrorBody),
+        (status = 500, description = INTERNAL, body = ErrorBody),
+        (status = 503, description = "The database is busy; retry after `Retry-After` seconds.", body = ErrorBody),
     ),
 )]
 pub async fn summary(State(app): State<AppState>, ReadKey(key): ReadKey, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {

@@ -89,6 +89,16 @@ pub struct AllRefused {
     pub rejected: Vec<Rejected>,
 }
 
+/// A 400 of `POST /events`: the body was not usable (an error), or every
+/// event in it was refused (an error, with why each one was).
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum BadBatch {
+    Error(ErrorBody),
+    AllRefused(AllRefused),
+}
+
 /// The answer of `GET /usage`.
 #[derive(Serialize, ToSchema)]
 pub struct Usage {
@@ -106,6 +116,7 @@ pub struct Usage {
 #[derive(Serialize, ToSchema)]
 pub struct Group {
     /// The day (YYYY-MM-DD), model, assistant, user or key id; null for events that named none.
+    #[schema(required = true)]
     pub key: Option<String>,
     #[serde(flatten)]
     pub sums: Sums,
@@ -119,6 +130,8 @@ pub struct Sums {
     pub output_tokens: i64,
     /// Exact decimal dollars.
     pub cost_usd: String,
+    /// Null when no call in the group reported a latency.
+    #[schema(required = true)]
     pub avg_latency_ms: Option<i64>,
     /// A sum reached the largest value Plinth stores (9223372036.854775807 dollars, or 9223372036854775807 tokens) and stopped there: the true figure is at least this.
     pub capped: bool,
@@ -261,7 +274,7 @@ fn metadata_schema() -> Schema {
 }
 
 fn code_schema() -> Schema {
-    schema(json!({ "type": "string", "enum": crate::error::AppError::CODES.iter().chain(&[super::METHOD_NOT_ALLOWED]).collect::<Vec<_>>() }))
+    schema(json!({ "type": "string", "enum": crate::error::AppError::codes().into_iter().chain([super::METHOD_NOT_ALLOWED]).collect::<Vec<_>>() }))
 }
 
 fn time_schema() -> Schema {

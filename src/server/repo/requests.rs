@@ -20,10 +20,17 @@ pub fn log_query(project_id: i64, window: &Window, f: &RequestFilters, after: Op
     search_query(project_id, window, f, after, None)
 }
 
-/// `log_query` over the rows newer than `floor` only (a search's budget):
+/// `log_query` over the rows newer than `floor` only (a search's budget;
+/// public for the tests that check its plan):
 /// the floor replaces the window's lower bound, which it lies within, so
 /// the index range itself stops there.
-fn search_query(project_id: i64, window: &Window, f: &RequestFilters, after: Option<Cursor>, floor: Option<Cursor>) -> sea_orm::Select<usage_event::Entity> {
+pub fn search_query(
+    project_id: i64,
+    window: &Window,
+    f: &RequestFilters,
+    after: Option<Cursor>,
+    floor: Option<Cursor>,
+) -> sea_orm::Select<usage_event::Entity> {
     use usage_event::Column as C;
     // Clamped to years 1970 to 9999: SQLite compares stored times as text.
     let at_hour = |h: i64| chrono::DateTime::from_timestamp(h.clamp(0, 70_389_527) * 3_600, 0).unwrap_or_default();
@@ -76,24 +83,52 @@ pub struct Found {
 
 /// One page of a project's log in `window` (`size` rows, `PAGE_SIZE` on
 /// screen) and the cursor of the next. With a filter, at most
-/// `SEARCH_ROWS` calls are searched per page.
+/// `SEARCH_ROWS` calls are searched per page, in two steps: a common
+/// filter fills its page within the first few calls of the log, so only
+/// a rare one pays for the whole budget.
 pub async fn page(db: &DatabaseConnection, project_id: i64, window: &Window, f: &RequestFilters, after: Option<Cursor>, size: u64) -> AppResult<Found> {
+    if !f.narrows() {
+        return search(db, project_id, window, f, after, None, size).await;
+    }
+    let first_step = size.saturating_mul(4).clamp(1_000, SEARCH_ROWS);
+    let mut found = Found::default();
+    for budget in [first_step, SEARCH_ROWS] {
+        let floor = floor(db, project_id, window, after, budget).await?;
+        found = search(db, project_id, window, f, after, floor, size).await?;
+        if found.searched_to.is_none() {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+/// The first call past the newest `budget` calls after `after` in the
+/// unfiltered log, found on the index alone; `None` when the rest of the
+/// window is within the budget.
+async fn floor(db: &DatabaseConnection, project_id: i64, window: &Window, after: Option<Cursor>, budget: u64) -> AppResult<Option<Cursor>> {
     use usage_event::Column as C;
-    // The budget's end: the first call past it in the unfiltered log, found
-    // on the index alone. None when the rest of the window is within it.
-    let floor = if f.narrows() {
-        log_query(project_id, window, &RequestFilters::default(), after)
-            .select_only()
-            .columns([C::OccurredAt, C::Id])
-            .offset(SEARCH_ROWS)
-            .limit(1)
-            .into_tuple::<(chrono::DateTime<chrono::Utc>, i64)>()
-            .one(db)
-            .await?
-            .map(|(at, id)| Cursor { at, id })
-    } else {
-        None
-    };
+    Ok(log_query(project_id, window, &RequestFilters::default(), after)
+        .select_only()
+        .columns([C::OccurredAt, C::Id])
+        .offset(budget)
+        .limit(1)
+        .into_tuple::<(chrono::DateTime<chrono::Utc>, i64)>()
+        .one(db)
+        .await?
+        .map(|(at, id)| Cursor { at, id }))
+}
+
+/// A page of the rows after `after` and newer than `floor`.
+async fn search(
+    db: &DatabaseConnection,
+    project_id: i64,
+    window: &Window,
+    f: &RequestFilters,
+    after: Option<Cursor>,
+    floor: Option<Cursor>,
+    size: u64,
+) -> AppResult<Found> {
+    use usage_event::Column as C;
     let q = search_query(project_id, window, f, after, floor);
     let mut rows: Vec<RequestRow> = q
         .select_only()

@@ -2,23 +2,13 @@
 //! the cost and of the requests, side by side, so that a model that takes
 //! little traffic but most of the spend stands out.
 use crate::domain::analytics::{ChartData, TextTable, Window};
-use crate::domain::money::Nanos;
+use crate::domain::money::{Nanos, basis_points, percent};
 use crate::server::charts;
 use crate::server::usage::query::UsageRow;
+use crate::server::usage::report::grid::OTHERS;
 
-/// Bars in a contribution chart; the other groups merge into "Other".
+/// Bars in a contribution chart; the other groups merge into `OTHERS`.
 pub const SHARE_BARS: usize = 8;
-
-/// `part` of `whole` in hundredths of a percent, rounded down (integers,
-/// so the text never carries a float's error).
-pub fn basis_points(part: i64, whole: i64) -> i64 {
-    if whole <= 0 { 0 } else { (part.max(0) as i128 * 10_000 / whole as i128).clamp(0, 10_000) as i64 }
-}
-
-/// Basis points as a percentage with one decimal: 1234 → "12.3%".
-pub fn percent(bp: i64) -> String {
-    format!("{}.{}%", bp / 100, bp % 100 / 10)
-}
 
 /// The shares of `rows` (one per model or assistant, costliest first, as
 /// `query::summary` returns them) in the window's `total`. `what` names a
@@ -30,7 +20,7 @@ pub fn contribution(window: &Window, what: &str, none: &str, rows: &[UsageRow], 
     let (shown_requests, shown_cost) = bars.iter().fold((0i64, Nanos(0)), |(r, c), b| (r.saturating_add(b.1), c.saturating_add(b.2)));
     let rest = (total.requests.saturating_sub(shown_requests), Nanos(total.cost.0.saturating_sub(shown_cost.0)));
     if rows.len() > SHARE_BARS && (rest.0 > 0 || rest.1.0 > 0) {
-        bars.push(("Other".to_string(), rest.0, rest.1));
+        bars.push((OTHERS.to_string(), rest.0, rest.1));
     }
     let shares: Vec<(i64, i64)> =
         bars.iter().map(|(_, requests, cost)| (basis_points(cost.0, total.cost.0), basis_points(*requests, total.requests))).collect();
@@ -72,9 +62,6 @@ mod tests {
 
     #[test]
     fn shares_are_integer_percentages_of_the_window() {
-        assert_eq!((basis_points(1, 3), basis_points(2, 3), basis_points(5, 0), basis_points(-1, 3)), (3_333, 6_666, 0, 0));
-        assert_eq!(basis_points(i64::MAX, i64::MAX), 10_000);
-        assert_eq!([3_333, 10_000, 5, 0].map(percent), ["33.3%", "100.0%", "0.0%", "0.0%"]);
         let rows = [row(Some("gpt-4o"), 10, 750_000_000), row(None, 30, 250_000_000)];
         let total = row(None, 40, 1_000_000_000);
         let chart = contribution(&window(), "model", "(no model)", &rows, &total);
@@ -92,13 +79,13 @@ mod tests {
     #[test]
     fn groups_past_the_bars_merge_into_other_from_the_totals() {
         let rows: Vec<UsageRow> = (0..12).map(|i| row(Some(&format!("m{i}")), 1, 100 - i)).collect();
-        // The query may have cut the list: "Other" comes from the totals, not from the rows.
+        // The query may have cut the list: the rest comes from the totals, not from the rows.
         let total = row(None, 20, 2_000);
         let chart = contribution(&window(), "assistant", "(not named)", &rows, &total);
         assert_eq!(chart.table.rows.len(), SHARE_BARS + 1);
         let other = chart.table.rows.last().unwrap();
         let shown: i64 = (0..SHARE_BARS as i64).map(|i| 100 - i).sum();
-        assert_eq!(other[0], "Other");
+        assert_eq!(other[0], OTHERS);
         assert_eq!(other[1], percent(basis_points(2_000 - shown, 2_000)));
         assert_eq!(other[2], percent(basis_points(20 - SHARE_BARS as i64, 20)));
         assert_eq!(contribution(&window(), "model", "-", &[], &UsageRow::default()).summary, "No usage in 2026-11-21 to 2026-11-22.");

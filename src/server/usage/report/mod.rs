@@ -6,7 +6,7 @@ mod dashboard;
 pub mod grid;
 mod tokens;
 mod users;
-pub use contribution::{SHARE_BARS, basis_points, contribution, percent};
+pub use contribution::contribution;
 pub use dashboard::dashboard_over_time;
 pub use tokens::{SPLIT_ASSISTANTS, SPLIT_MODELS, tokens_by_assistant, tokens_over_time};
 pub use users::{PIVOT_MODELS, per_user, users_by_model};

@@ -1,6 +1,7 @@
 //! The Tokens page: tokens over time, and tokens by assistant split by model.
 use super::{grid, steps, total, unit};
 use crate::domain::analytics::{ChartData, TextTable, Window};
+use crate::domain::analytics::{NO_MODEL, NOT_NAMED};
 use crate::domain::money::count;
 use crate::server::charts;
 use crate::server::usage::query::{CUT_NOTE, Pairs, UsageRow};
@@ -54,8 +55,8 @@ pub fn tokens_by_assistant(window: &Window, pairs: &Pairs) -> ChartData {
     }
     assistants.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let firsts: Vec<Option<String>> = assistants.iter().take(SPLIT_ASSISTANTS).map(|(a, _)| a.clone()).collect();
-    let (models, cells) = grid::layout(pairs, &firsts, SPLIT_MODELS, |p| p.input_tokens.saturating_add(p.output_tokens), "(no model)");
-    let names: Vec<String> = firsts.iter().map(|a| a.clone().unwrap_or_else(|| "(not named)".into())).collect();
+    let (models, cells) = grid::layout(pairs, &firsts, SPLIT_MODELS, |p| p.input_tokens.saturating_add(p.output_tokens), NO_MODEL);
+    let names: Vec<String> = firsts.iter().map(|a| a.clone().unwrap_or_else(|| NOT_NAMED.into())).collect();
     let series: Vec<(String, Vec<i64>)> =
         models.iter().enumerate().map(|(m, model)| (model.clone(), cells.iter().map(|row| row[m].as_ref().map_or(0, |c| c.tokens)).collect())).collect();
     let mut split_table = TextTable { columns: ["Assistant", "Model", "Tokens"].map(String::from).to_vec(), rows: vec![] };

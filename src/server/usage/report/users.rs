@@ -1,5 +1,6 @@
 //! The Users page: averages per active end user over time.
 use super::{steps, unit};
+use crate::domain::analytics::NO_MODEL;
 use crate::domain::analytics::{ChartData, TextTable, Window};
 use crate::domain::money::{Nanos, count};
 use crate::domain::reports::{Pivot, PivotRow, ratio};
@@ -12,7 +13,7 @@ pub const PIVOT_MODELS: usize = 6;
 /// The named users (in their order) × the models they called, by cost.
 pub fn users_by_model(pairs: &[PairRow], users: &[String]) -> Pivot {
     let firsts: Vec<Option<String>> = users.iter().cloned().map(Some).collect();
-    let (models, cells) = super::grid::layout(pairs, &firsts, PIVOT_MODELS, |p| p.cost.0, "(no model)");
+    let (models, cells) = super::grid::layout(pairs, &firsts, PIVOT_MODELS, |p| p.cost.0, NO_MODEL);
     Pivot { models, rows: users.iter().cloned().zip(cells).map(|(user, cells)| PivotRow { user, cells }).collect() }
 }
 
