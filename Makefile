@@ -46,6 +46,8 @@ end2end:
 # the same settings as `make run`'s, so the two share compiled dependencies.
 # Last, instructions per request under callgrind: the figures that stay the
 # same from run to run on a busy machine, where req/s vary by a third.
+# The scale and retention benchmarks load 10M events per engine (about an
+# hour and a half in all here); PLINTH_BENCH_EVENTS=1000000 makes it quick.
 bench:
 	scripts/setup.sh
 	node scripts/build.mjs --release

@@ -12,6 +12,7 @@ use plinth::api::requests::LoadRequests;
 use plinth::domain::analytics::Filters;
 use plinth::domain::requests::RequestFilters;
 use plinth::domain::usage::EventStatus;
+use serde_json::json;
 use std::time::Instant;
 
 /// The median of `runs` calls of a server function over HTTP, in milliseconds.
@@ -133,6 +134,93 @@ async fn scale(engine: Engine) {
         ratio(1),
         ratio(2)
     );
+}
+
+/// Retention on PostgreSQL at the larger size: the project's retention is
+/// cut by a day and `purge_expired` deletes that day's events while one
+/// client keeps sending live batches. Prints how long the delete took, the
+/// batches' latency before and during it, and the table's size and dead
+/// rows before and after, and after a VACUUM.
+async fn retention() {
+    use sea_orm::ConnectionTrait;
+    let Some(app) = spawn_app_with(Engine::Postgres, |c| {
+        c.limits.api_requests_per_key_minute = 1_000_000;
+        c.limits.api_requests_per_project_minute = 1_000_000;
+    })
+    .await
+    else {
+        eprintln!("skipped: set {POSTGRES_ENV} to benchmark PostgreSQL");
+        return;
+    };
+    let top: u64 = std::env::var("PLINTH_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000_000);
+    let mut fx = org(&app, "Retention").await;
+    let project = fx.projects[0].0;
+    let secret = api_key(&mut fx.owner, project, "all").await;
+    let progress = indicatif::ProgressBar::new(top);
+    bulk::load(&app, Stamp { project, key: None }, 0, top, &progress).await;
+    progress.finish_and_clear();
+    let db = &app.state.db;
+    db.execute_unprepared("ANALYZE usage_events").await.unwrap();
+    let size = || async { scalar(&app, "SELECT pg_total_relation_size('usage_events')").await / (1024 * 1024) };
+    let dead = || async { scalar(&app, "SELECT COALESCE(n_dead_tup, 0) FROM pg_stat_user_tables WHERE relname = 'usage_events'").await };
+    let before_mb = size().await;
+
+    // One client's live batches of 500: the latency of each, in ms.
+    let api = Api::new(&app, Some(&secret));
+    let batch = |n: u64| json!({ "events": (0..500).map(|i| bulk::as_json(&bulk::spread("ret", n * 500 + i, bulk::LIVE))).collect::<Vec<_>>() });
+    let send = |n: u64| {
+        let (api, body) = (&api, batch(n).to_string());
+        async move {
+            let t = Instant::now();
+            let res = api.post_raw("/api/v1/events", "application/json", body).await;
+            assert_eq!(res.status, reqwest::StatusCode::OK, "{}", res.body);
+            t.elapsed().as_secs_f64() * 1e3
+        }
+    };
+    let mut quiet = Vec::new();
+    for n in 0..20 {
+        quiet.push(send(n).await);
+    }
+    // The oldest of the 28 days expires.
+    db.execute_unprepared(&format!("UPDATE projects SET retention_days = 27 WHERE id = {project}")).await.unwrap();
+    let purge = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let t = Instant::now();
+            let removed = plinth::server::usage::store::purge_expired(&db, chrono::Utc::now()).await.unwrap();
+            (removed, t.elapsed().as_secs_f64())
+        })
+    };
+    let mut during = Vec::new();
+    let mut n = 20;
+    while !purge.is_finished() {
+        during.push(send(n).await);
+        n += 1;
+    }
+    let (removed, secs) = purge.await.unwrap();
+    let (after_mb, dead_rows) = (size().await, dead().await);
+    let t = Instant::now();
+    db.execute_unprepared("VACUUM usage_events").await.unwrap();
+    let vacuum = t.elapsed().as_secs_f64();
+    let (vacuumed_mb, dead_after) = (size().await, dead().await);
+    let stats = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v.get(v.len() / 2).copied().unwrap_or(0.0), v.last().copied().unwrap_or(0.0))
+    };
+    let ((q_med, q_max), (d_med, d_max)) = (stats(&mut quiet), stats(&mut during));
+    println!(
+        "bench Postgres: retention  one day of {top} events: {removed} rows deleted in {secs:.1} s; live batches of 500 before: median {q_med:.0} ms, max {q_max:.0} ms; during ({} batches): median {d_med:.0} ms, max {d_max:.0} ms",
+        during.len()
+    );
+    println!(
+        "bench Postgres: retention  usage_events {before_mb} MB before, {after_mb} MB after with {dead_rows} dead rows; VACUUM {vacuum:.1} s: {vacuumed_mb} MB, {dead_after} dead rows (the space is reused by new rows, not returned)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark: run with make bench"]
+async fn bench_retention_postgres() {
+    retention().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

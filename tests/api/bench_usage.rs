@@ -2,25 +2,19 @@
 //! in-process batched writer, the dashboard's queries at 100k and 1M events,
 //! and freshness (an acknowledged batch to its numbers in the dashboard).
 //! They print figures and assert only correctness.
-use crate::bulk::{self, LIVE, MONTH, event, spread};
+use crate::bulk::{self, LIVE, MONTH, as_json, event, spread};
 use crate::fixtures::*;
 use crate::helpers::*;
 use chrono::{Duration, Utc};
 use plinth::server::usage::intake::{EventInput, NewEvent};
 use plinth::server::usage::query::{self as usage, GroupBy, Hours, Rank, Scope};
 use plinth::server::usage::store;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Instant;
 
 /// The event checked, as the ingestion API would store it.
 fn checked(e: EventInput) -> NewEvent {
     NewEvent::check(e, Utc::now(), 32 * 1024).unwrap()
-}
-
-fn as_json(e: &EventInput) -> Value {
-    json!({ "id": e.id, "timestamp": e.timestamp.to_rfc3339(), "model": e.model, "assistant": e.assistant, "user": e.end_user,
-            "environment": e.environment, "input_tokens": e.input_tokens, "output_tokens": e.output_tokens, "latency_ms": e.latency_ms,
-            "status": e.status })
 }
 
 async fn usage_benchmarks(engine: Engine) {

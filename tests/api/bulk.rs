@@ -39,6 +39,13 @@ pub fn spread(prefix: &str, n: u64, minutes: u64) -> EventInput {
     e
 }
 
+/// An event as an application sends it to `POST /api/v1/events`.
+pub fn as_json(e: &EventInput) -> serde_json::Value {
+    serde_json::json!({ "id": e.id, "timestamp": e.timestamp.to_rfc3339(), "model": e.model, "assistant": e.assistant, "user": e.end_user,
+            "environment": e.environment, "input_tokens": e.input_tokens, "output_tokens": e.output_tokens, "latency_ms": e.latency_ms,
+            "status": e.status })
+}
+
 /// What a generated event is stored with: its cost (a fixed price per
 /// token) and the key that sent it.
 #[derive(Clone, Copy)]
