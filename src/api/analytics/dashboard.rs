@@ -17,12 +17,11 @@ pub async fn load_dashboard(org: crate::domain::project::Slug, slug: String, #[s
     let by_time = query::summary(db, &scope, report::step(&window)).await?;
     let (totals, usage_chart, errors_chart) = report::dashboard_over_time(&window, &by_time, &query::latencies(db, &scope).await?);
     let (models, assistants) = (query::summary(db, &scope, GroupBy::Model).await?, query::summary(db, &scope, GroupBy::Assistant).await?);
-    let all = report::total(&by_time);
     Ok(ProjectDashboard {
         usage_chart,
         errors_chart,
-        models_share: report::contribution(&window, "model", NO_MODEL, &models, &all),
-        assistants_share: report::contribution(&window, "assistant", NOT_NAMED, &assistants, &all),
+        models_share: report::contribution(&window, "model", NO_MODEL, &models, &totals),
+        assistants_share: report::contribution(&window, "assistant", NOT_NAMED, &assistants, &totals),
         models: report::top(models, TOP_ROWS),
         assistants: report::top(assistants, TOP_ROWS),
         users: report::top(query::summary(db, &scope, GroupBy::User).await?, TOP_ROWS),

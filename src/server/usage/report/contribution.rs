@@ -1,7 +1,7 @@
 //! What each model or assistant contributes to a project: its share of
 //! the cost and of the requests, side by side, so that a model that takes
 //! little traffic but most of the spend stands out.
-use crate::domain::analytics::{ChartData, TextTable, Window};
+use crate::domain::analytics::{ChartData, TextTable, UsageTotals, Window};
 use crate::domain::money::{Nanos, basis_points, percent};
 use crate::server::charts;
 use crate::server::usage::query::UsageRow;
@@ -13,7 +13,7 @@ pub const SHARE_BARS: usize = 8;
 /// The shares of `rows` (one per model or assistant, costliest first, as
 /// `query::summary` returns them) in the window's `total`. `what` names a
 /// group ("model"), `none` the group of calls that named none.
-pub fn contribution(window: &Window, what: &str, none: &str, rows: &[UsageRow], total: &UsageRow) -> ChartData {
+pub fn contribution(window: &Window, what: &str, none: &str, rows: &[UsageRow], total: &UsageTotals) -> ChartData {
     let mut bars: Vec<(String, i64, Nanos)> =
         rows.iter().take(SHARE_BARS).map(|r| (r.key.clone().unwrap_or_else(|| none.to_string()), r.requests, r.cost)).collect();
     // The rest, from the totals: exact even when the query cut the list.
@@ -63,7 +63,7 @@ mod tests {
     #[test]
     fn shares_are_integer_percentages_of_the_window() {
         let rows = [row(Some("gpt-4o"), 10, 750_000_000), row(None, 30, 250_000_000)];
-        let total = row(None, 40, 1_000_000_000);
+        let total = UsageTotals { requests: 40, cost: Nanos(1_000_000_000), ..Default::default() };
         let chart = contribution(&window(), "model", "(no model)", &rows, &total);
         assert_eq!(
             chart.summary,
@@ -80,7 +80,7 @@ mod tests {
     fn groups_past_the_bars_merge_into_other_from_the_totals() {
         let rows: Vec<UsageRow> = (0..12).map(|i| row(Some(&format!("m{i}")), 1, 100 - i)).collect();
         // The query may have cut the list: the rest comes from the totals, not from the rows.
-        let total = row(None, 20, 2_000);
+        let total = UsageTotals { requests: 20, cost: Nanos(2_000), ..Default::default() };
         let chart = contribution(&window(), "assistant", "(not named)", &rows, &total);
         assert_eq!(chart.table.rows.len(), SHARE_BARS + 1);
         let other = chart.table.rows.last().unwrap();
@@ -88,6 +88,6 @@ mod tests {
         assert_eq!(other[0], OTHERS);
         assert_eq!(other[1], percent(basis_points(2_000 - shown, 2_000)));
         assert_eq!(other[2], percent(basis_points(20 - SHARE_BARS as i64, 20)));
-        assert_eq!(contribution(&window(), "model", "-", &[], &UsageRow::default()).summary, "No usage in 2026-11-21 to 2026-11-22.");
+        assert_eq!(contribution(&window(), "model", "-", &[], &UsageTotals::default()).summary, "No usage in 2026-11-21 to 2026-11-22.");
     }
 }
