@@ -48,7 +48,7 @@ async fn usage_benchmarks(engine: Engine) {
         let secret = secret.clone();
         let app = &app;
         async move {
-            let started = Instant::now();
+            let meter = crate::cpu::Meter::start();
             let chunks: Vec<Vec<String>> = bodies.chunks((BATCHES / 4) as usize).map(|c| c.to_vec()).collect();
             let sends = chunks.into_iter().map(|chunk| {
                 let api = Api::new(app, Some(&secret));
@@ -60,18 +60,19 @@ async fn usage_benchmarks(engine: Engine) {
                 }
             });
             join_all(sends).await;
-            (BATCHES * 500) as f64 / started.elapsed().as_secs_f64()
+            let spent = meter.stop();
+            ((BATCHES * 500) as f64 / spent.wall.as_secs_f64(), spent)
         }
     };
-    let live_rate = http("live", LIVE).await;
-    let http_rate = http("http", MONTH).await;
+    let (live_rate, live_cpu) = http("live", LIVE).await;
+    let (http_rate, http_cpu) = http("http", MONTH).await;
     let started = Instant::now();
     for b in 0..BATCHES {
         let events: Vec<(usize, NewEvent)> = (0..500).map(|i| (i as usize, checked(event("direct", b * 500 + i)))).collect();
         store::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
     }
     let direct_rate = (BATCHES * 500) as f64 / started.elapsed().as_secs_f64();
-    let raw_rate = raw_baseline(&app, fx.projects[1].0, BATCHES).await;
+    let (raw_rate, raw_cpu) = raw_baseline(&app, fx.projects[1].0, BATCHES).await;
     println!(
         "bench {engine:?}: ingestion  HTTP (4 clients, batches of 500) live {live_rate:>8.0} events/s, spread over 30 days {http_rate:>8.0} events/s   in-process writer {direct_rate:>8.0} events/s   ratio {:.2}",
         http_rate / direct_rate
@@ -82,6 +83,12 @@ async fn usage_benchmarks(engine: Engine) {
         live_rate / raw_rate,
         http_rate / raw_rate
     );
+    // Where the time goes: on two cores, a ratio is bounded by the
+    // baseline's CPU per event over HTTP ingestion's, once both are busy.
+    let events = BATCHES * 500;
+    println!("bench {engine:?}: ingestion  raw baseline     {}", raw_cpu.per_event(events));
+    println!("bench {engine:?}: ingestion  HTTP live        {}", live_cpu.per_event(events));
+    println!("bench {engine:?}: ingestion  HTTP over 30 days {}", http_cpu.per_event(events));
     if std::env::var_os("PLINTH_BENCH_INGEST_ONLY").is_some() {
         // Comparing ingestion between two builds needs only this line.
         return;
@@ -226,12 +233,12 @@ async fn bench_usage_postgres() {
 /// one prepared multi-row INSERT per batch, each in its transaction (one
 /// writer: SQLite has one). PostgreSQL: `COPY … FROM STDIN` per batch, from
 /// 4 clients at once, as the HTTP run has.
-async fn raw_baseline(app: &TestApp, project: i64, batches: u64) -> f64 {
+async fn raw_baseline(app: &TestApp, project: i64, batches: u64) -> (f64, crate::cpu::Spent) {
     use sea_orm::TransactionTrait;
     let rows: Vec<Vec<EventInput>> = (0..batches).map(|b| (0..500).map(|i| spread("raw", b * 500 + i, LIVE)).collect()).collect();
     let db = &app.state.db;
     let at = bulk::Stamp { project, key: None };
-    let started = Instant::now();
+    let meter = crate::cpu::Meter::start();
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         let pool = db.get_postgres_connection_pool().clone();
         let chunks: Vec<Vec<Vec<EventInput>>> = rows.chunks(rows.len().div_ceil(4)).map(|c| c.to_vec()).collect();
@@ -251,8 +258,9 @@ async fn raw_baseline(app: &TestApp, project: i64, batches: u64) -> f64 {
             tx.commit().await.unwrap();
         }
     }
-    let rate = (batches * 500) as f64 / started.elapsed().as_secs_f64();
+    let spent = meter.stop();
+    let rate = (batches * 500) as f64 / spent.wall.as_secs_f64();
     let stored = scalar(app, &format!("SELECT COUNT(*) FROM usage_events WHERE project_id = {project} AND event_id LIKE 'raw-%'")).await;
     assert_eq!(stored, (batches * 500) as i64, "every baseline row went in");
-    rate
+    (rate, spent)
 }

@@ -54,6 +54,38 @@ async fn migrations_apply_on_postgres() {
     migrations_round_trip(Engine::Postgres).await;
 }
 
+/// Nagle's algorithm off on every connection to PostgreSQL. sqlx 0.9.0 left
+/// it on: a statement whose parameters filled more than one TCP segment
+/// (an ingest batch's JSON) waited about 40 ms for the server's delayed
+/// ACK, and PostgreSQL ingestion ran with the cores 80% idle (README).
+#[tokio::test]
+async fn postgres_connections_send_without_delay() {
+    use std::os::fd::BorrowedFd;
+    let Some(app) = spawn_app(Engine::Postgres).await else {
+        eprintln!("skipped: set {POSTGRES_ENV} to run PostgreSQL tests");
+        return;
+    };
+    app.state.db.execute_unprepared("SELECT 1").await.unwrap();
+    let port = url::Url::parse(&std::env::var(POSTGRES_ENV).unwrap()).unwrap().port().unwrap_or(5432);
+    let (mut seen, mut delayed) = (0, Vec::new());
+    for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
+        let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        // SAFETY: the descriptor is only queried, and a socket2 query on a
+        // descriptor that closed or is not a socket returns an error.
+        let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+        let socket = socket2::SockRef::from(&fd);
+        let Some(peer) = socket.peer_addr().ok().and_then(|a| a.as_socket()) else { continue };
+        if peer.port() == port {
+            seen += 1;
+            if !socket.tcp_nodelay().unwrap_or(false) {
+                delayed.push(peer);
+            }
+        }
+    }
+    assert!(seen > 0, "the app's pool holds a connection to PostgreSQL");
+    assert!(delayed.is_empty(), "connections with Nagle's algorithm on: {delayed:?}");
+}
+
 #[tokio::test]
 async fn sqlite_is_configured_for_concurrent_writers() {
     let app = spawn_app(Engine::Sqlite).await.unwrap();

@@ -23,10 +23,30 @@ fn sqlite_writer() -> &'static tokio::sync::Semaphore {
     TURN.get_or_init(|| tokio::sync::Semaphore::new(1))
 }
 
-/// Event rows per INSERT: 24 columns each stays far below either engine's limit on bound values.
-const CHUNK: usize = 200;
-/// Rollup rows per statement: 14 values each, likewise.
-const ROLLUP_CHUNK: usize = 500;
+/// Event rows per INSERT at most on SQLite: 24 bound values each stays far
+/// below its limit.
+const CHUNK: usize = 128;
+/// On PostgreSQL: the rows are one JSON parameter, and the statement's text
+/// is the same whatever their count.
+const PG_CHUNK: usize = 500;
+/// Rollup rows per statement at most (SQLite): 14 values each.
+const ROLLUP_CHUNK: usize = 64;
+
+/// The row counts to write `n` rows in on SQLite: `max` (a power of two) at
+/// a time, then the rest as powers of two. A statement's text depends on
+/// its row count, and each connection keeps up to 100 prepared statements:
+/// with any count allowed, batches of every size filled that cache with
+/// statements of up to 500 rows, each prepared anew, and `plinth serve`
+/// grew past 200 MB. With these sizes a table has at most eight statement
+/// texts, prepared once per connection.
+fn pieces(mut n: usize, max: usize) -> impl Iterator<Item = usize> {
+    debug_assert!(max.is_power_of_two());
+    std::iter::from_fn(move || {
+        let take = if n >= max { max } else { 1 << n.checked_ilog2()? };
+        n -= take;
+        Some(take)
+    })
+}
 
 #[derive(Debug, Default, Serialize)]
 pub struct Stored {
@@ -94,10 +114,15 @@ pub async fn store(db: &DatabaseConnection, key_ctx: &KeyCtx, events: Vec<(usize
     }
     let mut inserted = HashSet::new();
     let mut counts = Vec::with_capacity(rows.len());
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let mut chunk = Vec::with_capacity(CHUNK);
-        for (id, key, counted, row) in rows.by_ref().take(CHUNK) {
+    let n = rows.len();
+    let sizes: Vec<usize> = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => (0..n).step_by(PG_CHUNK).map(|i| (n - i).min(PG_CHUNK)).collect(),
+        _ => pieces(n, CHUNK).collect(),
+    };
+    let mut rows = rows.into_iter();
+    for size in sizes {
+        let mut chunk = Vec::with_capacity(size);
+        for (id, key, counted, row) in rows.by_ref().take(size) {
             counts.push((id, key, counted));
             chunk.push(row);
         }
@@ -249,11 +274,12 @@ async fn add_to(tx: &DatabaseTransaction, r: &Rollup, project_id: i64, rows: Rol
     let col = |c: Col| r.col(c).ok_or(AppError::Internal);
     let key: Vec<_> = r.key.iter().map(|c| col(*c)).collect::<AppResult<_>>()?;
     let measures: Vec<_> = r.measures.iter().map(|c| col(*c)).collect::<AppResult<_>>()?;
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
+    let sizes = pieces(rows.len(), ROLLUP_CHUNK);
+    let mut rows = rows.into_iter();
+    for size in sizes {
         let mut insert = Query::insert();
         insert.into_table(r.table()).columns(key.iter().chain(&measures).cloned());
-        for (k, m) in rows.by_ref().take(ROLLUP_CHUNK) {
+        for (k, m) in rows.by_ref().take(size) {
             let values = r.key.iter().map(|c| k.value(*c, project_id).into()).chain(r.measures.iter().map(|c| m.value(*c).into()));
             insert.values(values).map_err(|e| {
                 tracing::error!("rollup insert: {e}");
@@ -370,4 +396,23 @@ pub async fn purge_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> AppRe
         removed += res.rows_affected;
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pieces;
+
+    #[test]
+    fn rows_go_in_a_few_statement_sizes() {
+        let mut sizes = std::collections::BTreeSet::new();
+        for n in 0..=2_000 {
+            let p: Vec<usize> = pieces(n, 64).collect();
+            assert_eq!(p.iter().sum::<usize>(), n);
+            assert!(p.windows(2).all(|w| w[0] >= w[1]), "largest first: {p:?}");
+            assert!(p.len() <= n / 64 + 6, "{n}: {p:?}");
+            sizes.extend(p);
+        }
+        assert_eq!(sizes.into_iter().collect::<Vec<_>>(), [1, 2, 4, 8, 16, 32, 64]);
+        assert_eq!(pieces(500, 128).collect::<Vec<_>>(), [128, 128, 128, 64, 32, 16, 4]);
+    }
 }
