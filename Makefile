@@ -48,11 +48,14 @@ end2end:
 # same from run to run on a busy machine, where req/s vary by a third.
 # The scale and retention benchmarks load 10M events per engine (about an
 # hour and a half in all here); PLINTH_BENCH_EVENTS=1000000 makes it quick.
+# `plinth serve`'s memory while it ingests 1M events (bench_memory), and
+# last, each console page from navigation to hydrated in chromium.
 bench:
-	scripts/setup.sh
+	scripts/setup.sh --test
 	node scripts/build.mjs --release
 	PLINTH_BENCH_SITE=$(TARGET_DIR)/release/site $(BUILD_ENV) cargo test --release --no-default-features --features ssr --test api bench_ -- --ignored --nocapture --test-threads=1
 	CARGO_TARGET_DIR=$(TARGET_DIR) scripts/bench-instructions.sh
+	PLINTH_BIN=$(TARGET_DIR)/release/plinth node end2end/bench/hydration.mjs
 
 # Optional, for development only: live reload with cargo-leptos (about 20
 # minutes to install, once). `make run` and `make test` do not need it.

@@ -5,7 +5,7 @@
 // person moving around the console), then once in a fresh context (a first
 // visit). Prints medians, and where the time goes: the server's answer, the
 // page's scripts, hydration, and charts drawn. Goal: hydrated under 300 ms.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -31,7 +31,11 @@ const base = `http://127.0.0.1:${port}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'plinth-hydration-'));
 const env = { PATH: process.env.PATH, DATABASE_URL: `sqlite://${join(dataDir, 'plinth.db')}?mode=rwc`, PLINTH_BIND: `127.0.0.1:${port}`, PLINTH_LOG: 'warn' };
 execFileSync(bin, ['migrate'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-execFileSync(bin, ['seed-demo'], { env, stdio: ['ignore', 'ignore', 'ignore'] });
+// The demo project with usage: seed-demo names it with its key.
+const seed = spawnSync(bin, ['seed-demo'], { env, encoding: 'utf8' });
+const seeded = `${seed.stdout}${seed.stderr}`;
+const demoSlug = /\(project ([a-z0-9-]+), scope/.exec(seeded)?.[1];
+if (!demoSlug) throw new Error(`seed-demo did not name its project:\n${seeded}`);
 const server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 
 // Set before any page script: when `data-hydrated` appears, and when every
@@ -53,6 +57,8 @@ async function visit(page, path) {
   await page.waitForFunction(() => window.__hydrated, null, { timeout: 30_000 });
   // Charts, when the page has any, draw after ECharts has loaded.
   await page.waitForFunction(() => window.__drawn || !document.querySelector('[data-chart]'), null, { timeout: 30_000 });
+  const title = await page.title();
+  if (/not found|error/i.test(title)) throw new Error(`${path}: ${title}`);
   return page.evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0];
     const scripts = performance.getEntriesByType('resource').filter((r) => /\.(js|wasm)(\?|$)/.test(r.name));
@@ -96,7 +102,9 @@ try {
   const context = await browser.newContext({ baseURL: base, viewport: { width: 1440, height: 900 } });
   const page = await signIn(context);
   await page.goto('/');
-  const project = await page.locator('a[href*="/projects/"]').first().getAttribute('href');
+  const links = await page.locator('a[href*="/projects/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  const project = links.find((h) => h.endsWith(`/projects/${demoSlug}`));
+  if (!project) throw new Error(`no project link on the home page: ${links}`);
   const org = project.split('/projects/')[0];
   const pages = [
     ['home', '/'],
@@ -110,7 +118,7 @@ try {
     ['users', `${project}/users`],
     ['requests', `${project}/requests`],
   ];
-  console.log(`hydration: ${base}, ${bin}; medians of ${RUNS} visits with the bundle cached, then a first visit (ms from navigation)`);
+  console.log(`hydration: ${base}${project}, ${bin}; medians of ${RUNS} visits with the bundle cached, then a first visit (ms from navigation)`);
   console.log('page        answer  scripts  hydrated  charts drawn | first visit: hydrated  charts   script bytes');
   const over = [];
   for (const [name, path] of pages) {

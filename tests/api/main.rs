@@ -18,6 +18,7 @@ mod cpu;
 mod durability;
 mod exports;
 mod fuzz;
+mod group_commit;
 mod hardening;
 mod ingest;
 mod keys;

@@ -3,7 +3,7 @@
 //! in the same transaction, so a batch shows as soon as it is acknowledged.
 use crate::domain::api_key::KeyStatus;
 use crate::domain::money::Nanos;
-use crate::domain::usage::CostSource;
+use crate::domain::usage::{CostSource, EventStatus};
 use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
 use crate::server::entities::{api_key, project, usage_event};
@@ -15,9 +15,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IdenStatic, QueryFilter, QuerySelect, QueryTrait, Set};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// The turn of batches writing to SQLite in this process (see `store`).
+mod queue;
+pub use queue::{GROUP_EVENTS, state};
+
+/// The turn of groups writing to SQLite in this process (see `write_group`).
 fn sqlite_writer() -> &'static tokio::sync::Semaphore {
     static TURN: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     TURN.get_or_init(|| tokio::sync::Semaphore::new(1))
@@ -54,6 +57,24 @@ pub struct Stored {
     pub duplicates: u64,
 }
 
+/// What one stored event adds to the rollups: status, input and output
+/// tokens, cost in nano-dollars, latency (when reported).
+type Counted = (EventStatus, i64, i64, i64, Option<i64>);
+
+/// One checked event, ready to insert.
+pub(super) struct Row {
+    id: String,
+    key: RollupKey,
+    counted: Counted,
+    model: usage_event::ActiveModel,
+}
+
+/// One request's events for its key's project, in id order.
+pub(super) struct Batch {
+    key: KeyCtx,
+    rows: Vec<Row>,
+}
+
 /// Store `events` (with their index in the request). An id already stored
 /// for this project, or seen earlier in the same batch, counts as a
 /// duplicate and changes nothing. Events whose cost cannot be computed are
@@ -82,18 +103,24 @@ pub async fn store(db: &DatabaseConnection, key_ctx: &KeyCtx, events: Vec<(usize
                     ev.status,
                 );
                 let counted = (ev.status, ev.input_tokens, ev.output_tokens, cost.0, ev.latency_ms);
-                rows.push((ev.id.clone(), key, counted, active(key_ctx, ev, cost, source, now)));
+                rows.push(Row { id: ev.id.clone(), key, counted, model: active(key_ctx, ev, cost, source, now) });
             }
             Err(error) => rejected.push(Rejected { index, id: Some(ev.id), error }),
         }
     }
-    // One order for every batch: two batches sharing ids then never wait
-    // on each other's rows in opposite orders (a PostgreSQL deadlock).
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
     let valid = rows.len() as u64;
-    let rows_in = rows.len();
+    let inserted = queue::write(db, Batch { key: key_ctx.clone(), rows }).await?;
+    Ok(Stored { accepted: inserted, duplicates: repeated + (valid - inserted) })
+}
+
+/// Write a group of one project's batches in one transaction: each batch's
+/// events, then the rollups of all of them. Answers each batch with how
+/// many of its events went in, or why none did (its key stopped working).
+/// An id in two batches of the group goes in with the first.
+pub(super) async fn write_group(db: &DatabaseConnection, batches: Vec<Batch>) -> AppResult<Vec<AppResult<u64>>> {
+    let Some(project_id) = batches.first().map(|b| b.key.project_id) else { return Ok(Vec::new()) };
     // SQLite has one writer. Its busy timeout is not a queue: under many
-    // concurrent batches some waited past it and failed. Batches of this
+    // concurrent batches some waited past it and failed. Groups of this
     // process take turns here instead, first come first served.
     let _turn = match db.get_database_backend() {
         sea_orm::DbBackend::Sqlite => Some(
@@ -106,28 +133,45 @@ pub async fn store(db: &DatabaseConnection, key_ctx: &KeyCtx, events: Vec<(usize
     };
     let started = std::time::Instant::now();
     let tx = begin_write(db).await?;
-    // The key may have been revoked while the body was uploading: look again
+    // A key may have been revoked while a body was uploading: look again
     // inside the transaction that writes.
-    let still = api_key::Entity::find_by_id(key_ctx.key_id).one(&tx).await?;
-    if !still.is_some_and(|k| KeyStatus::of(Utc::now(), k.expires_at, k.revoked_at).works()) {
-        return Err(AppError::Unauthenticated);
+    let mut works: HashMap<i64, bool> = HashMap::new();
+    let mut answers: Vec<AppResult<u64>> = Vec::with_capacity(batches.len());
+    for b in &batches {
+        let ok = match works.get(&b.key.key_id) {
+            Some(ok) => *ok,
+            None => {
+                let still = api_key::Entity::find_by_id(b.key.key_id).one(&tx).await?;
+                let ok = still.is_some_and(|k| k.project_id == project_id && KeyStatus::of(Utc::now(), k.expires_at, k.revoked_at).works());
+                works.insert(b.key.key_id, ok);
+                ok
+            }
+        };
+        answers.push(if ok { Ok(0) } else { Err(AppError::Unauthenticated) });
     }
+    let group = batches.len();
+    let mut rows: Vec<(usize, Row)> =
+        batches.into_iter().enumerate().filter(|(i, _)| answers[*i].is_ok()).flat_map(|(i, b)| b.rows.into_iter().map(move |r| (i, r))).collect();
+    // One order for every group: two groups sharing ids then never wait on
+    // each other's rows in opposite orders (a PostgreSQL deadlock).
+    rows.sort_by(|a, b| a.1.id.cmp(&b.1.id).then(a.0.cmp(&b.0)));
+    rows.dedup_by(|later, first| later.1.id == first.1.id);
+    let rows_in = rows.len();
     let mut inserted = HashSet::new();
     let mut counts = Vec::with_capacity(rows.len());
-    let n = rows.len();
     let sizes: Vec<usize> = match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => (0..n).step_by(PG_CHUNK).map(|i| (n - i).min(PG_CHUNK)).collect(),
-        _ => pieces(n, CHUNK).collect(),
+        sea_orm::DbBackend::Postgres => (0..rows_in).step_by(PG_CHUNK).map(|i| (rows_in - i).min(PG_CHUNK)).collect(),
+        _ => pieces(rows_in, CHUNK).collect(),
     };
     let mut rows = rows.into_iter();
     for size in sizes {
         let mut chunk = Vec::with_capacity(size);
-        for (id, key, counted, row) in rows.by_ref().take(size) {
-            counts.push((id, key, counted));
-            chunk.push(row);
+        for (batch, row) in rows.by_ref().take(size) {
+            counts.push((batch, row.id, row.key, row.counted));
+            chunk.push(row.model);
         }
         // RETURNING names exactly the rows this statement inserted: ids that
-        // another batch stored first are skipped, and not counted twice.
+        // another group stored first are skipped, and not counted twice.
         if tx.get_database_backend() == sea_orm::DbBackend::Postgres {
             for id in insert_events_pg(&tx, &chunk).await? {
                 inserted.insert(id);
@@ -144,18 +188,22 @@ pub async fn store(db: &DatabaseConnection, key_ctx: &KeyCtx, events: Vec<(usize
     }
     let events_done = started.elapsed();
     let mut sums = Rollups::new();
-    for (id, key, counted) in counts {
+    for (batch, id, key, counted) in counts {
         if inserted.contains(&id) {
             let (status, input, output, cost, latency) = counted;
             sums.entry(key).or_default().add(status, input, output, cost, latency);
+            if let Some(Ok(n)) = answers.get_mut(batch) {
+                *n += 1;
+            }
         }
     }
-    let rollup_times = add(&tx, key_ctx.project_id, &sums).await?;
+    let rollup_times = add(&tx, project_id, &sums).await?;
     let rollups_done = started.elapsed();
     tx.commit().await?;
-    // Where a batch's time goes (RUST_LOG=plinth::server::usage::store=debug):
+    // Where a group's time goes (RUST_LOG=plinth::server::usage::store=debug):
     // how ingestion was profiled against the raw baseline.
     tracing::debug!(
+        batches = group,
         events = rows_in,
         events_us = events_done.as_micros() as u64,
         rollups_us = (rollups_done - events_done).as_micros() as u64,
@@ -163,8 +211,7 @@ pub async fn store(db: &DatabaseConnection, key_ctx: &KeyCtx, events: Vec<(usize
         per_rollup_us = ?rollup_times,
         "batch stored"
     );
-    let inserted = inserted.len() as u64;
-    Ok(Stored { accepted: inserted, duplicates: repeated + (valid - inserted) })
+    Ok(answers)
 }
 
 /// PostgreSQL: a chunk of events as one JSON parameter read with
