@@ -196,7 +196,7 @@ async fn demo_usage(state: &AppState, org: &guard::OrgCtx, project_id: i64, scal
             // Through the same checks as the ingestion API's events.
             events.push((i as usize, NewEvent::check(e, now, state.config.limits.event_text_bytes).map_err(AppError::invalid)?));
         }
-        stored += crate::server::usage::store::store(db, &key, events, &mut Vec::new()).await?.accepted;
+        stored += crate::server::usage::store::store(state, &key, events, &mut Vec::new()).await?.accepted;
         progress.inc(1);
     }
     Ok(stored)

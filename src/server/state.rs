@@ -21,6 +21,8 @@ pub struct AppState {
     pub charts_script: Option<Arc<str>>,
     /// The lazy pages' chunks, for their preload links (`None`: an unsplit site).
     pub chunks: Option<Arc<crate::server::assets::Chunks>>,
+    /// Ingestion's writer for this database (group commit, SQLite's turn).
+    pub writer: Arc<crate::server::usage::store::Writer>,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
             charts_script,
             chunks,
             leptos,
+            writer: Arc::default(),
         })
     }
 }

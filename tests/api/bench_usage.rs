@@ -69,7 +69,7 @@ async fn usage_benchmarks(engine: Engine) {
     let started = Instant::now();
     for b in 0..BATCHES {
         let events: Vec<(usize, NewEvent)> = (0..500).map(|i| (i as usize, checked(event("direct", b * 500 + i)))).collect();
-        store::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
+        store::store(&app.state, &key, events, &mut Vec::new()).await.unwrap();
     }
     let direct_rate = (BATCHES * 500) as f64 / started.elapsed().as_secs_f64();
     let (raw_rate, raw_cpu) = raw_baseline(&app, fx.projects[1].0, BATCHES).await;
@@ -116,7 +116,7 @@ async fn usage_benchmarks(engine: Engine) {
     for target in [100_000u64, 1_000_000] {
         while stored < target {
             let events: Vec<(usize, NewEvent)> = (0..1_000).map(|i| (i as usize, checked(event("bulk", stored + i)))).collect();
-            store::store(&app.state.db, &key, events, &mut Vec::new()).await.unwrap();
+            store::store(&app.state, &key, events, &mut Vec::new()).await.unwrap();
             stored += 1_000;
         }
         if target == 1_000_000 {

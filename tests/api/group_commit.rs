@@ -5,7 +5,6 @@ use crate::fixtures::*;
 use crate::helpers::*;
 use crate::on_both_engines;
 use chrono::{Duration, Utc};
-use plinth::server::usage::store;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, DbBackend};
 use serde_json::json;
@@ -54,21 +53,25 @@ on_both_engines!(waiting_batches_go_in_together_and_are_answered_alone, |app: Te
         tokio::spawn(async move { api.events(&body).await })
     };
     let a = send(&first, batch((0..20).map(|i| format!("a-{i:02}"))));
-    until("the first group to start", || store::state(project).0).await;
+    until("the first group to start", || app.state.writer.state(project).0).await;
     // Two batches of the same key with ids that alternate, and one of the
     // key revoked while they wait.
     let b = send(&first, batch((0..40).step_by(2).map(|i| format!("g-{i:02}"))));
     let c = send(&second, batch((0..10).map(|i| format!("c-{i:02}"))));
-    let d = send(&first, batch((1..40).step_by(2).map(|i| format!("g-{i:02}"))));
-    until("three batches waiting", || store::state(project).1 == 3).await;
+    // The last also repeats the first's "g-00": one copy goes in.
+    let d = send(&first, batch((1..40).step_by(2).map(|i| format!("g-{i:02}")).chain(["g-00".to_string()])));
+    until("three batches waiting", || app.state.writer.state(project).1 == 3).await;
     hold.commit().await.unwrap();
 
     let a = a.await.unwrap();
     assert_eq!((a.status, a.json()["accepted"].as_i64()), (StatusCode::OK, Some(20)), "{}", a.body);
-    for (res, n) in [(b.await.unwrap(), 20), (d.await.unwrap(), 20)] {
+    let (mut accepted, mut duplicates) = (0, 0);
+    for res in [b.await.unwrap(), d.await.unwrap()] {
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-        assert_eq!((res.json()["accepted"].as_i64(), res.json()["duplicates"].as_i64()), (Some(n), Some(0)), "{}", res.body);
+        accepted += res.json()["accepted"].as_i64().unwrap();
+        duplicates += res.json()["duplicates"].as_i64().unwrap();
     }
+    assert_eq!((accepted, duplicates), (40, 1), "an id in two batches of a group is stored once, a duplicate for the other");
     let c = c.await.unwrap();
     assert_eq!(c.status, StatusCode::UNAUTHORIZED, "a key revoked while its batch waited: {}", c.body);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM usage_events WHERE event_id LIKE 'c-%'").await, 0, "nothing of it is stored");
@@ -77,7 +80,7 @@ on_both_engines!(waiting_batches_go_in_together_and_are_answered_alone, |app: Te
     let order = ordered_rows(&app, "SELECT event_id FROM usage_events WHERE event_id LIKE 'g-%' ORDER BY id").await;
     let expected: Vec<String> = (0..40).map(|i| format!("g-{i:02}")).collect();
     assert_eq!(order, expected);
-    assert_eq!(store::state(project), (false, 0));
+    assert_eq!(app.state.writer.state(project), (false, 0));
     // The rollups count each event once.
     let rollup = scalar(&app, &format!("SELECT CAST(COALESCE(SUM(requests), 0) AS BIGINT) FROM usage_daily_totals WHERE project_id = {project}")).await;
     assert_eq!(rollup, 2 + 60);
@@ -88,4 +91,53 @@ fn sql_revoke(backend: DbBackend) -> &'static str {
         DbBackend::Postgres => "UPDATE api_keys SET revoked_at = $1 WHERE id = $2",
         _ => "UPDATE api_keys SET revoked_at = ? WHERE id = ?",
     }
+}
+
+/// A project's waiting batches are bounded: past `WAITING_EVENTS` a batch
+/// is answered 503 `busy` at once, and a batch whose client stopped waiting
+/// is left out. (PostgreSQL only: a table lock holds a group as long as the
+/// test needs, where SQLite's busy timeout would end it after 5 s.)
+#[tokio::test]
+async fn waiting_is_bounded_and_abandoned_batches_are_left_out() {
+    use plinth::server::usage::store::{GROUP_EVENTS, WAITING_EVENTS};
+    let Some(app) = spawn_app_with(Engine::Postgres, |c| c.limits.api_requests_per_key_minute = 10_000).await else {
+        eprintln!("skipped: set {POSTGRES_ENV} to run PostgreSQL tests");
+        return;
+    };
+    let mut fx = org(&app, "Bounded").await;
+    let project = fx.projects[0].0;
+    let secret = api_key(&mut fx.owner, project, "ingest").await;
+    let warm = Api::new(&app, Some(&secret)).events(&batch(std::iter::once("warm".to_string()))).await;
+    assert_eq!(warm.status, StatusCode::OK, "{}", warm.body);
+    let hold = begin_write(&app.state.db).await.unwrap();
+    hold.execute_unprepared("LOCK TABLE usage_events IN SHARE MODE").await.unwrap();
+    let send = |ids: Vec<String>| {
+        let api = Api::new(&app, Some(&secret));
+        tokio::spawn(async move { api.events(&batch(ids.into_iter())).await })
+    };
+    let first = send(vec!["first".into()]);
+    until("the first group to start", || app.state.writer.state(project).0).await;
+    // A client that gives up after 300 ms, while its batch waits.
+    let quitter = reqwest::Client::builder().timeout(std::time::Duration::from_millis(300)).build().unwrap();
+    let gave_up = quitter.post(format!("{}/api/v1/events", app.base)).bearer_auth(&secret).json(&batch(std::iter::once("quit".to_string()))).send().await;
+    assert!(gave_up.is_err(), "the request timed out");
+    // Full batches until the queue holds WAITING_EVENTS events.
+    let full = WAITING_EVENTS / 1_000;
+    const { assert!(GROUP_EVENTS < WAITING_EVENTS && WAITING_EVENTS.is_multiple_of(1_000)) };
+    let waiting: Vec<_> = (0..full).map(|b| send((0..1_000).map(|i| format!("w{b}-{i:03}")).collect())).collect();
+    until("the queue to fill", || app.state.writer.state(project).1 == full).await;
+    let over = quitter.post(format!("{}/api/v1/events", app.base)).bearer_auth(&secret).json(&batch(std::iter::once("over".to_string()))).send().await;
+    let refused = over.expect("answered at once, not queued");
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(refused.json::<serde_json::Value>().await.unwrap()["error"]["code"], "busy");
+    hold.commit().await.unwrap();
+    assert_eq!(first.await.unwrap().status, StatusCode::OK);
+    for res in join_all(waiting).await {
+        assert_eq!(res.unwrap().status, StatusCode::OK);
+    }
+    for (id, what) in [("over", "the refused batch"), ("quit", "the abandoned batch")] {
+        assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_events WHERE event_id = '{id}'")).await, 0, "{what}");
+    }
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM usage_events").await, 2 + WAITING_EVENTS as i64);
 }

@@ -78,7 +78,7 @@ pub async fn ingest(
             Err((id, error)) => rejected.push(Rejected { index, id, error }),
         }
     }
-    let stored = store::store(&app.db, &key, valid, &mut rejected).await?;
+    let stored = store::store(&app, &key, valid, &mut rejected).await?;
     if rejected.is_empty() {
         return Ok((StatusCode::OK, axum::Json(Accepted { accepted: stored.accepted, duplicates: stored.duplicates })).into_response());
     }

@@ -5,6 +5,7 @@ use crate::domain::api_key::KeyStatus;
 use crate::domain::money::Nanos;
 use crate::domain::usage::{CostSource, EventStatus};
 use crate::error::{AppError, AppResult};
+use crate::server::AppState;
 use crate::server::db::begin_write;
 use crate::server::entities::{api_key, project, usage_event};
 use crate::server::guard::KeyCtx;
@@ -13,18 +14,14 @@ use crate::server::usage::intake::{NewEvent, Rejected};
 use crate::server::usage::rollup::{self, Col, Rollup, RollupKey, Rollups};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IdenStatic, QueryFilter, QuerySelect, QueryTrait, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IdenStatic, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 mod queue;
-pub use queue::{GROUP_EVENTS, state};
-
-/// The turn of groups writing to SQLite in this process (see `write_group`).
-fn sqlite_writer() -> &'static tokio::sync::Semaphore {
-    static TURN: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    TURN.get_or_init(|| tokio::sync::Semaphore::new(1))
-}
+pub use queue::{GROUP_EVENTS, WAIT, WAITING_EVENTS, Writer};
 
 /// Event rows per INSERT at most on SQLite: 24 bound values each stays far
 /// below its limit.
@@ -79,7 +76,8 @@ pub(super) struct Batch {
 /// for this project, or seen earlier in the same batch, counts as a
 /// duplicate and changes nothing. Events whose cost cannot be computed are
 /// returned as rejected.
-pub async fn store(db: &DatabaseConnection, key_ctx: &KeyCtx, events: Vec<(usize, NewEvent)>, rejected: &mut Vec<Rejected>) -> AppResult<Stored> {
+pub async fn store(state: &AppState, key_ctx: &KeyCtx, events: Vec<(usize, NewEvent)>, rejected: &mut Vec<Rejected>) -> AppResult<Stored> {
+    let db = &state.db;
     let catalog = Catalog::load(db, key_ctx.org_id).await?;
     let now = Utc::now();
     let mut seen = HashSet::new();
@@ -109,7 +107,7 @@ pub async fn store(db: &DatabaseConnection, key_ctx: &KeyCtx, events: Vec<(usize
         }
     }
     let valid = rows.len() as u64;
-    let inserted = queue::write(db, Batch { key: key_ctx.clone(), rows }).await?;
+    let inserted = state.writer.write(db, Batch { key: key_ctx.clone(), rows }).await?;
     Ok(Stored { accepted: inserted, duplicates: repeated + (valid - inserted) })
 }
 
@@ -117,38 +115,37 @@ pub async fn store(db: &DatabaseConnection, key_ctx: &KeyCtx, events: Vec<(usize
 /// events, then the rollups of all of them. Answers each batch with how
 /// many of its events went in, or why none did (its key stopped working).
 /// An id in two batches of the group goes in with the first.
-pub(super) async fn write_group(db: &DatabaseConnection, batches: Vec<Batch>) -> AppResult<Vec<AppResult<u64>>> {
+pub(super) async fn write_group(db: &DatabaseConnection, writer: &Writer, batches: Vec<Batch>) -> AppResult<Vec<AppResult<u64>>> {
     let Some(project_id) = batches.first().map(|b| b.key.project_id) else { return Ok(Vec::new()) };
     // SQLite has one writer. Its busy timeout is not a queue: under many
     // concurrent batches some waited past it and failed. Groups of this
     // process take turns here instead, first come first served.
     let _turn = match db.get_database_backend() {
-        sea_orm::DbBackend::Sqlite => Some(
-            tokio::time::timeout(std::time::Duration::from_secs(30), sqlite_writer().acquire())
-                .await
-                .map_err(|_| AppError::Busy)?
-                .map_err(|_| AppError::Internal)?,
-        ),
+        sea_orm::DbBackend::Sqlite => {
+            Some(tokio::time::timeout(WAIT, writer.sqlite.acquire()).await.map_err(|_| AppError::Busy)?.map_err(|_| AppError::Internal)?)
+        }
         _ => None,
     };
     let started = std::time::Instant::now();
     let tx = begin_write(db).await?;
-    // A key may have been revoked while a body was uploading: look again
-    // inside the transaction that writes.
-    let mut works: HashMap<i64, bool> = HashMap::new();
-    let mut answers: Vec<AppResult<u64>> = Vec::with_capacity(batches.len());
-    for b in &batches {
-        let ok = match works.get(&b.key.key_id) {
-            Some(ok) => *ok,
-            None => {
-                let still = api_key::Entity::find_by_id(b.key.key_id).one(&tx).await?;
-                let ok = still.is_some_and(|k| k.project_id == project_id && KeyStatus::of(Utc::now(), k.expires_at, k.revoked_at).works());
-                works.insert(b.key.key_id, ok);
-                ok
-            }
-        };
-        answers.push(if ok { Ok(0) } else { Err(AppError::Unauthenticated) });
+    // A key may have been revoked while a body was uploading or waiting:
+    // look again inside the transaction that writes. On PostgreSQL the rows
+    // are read FOR SHARE (in id order), so a revocation waits for this
+    // commit instead of passing unseen; SQLite's one writer already waits.
+    let key_ids: BTreeSet<i64> = batches.iter().map(|b| b.key.key_id).collect();
+    let mut keys = api_key::Entity::find().filter(api_key::Column::Id.is_in(key_ids)).order_by_asc(api_key::Column::Id);
+    if tx.get_database_backend() == sea_orm::DbBackend::Postgres {
+        keys = keys.lock_shared();
     }
+    let now = Utc::now();
+    let works: HashSet<i64> = keys
+        .all(&tx)
+        .await?
+        .into_iter()
+        .filter(|k| k.project_id == project_id && KeyStatus::of(now, k.expires_at, k.revoked_at).works())
+        .map(|k| k.id)
+        .collect();
+    let mut answers: Vec<AppResult<u64>> = batches.iter().map(|b| if works.contains(&b.key.key_id) { Ok(0) } else { Err(AppError::Unauthenticated) }).collect();
     let group = batches.len();
     let mut rows: Vec<(usize, Row)> =
         batches.into_iter().enumerate().filter(|(i, _)| answers[*i].is_ok()).flat_map(|(i, b)| b.rows.into_iter().map(move |r| (i, r))).collect();
