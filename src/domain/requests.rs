@@ -31,7 +31,7 @@ pub struct RequestFilters {
 /// the whole window for one page: 10M rows for a miss. The page then stops
 /// at this many calls of the log, says how far back it searched, and its
 /// cursor goes on from there ("Search older").
-pub const SEARCH_ROWS: u64 = 10_000;
+pub const SEARCH_ROWS: u64 = 7_500;
 
 impl RequestFilters {
     /// Whether any filter other than the window's range is set.
