@@ -1,6 +1,7 @@
 //! Batch storage: a checked batch goes in for one project (idempotent by the
 //! client's event id), with every rollup of `rollup::ALL` brought up to date
 //! in the same transaction, so a batch shows as soon as it is acknowledged.
+//! Batches of a project that arrive together share one transaction (`queue`).
 use crate::domain::api_key::KeyStatus;
 use crate::domain::money::Nanos;
 use crate::domain::usage::{CostSource, EventStatus};
@@ -66,7 +67,7 @@ pub(super) struct Row {
     model: usage_event::ActiveModel,
 }
 
-/// One request's events for its key's project, in id order.
+/// One request's events for its key's project (`write_group` orders them).
 pub(super) struct Batch {
     key: KeyCtx,
     rows: Vec<Row>,
