@@ -21,7 +21,7 @@ async fn serve_memory(engine: Engine) {
         eprintln!("skipped: set {POSTGRES_ENV} to benchmark PostgreSQL");
         return;
     };
-    let events: u64 = std::env::var("PLINTH_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000).min(1_000_000);
+    let events = crate::bulk::bench_events(1_000_000).min(1_000_000);
     let mut fx = org(&app, "Memory").await;
     let (project, _) = fx.projects[0].clone();
     let secret = api_key(&mut fx.owner, project, "all").await;

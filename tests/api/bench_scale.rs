@@ -29,11 +29,8 @@ async fn median<F: leptos::server_fn::ServerFn + serde::Serialize>(client: &mut 
 }
 
 async fn scale(engine: Engine) {
-    let Some(app) = spawn_app_with(engine, |_| {}).await else {
-        eprintln!("skipped: set {POSTGRES_ENV} to benchmark PostgreSQL");
-        return;
-    };
-    let top: u64 = std::env::var("PLINTH_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000_000);
+    let Some(app) = bulk::bench_app(engine).await else { return };
+    let top = bulk::bench_events(10_000_000);
     let mut fx = org(&app, "Scale").await;
     let (project, slug) = fx.projects[0].clone();
     let secret = api_key(&mut fx.owner, project, "all").await;
@@ -143,16 +140,8 @@ async fn scale(engine: Engine) {
 /// rows before and after, and after a VACUUM.
 async fn retention() {
     use sea_orm::ConnectionTrait;
-    let Some(app) = spawn_app_with(Engine::Postgres, |c| {
-        c.limits.api_requests_per_key_minute = 1_000_000;
-        c.limits.api_requests_per_project_minute = 1_000_000;
-    })
-    .await
-    else {
-        eprintln!("skipped: set {POSTGRES_ENV} to benchmark PostgreSQL");
-        return;
-    };
-    let top: u64 = std::env::var("PLINTH_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000_000);
+    let Some(app) = bulk::bench_app(Engine::Postgres).await else { return };
+    let top = bulk::bench_events(10_000_000);
     let mut fx = org(&app, "Retention").await;
     let project = fx.projects[0].0;
     let secret = api_key(&mut fx.owner, project, "all").await;

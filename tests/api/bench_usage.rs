@@ -21,15 +21,7 @@ async fn usage_benchmarks(engine: Engine) {
     // RUST_LOG=plinth::server::usage::store=debug prints where each batch's time goes.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
-    let Some(app) = spawn_app_with(engine, |c| {
-        c.limits.api_requests_per_key_minute = 1_000_000;
-        c.limits.api_requests_per_project_minute = 1_000_000;
-    })
-    .await
-    else {
-        eprintln!("skipped: set {POSTGRES_ENV} to benchmark PostgreSQL");
-        return;
-    };
+    let Some(app) = crate::bulk::bench_app(engine).await else { return };
     let mut fx = org(&app, "Bench").await;
     let (project, slug) = fx.projects[0].clone();
     let secret = api_key(&mut fx.owner, project, "all").await;

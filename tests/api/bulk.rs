@@ -10,6 +10,25 @@ use plinth::server::usage::intake::EventInput;
 use plinth::server::usage::rollup::{Measures, RollupKey, Rollups};
 use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionTrait};
 
+/// A server for a benchmark, with no rate limit in its way; `None` (said on
+/// stderr) when the engine is not configured.
+pub async fn bench_app(engine: Engine) -> Option<TestApp> {
+    let app = spawn_app_with(engine, |c| {
+        c.limits.api_requests_per_key_minute = 1_000_000;
+        c.limits.api_requests_per_project_minute = 1_000_000;
+    })
+    .await;
+    if app.is_none() {
+        eprintln!("skipped: set {POSTGRES_ENV} to benchmark PostgreSQL");
+    }
+    app
+}
+
+/// How many events a benchmark loads: `PLINTH_BENCH_EVENTS`, or `default`.
+pub fn bench_events(default: u64) -> u64 {
+    std::env::var("PLINTH_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 pub const MODELS: [&str; 6] = ["gpt-4o-mini", "gpt-4o", "claude-sonnet-4", "gemini-2.5-flash", "claude-3-5-haiku", "o3"];
 pub const ASSISTANTS: [&str; 4] = ["checkout", "returns", "search", "summarizer"];
 
