@@ -14,6 +14,11 @@ after(async () => browser?.close());
 
 /** axe's violations on the page, in a form that names each rule and where it failed. */
 async function violations(page) {
+  // Colours are measured once the page has settled: a dialog still fading in
+  // (or a button mid-transition) has a contrast no user reads it at.
+  await page.evaluate(() => Promise.all(document.getAnimations()
+    .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
+    .map((a) => a.finished.catch(() => {}))));
   await page.evaluate(axeSource);
   const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), TAGS);
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
