@@ -3,6 +3,7 @@
 //! The server picks the variant; `status_code()` maps it to HTTP. Internals
 //! (database errors, panics) are logged on the server and shown only as
 //! `Internal`, never with their text.
+use crate::domain::plan::Limit;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,11 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// The organization's plan has no room: the message names the limit;
+    /// `billing` is the path of the page where an Owner changes the plan.
+    /// 429 for events, 409 for what is counted.
+    #[error("{message}")]
+    PlanLimit { limit: crate::domain::plan::Limit, message: String, billing: String },
     /// A request over a size limit; the message names the limit.
     #[error("{0}")]
     TooLarge(String),
@@ -51,6 +57,10 @@ impl AppError {
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::TooManyRequests(_) => 429,
+            Self::PlanLimit { limit, .. } => match limit {
+                Limit::EventsPerMonth | Limit::StoredBytes => 429,
+                Limit::Members | Limit::Projects | Limit::ApiKeys => 409,
+            },
             Self::TooLarge(_) => 413,
             Self::Internal => 500,
             Self::Busy => 503,
@@ -67,6 +77,7 @@ impl AppError {
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::TooManyRequests(_) => "rate_limited",
+            Self::PlanLimit { limit, .. } => limit.code(),
             Self::TooLarge(_) => "too_large",
             Self::Internal => "internal",
             Self::Busy => "busy",
@@ -76,9 +87,9 @@ impl AppError {
 
     /// One error of each kind (`codes()` lists their codes for the public
     /// API's document; a test holds it to every variant).
-    pub fn samples() -> [AppError; 10] {
+    pub fn samples() -> Vec<AppError> {
         let s = String::new;
-        [
+        let mut all = vec![
             Self::Invalid(s()),
             Self::Unauthenticated,
             Self::Forbidden,
@@ -89,7 +100,9 @@ impl AppError {
             Self::Internal,
             Self::Busy,
             Self::Transport(s()),
-        ]
+        ];
+        all.extend(Limit::ALL.into_iter().map(|limit| Self::PlanLimit { limit, message: s(), billing: s() }));
+        all
     }
 
     pub fn codes() -> Vec<&'static str> {
@@ -172,7 +185,7 @@ mod tests {
 
     #[test]
     fn the_samples_hold_every_variant() {
-        let mut seen = [false; 10];
+        let mut seen = [false; 11];
         for e in AppError::samples() {
             // No wildcard: a new variant fails to compile here until it is a sample.
             let i = match e {
@@ -186,6 +199,7 @@ mod tests {
                 AppError::Internal => 7,
                 AppError::Busy => 8,
                 AppError::Transport(_) => 9,
+                AppError::PlanLimit { .. } => 10,
             };
             seen[i] = true;
         }

@@ -33,6 +33,16 @@ enum Command {
         #[arg(long)]
         model: String,
     },
+    /// Show the plans in effect: the built-in ones with PLINTH_PLANS's changes.
+    Plans,
+    /// Put an organization on a plan at once (the Billing page is the Owner's way).
+    SetPlan {
+        #[arg(long)]
+        org: i64,
+        /// free, pro or enterprise.
+        #[arg(long)]
+        plan: plinth::domain::plan::PlanId,
+    },
     /// Check the audit log's hash chain.
     Audit {
         #[command(subcommand)]
@@ -168,6 +178,35 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 done.changed,
                 plinth::domain::money::Nanos(done.delta).usd_exact()
             );
+            Ok(())
+        }
+        Command::Plans => {
+            let unlimited = |v: Option<u64>| v.map_or("unlimited".to_string(), |n| n.to_string());
+            for p in &config.plans.0 {
+                let l = &p.limits;
+                let events = match p.overage_per_1000_events {
+                    Some(price) => format!("{} included, then {} USD per 1,000", unlimited(l.events_per_month), price.usd_exact()),
+                    None => unlimited(l.events_per_month),
+                };
+                println!(
+                    "{} ({}): {} USD a month; members {}, projects {}, API keys {}, events a month {events}, stored bytes {}",
+                    p.name,
+                    p.id.as_str(),
+                    plinth::domain::money::Nanos(p.monthly_cents * 10_000_000).usd_exact(),
+                    unlimited(l.members),
+                    unlimited(l.projects),
+                    unlimited(l.api_keys),
+                    unlimited(l.stored_bytes)
+                );
+            }
+            Ok(())
+        }
+        Command::SetPlan { org, plan } => {
+            let conn = db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+            let orgs = plinth::server::repo::orgs::all_ids(&conn).await.map_err(|e| e.to_string())?;
+            let Some((_, name)) = orgs.iter().find(|(id, _)| *id == org) else { return Err(format!("no organization with id {org}")) };
+            plinth::server::repo::orgs::set_plan(&conn, org, plan).await.map_err(|e| e.to_string())?;
+            println!("set-plan: {name} is on {} now", config.plans.get(plan).name);
             Ok(())
         }
         Command::Audit { action: AuditAction::Verify { org } } => {

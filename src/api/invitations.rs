@@ -15,7 +15,7 @@ pub async fn invitation(token: String) -> Result<InvitationView, AppError> {
 pub async fn accept_invitation(token: String) -> Result<(), AppError> {
     use crate::api::prelude::*;
     let user = require_user()?;
-    repo::invitations::accept(&state().db, &token, &user).await?;
+    repo::invitations::accept(&state().db, &state().config.plans, &token, &user).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -107,6 +107,30 @@ pub async fn update_org(org_id: i64, name: String, kind: String) -> Result<(), A
     repo::orgs::update(ctx.db(), &ctx, name, kind).await
 }
 
+/// The organization's billing settings, and the time zones to choose from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingZone {
+    pub zone: String,
+    pub zones: Vec<String>,
+}
+
+#[server(endpoint = "orgs/billing-zone")]
+pub async fn load_billing_zone(org_id: crate::domain::OrgId) -> Result<BillingZone, AppError> {
+    use crate::api::prelude::*;
+    let ctx = guard::org_for(org_id, OrgAction::ManageOrganization).await?;
+    let zones = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name().to_string()).collect();
+    Ok(BillingZone { zone: ctx.org.billing_time_zone.clone(), zones })
+}
+
+/// Billing periods start at 00:00 on the 1st in this IANA zone.
+#[server(endpoint = "orgs/set-billing-zone")]
+pub async fn set_billing_zone(org_id: crate::domain::OrgId, zone: String) -> Result<(), AppError> {
+    use crate::api::prelude::*;
+    let ctx = guard::org_for(org_id, OrgAction::ManageOrganization).await?;
+    let zone = crate::server::billing::period::parse_zone(&zone)?;
+    repo::orgs::set_billing_zone(ctx.db(), &ctx, zone.name()).await
+}
+
 #[server(endpoint = "orgs/deletion-preview")]
 pub async fn load_deletion_preview(org_id: i64) -> Result<DeletionPreview, AppError> {
     use crate::api::prelude::*;

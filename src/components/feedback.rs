@@ -68,7 +68,11 @@ pub fn Loading(#[prop(default = "Loading…")] label: &'static str) -> impl Into
 /// An error from a server function, read out by screen readers.
 #[component]
 pub fn ErrorAlert(error: AppError) -> impl IntoView {
-    view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }
+    let billing = match &error {
+        AppError::PlanLimit { billing, .. } => Some(view! { " " <a href=billing.clone()>"Change the plan"</a> }),
+        _ => None,
+    };
+    view! { <div class="alert alert-error" role="alert">{error.to_string()}{billing}</div> }
 }
 
 /// Shows the error of a finished action, if any.

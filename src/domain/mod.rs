@@ -11,6 +11,7 @@ pub mod money;
 pub mod names;
 pub mod org;
 pub mod paging;
+pub mod plan;
 pub mod policy;
 pub mod prices;
 pub mod project;

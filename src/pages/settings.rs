@@ -1,5 +1,5 @@
 //! Organization settings (Owners only): general details and the danger zone.
-use crate::api::orgs::{DeleteOrg, OrgNav, UpdateOrg, load_deletion_preview};
+use crate::api::orgs::{BillingZone, DeleteOrg, OrgNav, SetBillingZone, UpdateOrg, load_billing_zone, load_deletion_preview};
 use crate::components::dialog::{hide, show};
 use crate::components::feedback::{ActionError, ActionSuccess, ErrorAlert, Loaded, Loading, suspense_body};
 use crate::components::form::KindSelect;
@@ -29,6 +29,7 @@ fn Settings(org: OrgSummary) -> impl IntoView {
     let orgs = use_orgs();
     let update: ServerAction<UpdateOrg> = orgs.update;
     let danger = org.clone();
+    let zone_org = org.clone();
     view! {
         <header class="page-header">
             <div>
@@ -55,8 +56,41 @@ fn Settings(org: OrgSummary) -> impl IntoView {
                     <div class="form-actions"><Submit label="Save changes" pending=update.pending() /></div>
                 </ActionForm>
             </section>
+            <BillingZoneCard org=zone_org />
             <DangerZone org=danger delete=orgs.delete />
         </div>
+    }
+}
+
+/// The zone billing periods follow; typing filters the IANA names offered.
+#[component]
+fn BillingZoneCard(org: OrgSummary) -> impl IntoView {
+    let save = ServerAction::<SetBillingZone>::new();
+    let id = org.id;
+    let zone = page_data(move || save.version().get(), move |_| load_billing_zone(id));
+    view! {
+        <section class="card" aria-labelledby="billing-zone-title">
+            <h2 id="billing-zone-title" class="card-title">"Billing period"</h2>
+            <Loaded resource=zone inline=true then=move |z: BillingZone| {
+                let options = z.zones.into_iter().map(|name| view! { <option value=name /> }).collect_view();
+                Ok(view! {
+                    <ActionForm action=save attr:class="form">
+                        <ActionError action=save />
+                        <ActionSuccess action=save message="Saved. Periods start at midnight in this zone." />
+                        <input type="hidden" name="org_id" value=org.id.0 />
+                        <div class="field">
+                            <label for="billing-zone">"Time zone"</label>
+                            <input id="billing-zone" name="zone" required list="billing-zones" autocomplete="off" value=z.zone aria-describedby="billing-zone-hint" />
+                            <datalist id="billing-zones">{options}</datalist>
+                        </div>
+                        <p id="billing-zone-hint" class="hint">
+                            "Billing periods, plan limits and invoices run from 00:00 on the 1st of each month in this zone (an IANA name, such as Europe/Paris). The events counted this month stay counted when it changes."
+                        </p>
+                        <div class="form-actions"><Submit label="Save time zone" pending=save.pending() /></div>
+                    </ActionForm>
+                })
+            } />
+        </section>
     }
 }
 

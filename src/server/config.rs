@@ -30,6 +30,8 @@ pub struct Config {
     /// How often a signed-in session's idle deadline may move (and so its
     /// row be written): at most once per this interval.
     pub session_touch: Duration,
+    /// The plans organizations may be on (`server::billing::plans`).
+    pub plans: std::sync::Arc<crate::domain::plan::Plans>,
 }
 
 /// Rate limits; the sign-in ones are fixed, the others can be set.
@@ -186,6 +188,9 @@ pub struct Settings {
     /// Bytes kept of each event's input and of its output text; longer text is cut.
     #[arg(long, global = true, env = "PLINTH_EVENT_TEXT_BYTES", value_name = "PLINTH_EVENT_TEXT_BYTES", default_value_t = 32 * 1024, value_parser = clap::value_parser!(u64).range(0..=1024 * 1024))]
     pub event_text_bytes: u64,
+    /// A TOML file of plan limits and prices over the built-in ones (see the README).
+    #[arg(long, global = true, env = "PLINTH_PLANS", value_name = "PLINTH_PLANS")]
+    pub plans: Option<String>,
 }
 
 /// Only the settings, for parsing them on their own.
@@ -297,8 +302,13 @@ impl Config {
             }
             (None, None) => None,
         };
+        let plans = match s.plans.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(path) => crate::server::billing::plans::load(path)?,
+            None => crate::server::billing::plans::defaults(),
+        };
         let defaults = Limits::default();
         Ok(Self {
+            plans: std::sync::Arc::new(plans),
             database_url,
             bind: s.bind,
             public_url,
@@ -442,7 +452,7 @@ mod tests {
         use clap::CommandFactory;
         let command = SettingsOnly::command();
         let names = Settings::variables();
-        assert_eq!(names.len(), 21, "{names:?}");
+        assert_eq!(names.len(), 22, "{names:?}");
         let readme = include_str!("../../README.md");
         for name in &names {
             assert!(readme.contains(&format!("| `{name}` |")), "the README's settings table lists {name}");

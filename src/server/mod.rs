@@ -3,6 +3,7 @@ pub mod app;
 pub mod assets;
 pub mod audit_key;
 pub mod auth;
+pub mod billing;
 pub mod charts;
 pub mod config;
 pub mod db;

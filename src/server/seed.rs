@@ -30,6 +30,8 @@ pub async fn seed_demo(state: &AppState) -> Result<Option<String>, AppError> {
     let db = &state.db;
     let owner = create_user(state, "Olivia Owner", DEMO_OWNER_EMAIL, DEMO_PASSWORD.into()).await?;
     let acme = repo::orgs::create(db, &owner, "Acme AI".into(), OrgKind::Company).await?;
+    // New organizations start on Free; the demo shows a paying one.
+    repo::orgs::set_plan(db, acme.id.0, crate::domain::plan::PlanId::Pro).await?;
     let ctx = guard::org(state, &owner, acme.id).await?;
 
     let projects = [
@@ -77,7 +79,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Option<String>, AppError> {
         let user = create_user(state, name, email, DEMO_PASSWORD.into()).await?;
         let grants = project.map(|project_id| vec![ProjectGrant { project_id, role: ProjectRole::Member }]).unwrap_or_default();
         let (_, token) = repo::invitations::create(db, &ctx, vec![Email::parse(email)?], role, grants).await?.remove(0);
-        repo::invitations::accept(db, &token, &user).await?;
+        repo::invitations::accept(db, &state.config.plans, &token, &user).await?;
     }
 
     repo::invitations::create(db, &ctx, vec![Email::parse("new.hire@demo.plinth.dev")?], OrgRole::Member, vec![]).await?;

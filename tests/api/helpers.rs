@@ -92,7 +92,12 @@ impl Drop for TestApp {
 
 /// Settings for a test server; `tweak` may shorten timeouts and the like.
 pub fn test_config(database_url: &str) -> Config {
-    Config::from_vars([("DATABASE_URL".to_string(), database_url.to_string())]).expect("test config")
+    let mut config = Config::from_vars([("DATABASE_URL".to_string(), database_url.to_string())]).expect("test config");
+    // Organizations start on Free, as in Plinth, with Free's limits lifted:
+    // a test of something else must not trip over them (`plans.rs` tests them).
+    let unlimited = "[free]\nmembers = \"unlimited\"\nprojects = \"unlimited\"\napi_keys = \"unlimited\"\nevents_per_month = \"unlimited\"\n";
+    config.plans = std::sync::Arc::new(plinth::server::billing::plans::parse(unlimited).expect("test plans"));
+    config
 }
 
 pub async fn spawn_app(engine: Engine) -> Option<TestApp> {

@@ -28,6 +28,7 @@ mod openapi;
 mod operations;
 mod org_links;
 mod permissions;
+mod plans;
 mod prices;
 mod recompute;
 mod reports;

@@ -6,7 +6,7 @@ use crate::fixtures::*;
 use crate::helpers::*;
 use crate::on_both_engines;
 use plinth::api::audit::LoadAuditPage;
-use plinth::api::orgs::{DeleteOrg, LeaveOrg, LoadDashboard, LoadDeletionPreview, UpdateOrg};
+use plinth::api::orgs::{DeleteOrg, LeaveOrg, LoadBillingZone, LoadDashboard, LoadDeletionPreview, SetBillingZone, UpdateOrg};
 use plinth::api::prices::{AddPrice, LoadPrices, RecomputeCosts, RecomputeStatus};
 use plinth::api::projects::{AddProjectMember, CreateProject, DeleteProject, LoadProject, RemoveProjectMember, SetProjectMember, UpdateProject};
 use plinth::api::team::{ChangeMemberRole, LoadTeamPage, RemoveMember};
@@ -31,6 +31,8 @@ const ORG_TABLE: &[OrgRow] = &[
     OrgRow { action: "see Settings (change organization details)", allowed: &[Owner] },
     OrgRow { action: "see what deleting the organization removes", allowed: &[Owner] },
     OrgRow { action: "delete the organization", allowed: &[Owner] },
+    // "see … Settings": the billing time zone is on the Settings page.
+    OrgRow { action: "set the billing time zone", allowed: &[Owner] },
     OrgRow { action: "see the audit log", allowed: &[Owner, Admin] },
     // Not in permissions.md; issue 8: "Owners and Admins can edit it per organization".
     OrgRow { action: "edit the model price catalog", allowed: &[Owner, Admin] },
@@ -112,6 +114,16 @@ async fn org_action(app: &TestApp, fx: &mut OrgFx, actor: &mut Person, is_owner:
                 assert_eq!(scalar(app, &format!("SELECT COUNT(*) FROM organizations WHERE id = {}", fx.id)).await, 1);
                 res
             }
+        }
+        "set the billing time zone" => {
+            let id = plinth::domain::OrgId(org_id);
+            let res = actor.client.call_fn(&SetBillingZone { org_id: id, zone: "Asia/Tokyo".into() }).await;
+            let seen = actor.client.call_fn(&LoadBillingZone { org_id: id }).await;
+            assert_eq!(seen.status.is_success(), res.status.is_success(), "seeing goes with setting: {}", seen.body);
+            if !res.status.is_success() {
+                assert_eq!(text_rows(app, &format!("SELECT billing_time_zone FROM organizations WHERE id = {org_id}")).await, ["UTC"]);
+            }
+            res
         }
         "see the audit log" => actor.client.call_fn(&LoadAuditPage { org: fx.slug.clone(), action: None, page: 0 }).await,
         "edit the model price catalog" => {

@@ -21,4 +21,5 @@ pub mod usage_hourly;
 pub mod usage_hourly_totals;
 pub mod usage_latency_daily;
 pub mod usage_latency_hourly;
+pub mod usage_meter;
 pub mod user;

@@ -1,4 +1,5 @@
 use crate::domain::OrgKind;
+use crate::domain::plan::PlanId;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -21,6 +22,9 @@ pub struct Model {
     pub audit_checkpoint_seq: i64,
     pub audit_checkpoint_hash: String,
     pub audit_checkpoint_seal: String,
+    pub plan: PlanId,
+    /// The IANA zone whose midnights start billing periods (`billing::period`).
+    pub billing_time_zone: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

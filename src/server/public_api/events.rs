@@ -1,7 +1,7 @@
 //! `POST /api/v1/events`: applications report LLM calls. Each event is
 //! checked on its own; good ones are stored even when others are refused
 //! (207), and an id the project already has is a duplicate, not an error.
-use super::openapi::{INTERNAL, KEY_REFUSED, RATE_LIMITED};
+use super::openapi::{INTERNAL, KEY_REFUSED};
 use super::wire::{Accepted, AllRefused, BadBatch, Batch as BatchDoc, ErrorBody, ErrorDetail, PartlyAccepted};
 use super::{ApiError, IngestKey, openapi};
 use crate::domain::usage::{MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST};
@@ -15,6 +15,9 @@ use axum::extract::State;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+
+/// What a 429 from `/events` means: the rate limit, or the plan's cap.
+const EVENTS_429: &str = "Too many requests for this key or project (`rate_limited`; retry after `Retry-After` seconds); or the organization's plan allows no more events this billing period (`plan_events_per_month`; nothing was stored, and the message names the limit and where an Owner changes the plan). A batch that could pass the cap is refused whole.";
 
 #[utoipa::path(
     post,
@@ -35,7 +38,8 @@ use axum::response::{IntoResponse, Response};
         (status = 403, description = "The key's scope does not allow sending events.", body = ErrorBody),
         (status = 413, description = format!("More than {MAX_EVENTS_PER_REQUEST} events, or more than {} MiB.", MAX_BODY_BYTES / (1024 * 1024)), body = ErrorBody),
         (status = 408, description = "The body took more than 30 seconds to arrive (no body)."),
-        (status = 429, description = RATE_LIMITED, body = ErrorBody),
+        (status = 429, description = EVENTS_429, body = ErrorBody,
+            examples(("plan_events_per_month" = (summary = "The plan's monthly events are used up", value = json!(openapi::plan_events_answer()))))),
         (status = 500, description = INTERNAL, body = ErrorBody),
         (status = 503, description = "The database is busy (SQLite, under heavy concurrent writing); nothing was stored; retry after `Retry-After` seconds.", body = ErrorBody),
     ),

@@ -72,6 +72,7 @@ impl IntoResponse for ApiError {
             AppError::Unauthenticated => UNAUTHENTICATED.to_string(),
             // The console words this as a network failure; here it is the caller's request.
             AppError::Transport(m) => m.clone(),
+            AppError::PlanLimit { message, billing, .. } => format!("{message} ({billing})"),
             other => other.to_string(),
         });
         let mut res = error_body(status, self.error.code(), &message);

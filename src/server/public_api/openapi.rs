@@ -69,6 +69,11 @@ pub fn partly_refused_answer() -> Value {
     json!({ "accepted": 1, "duplicates": 0, "rejected": [{ "index": 1, "id": "example-3", "error": "`status` must be \"success\" or \"error\", not ok" }] })
 }
 
+/// The 429 body when the plan's monthly events are used up.
+pub fn plan_events_answer() -> Value {
+    json!({ "error": { "code": "plan_events_per_month", "message": "The Free plan includes 100000 events a month, and Acme has stored 100000 this period; new events are refused until the next period starts. An Owner can change the plan on the Billing page. (/o/acme/billing)" } })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

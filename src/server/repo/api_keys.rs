@@ -2,8 +2,10 @@
 //! its secret for the public API. Scoped by the project context the guard gave.
 use crate::domain::api_key::{ApiKeyRow, KeyScope, KeyStatus, NewKey};
 use crate::domain::audit::AuditAction;
+use crate::domain::plan::Limit;
 use crate::domain::policy::ProjectAction;
 use crate::error::{AppError, AppResult};
+use crate::server::billing;
 use crate::server::entities::{api_key, project};
 use crate::server::guard::ProjectCtx;
 use crate::server::repo::audit::{self, Change};
@@ -92,6 +94,8 @@ pub async fn create(db: &DatabaseConnection, ctx: &ProjectCtx, name: String, sco
     let tx = begin_org_write(db, ctx.org.org.id).await?;
     // The project row is the lock that keeps the key limit exact under concurrent requests.
     lock_project(&tx, ctx.project.id).await?;
+    // A rotation replaces a key and is not counted; a new key is.
+    billing::require_room(&tx, &ctx.org.app.config.plans, ctx.org.org.id, Limit::ApiKeys, 1, &[]).await?;
     let key = insert(&tx, ctx, Some(ctx.org.user.id.0), name, scope, expires_at).await?;
     let after = json!({"project": ctx.project.name, "scope": scope.as_str(), "expires_at": expires_at});
     audit::record(&tx, Change::new(ctx.org.org.id, &ctx.org.user, AuditAction::ApiKeyCreated, key.name.clone()).after(after)).await?;

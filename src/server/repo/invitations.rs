@@ -1,10 +1,12 @@
 //! Invitations: single-use links, bound to one email, valid for 7 days.
 //! Only the SHA-256 of a token is stored; the token lives in the link.
 use crate::domain::audit::AuditAction;
+use crate::domain::plan::{Limit, Plans};
 use crate::domain::policy;
 use crate::domain::team::{INVITATION_DAYS, InvitationRow, InvitationStatus, InvitationView, ProjectGrant};
 use crate::domain::{Email, InvitationId, OrgId, OrgRole, User};
 use crate::error::{AppError, AppResult};
+use crate::server::billing;
 use crate::server::db::begin_write;
 use crate::server::entities::{invitation, membership, organization, project, user};
 use crate::server::guard::OrgCtx;
@@ -44,6 +46,10 @@ pub async fn create(
             .await?
             .ok_or_else(|| AppError::NotFound("Project".into()))?;
     }
+    // Invitations waiting count as members: accepting them must fit too.
+    // Pending invitations to these emails are replaced, so they are not counted.
+    let invited: Vec<&str> = emails.iter().map(|e| e.as_str()).collect();
+    billing::require_room(&tx, &ctx.app.config.plans, ctx.org.id, Limit::Members, invited.len() as u64, &invited).await?;
     let grants_json = serde_json::to_string(&grants).map_err(AppError::internal)?;
     let mut created = Vec::new();
     for email in emails {
@@ -176,6 +182,8 @@ async fn manageable(tx: &DatabaseTransaction, ctx: &OrgCtx, actor_role: OrgRole,
 pub async fn renew(db: &DatabaseConnection, ctx: &OrgCtx, id: InvitationId) -> AppResult<(invitation::Model, String)> {
     let (tx, actor_role) = begin_as_inviter(db, ctx).await?;
     let inv = manageable(&tx, ctx, actor_role, id).await?;
+    // An expired invitation renewed waits again, so it must fit.
+    billing::require_room(&tx, &ctx.app.config.plans, ctx.org.id, Limit::Members, 1, &[inv.email.as_str()]).await?;
     let token = new_token();
     let now = Utc::now();
     let inv = invitation::ActiveModel {
@@ -240,7 +248,7 @@ pub async fn view(db: &impl ConnectionTrait, token: &str, viewer: Option<&User>)
 }
 
 /// Accept as `user`: join the organization (and granted projects) and switch to it.
-pub async fn accept(db: &DatabaseConnection, token: &str, user: &User) -> AppResult<OrgId> {
+pub async fn accept(db: &DatabaseConnection, plans: &Plans, token: &str, user: &User) -> AppResult<OrgId> {
     let tx = begin_write(db).await?;
     let (inv, org) = find_by_token(&tx, token).await?.ok_or_else(|| AppError::NotFound("Invitation".into()))?;
     // The token was only read; the organization is the first row locked.
@@ -278,6 +286,7 @@ pub async fn accept(db: &DatabaseConnection, token: &str, user: &User) -> AppRes
     }
     let already = membership::Entity::find().filter(membership::Column::OrgId.eq(org.id)).filter(membership::Column::UserId.eq(user.id.0)).one(&tx).await?;
     if already.is_none() {
+        billing::require_room(&tx, plans, org.id, Limit::Members, 1, &[inv.email.as_str()]).await?;
         membership::ActiveModel {
             org_id: Set(org.id),
             user_id: Set(user.id.0),

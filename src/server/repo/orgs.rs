@@ -18,6 +18,15 @@ use serde_json::json;
 
 /// Create an organization with its creator as first Owner, and switch to it.
 /// Its slug comes from its name, numbered when taken.
+/// Put an organization on `plan` at once, without the Billing page's checks
+/// (the demo, and whoever runs Plinth).
+pub async fn set_plan(db: &DatabaseConnection, org_id: i64, plan: crate::domain::plan::PlanId) -> AppResult<()> {
+    let tx = crate::server::repo::begin_org_write(db, org_id).await?;
+    organization::ActiveModel { id: Set(org_id), plan: Set(plan), updated_at: Set(Utc::now()), ..Default::default() }.update(&tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn create(db: &DatabaseConnection, creator: &User, name: String, kind: OrgKind) -> AppResult<OrgSummary> {
     let tx = begin_write(db).await?;
     let now = Utc::now();
@@ -33,6 +42,8 @@ pub async fn create(db: &DatabaseConnection, creator: &User, name: String, kind:
         name: Set(name.clone()),
         slug: Set(slug.as_str().to_string()),
         kind: Set(kind),
+        plan: Set(crate::domain::plan::PlanId::Free),
+        billing_time_zone: Set("UTC".into()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -115,6 +126,23 @@ pub async fn update(db: &DatabaseConnection, ctx: &OrgCtx, name: String, kind: O
         Change::new(ctx.org.id, &ctx.user, AuditAction::OrganizationUpdated, name.clone()).before(before).after(json!({"name": name, "type": kind.as_str()})),
     )
     .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The zone whose midnights start the organization's billing periods.
+pub async fn set_billing_zone(db: &DatabaseConnection, ctx: &OrgCtx, zone: &str) -> AppResult<()> {
+    let tx = begin_org_write(db, ctx.org.id).await?;
+    let before = organization::Entity::find_by_id(ctx.org.id).one(&tx).await?.map(|o| o.billing_time_zone).unwrap_or_default();
+    if before != zone {
+        organization::ActiveModel { id: Set(ctx.org.id), billing_time_zone: Set(zone.to_string()), updated_at: Set(Utc::now()), ..Default::default() }
+            .update(&tx)
+            .await?;
+        let change = Change::new(ctx.org.id, &ctx.user, AuditAction::OrganizationUpdated, ctx.org.name.clone())
+            .before(json!({"billing_time_zone": before}))
+            .after(json!({"billing_time_zone": zone}));
+        audit::record(&tx, change).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

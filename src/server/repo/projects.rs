@@ -1,8 +1,10 @@
 //! Projects, groups and project members, always inside one organization.
 use crate::domain::audit::AuditAction;
+use crate::domain::plan::Limit;
 use crate::domain::project::{Environment, Group, Project, ProjectMember, Slug};
 use crate::domain::{GroupId, ProjectId, ProjectRole, UserId, role::effective_project_role};
 use crate::error::{AppError, AppResult};
+use crate::server::billing;
 use crate::server::entities::{membership, project, project_group, project_member, user};
 use crate::server::guard::{OrgCtx, ProjectCtx};
 use crate::server::repo::audit::Change;
@@ -98,6 +100,7 @@ const NAME_TAKEN: &str = "This organization already has a project with that name
 
 pub async fn create(db: &DatabaseConnection, ctx: &OrgCtx, input: ProjectInput) -> AppResult<Project> {
     let tx = begin_org_write(db, ctx.org.id).await?;
+    billing::require_room(&tx, &ctx.app.config.plans, ctx.org.id, Limit::Projects, 1, &[]).await?;
     let now = Utc::now();
     let group_id = group_id(&tx, ctx.org.id, &input.group).await?;
     let p = project::ActiveModel {

@@ -4,11 +4,13 @@
 //! Batches of a project that arrive together share one transaction (`queue`).
 use crate::domain::api_key::KeyStatus;
 use crate::domain::money::Nanos;
+use crate::domain::plan::Limit;
 use crate::domain::usage::{CostSource, EventStatus};
 use crate::error::{AppError, AppResult};
 use crate::server::AppState;
+use crate::server::billing;
 use crate::server::db::begin_write;
-use crate::server::entities::{api_key, project, usage_event};
+use crate::server::entities::{api_key, organization, project, usage_event};
 use crate::server::guard::KeyCtx;
 use crate::server::repo::prices::Catalog;
 use crate::server::usage::intake::{NewEvent, Rejected};
@@ -71,6 +73,23 @@ pub(super) struct Row {
 pub(super) struct Batch {
     key: KeyCtx,
     rows: Vec<Row>,
+    quota: Quota,
+}
+
+/// The organization's billing period when the batch arrived, and the plan's
+/// cap on the events it may hold (`None`: no cap).
+pub(super) struct Quota {
+    /// The period's month (`billing::meter`).
+    month: String,
+    cap: Option<u64>,
+    plan: crate::domain::plan::Plan,
+    org: organization::Model,
+}
+
+impl Quota {
+    fn refusal(&self, used: u64) -> AppError {
+        billing::over(&self.plan, &self.org, Limit::EventsPerMonth, used)
+    }
 }
 
 /// Store `events` (with their index in the request). An id already stored
@@ -79,6 +98,16 @@ pub(super) struct Batch {
 /// returned as rejected.
 pub async fn store(state: &AppState, key_ctx: &KeyCtx, events: Vec<(usize, NewEvent)>, rejected: &mut Vec<Rejected>) -> AppResult<Stored> {
     let db = &state.db;
+    let org = organization::Entity::find_by_id(key_ctx.org_id).one(db).await?.ok_or(AppError::Unauthenticated)?;
+    let plan = state.config.plans.get(org.plan).clone();
+    let quota = Quota { month: billing::meter::month_now(&org), cap: plan.event_cap(), plan, org };
+    if let Some(cap) = quota.cap {
+        // Refused without waiting for a write turn when the period is full.
+        let used = billing::meter::used(db, key_ctx.org_id, &quota.month).await?;
+        if used >= cap && !events.is_empty() {
+            return Err(quota.refusal(used));
+        }
+    }
     let catalog = Catalog::load(db, key_ctx.org_id).await?;
     let now = Utc::now();
     let mut seen = HashSet::new();
@@ -108,7 +137,7 @@ pub async fn store(state: &AppState, key_ctx: &KeyCtx, events: Vec<(usize, NewEv
         }
     }
     let valid = rows.len() as u64;
-    let inserted = state.writer.write(db, Batch { key: key_ctx.clone(), rows }).await?;
+    let inserted = state.writer.write(db, Batch { key: key_ctx.clone(), rows, quota }).await?;
     Ok(Stored { accepted: inserted, duplicates: repeated + (valid - inserted) })
 }
 
@@ -129,6 +158,10 @@ pub(super) async fn write_group(db: &DatabaseConnection, writer: &Writer, batche
     };
     let started = std::time::Instant::now();
     let tx = begin_write(db).await?;
+    // The period's meter is the first row locked: batches of every project
+    // of the organization, on every instance, count each other.
+    let quota = &batches[0].quota;
+    let mut used = billing::meter::hold(&tx, quota.org.id, &quota.month).await?;
     // A key may have been revoked while a body was uploading or waiting:
     // look again inside the transaction that writes. On PostgreSQL the rows
     // are read FOR SHARE (in id order), so a revocation waits for this
@@ -147,6 +180,19 @@ pub(super) async fn write_group(db: &DatabaseConnection, writer: &Writer, batche
         .map(|k| k.id)
         .collect();
     let mut answers: Vec<AppResult<u64>> = batches.iter().map(|b| if works.contains(&b.key.key_id) { Ok(0) } else { Err(AppError::Unauthenticated) }).collect();
+    // Batches in arrival order take what room the cap leaves; one that might
+    // pass it (counting every event as new) is refused whole.
+    for (answer, batch) in answers.iter_mut().zip(&batches) {
+        if answer.is_err() {
+            continue;
+        }
+        let n = batch.rows.len() as u64;
+        match quota.cap {
+            Some(cap) if used.saturating_add(n) > cap => *answer = Err(quota.refusal(used)),
+            _ => used = used.saturating_add(n),
+        }
+    }
+    let (org_id, month) = (quota.org.id, quota.month.clone());
     let group = batches.len();
     let mut rows: Vec<(usize, Row)> =
         batches.into_iter().enumerate().filter(|(i, _)| answers[*i].is_ok()).flat_map(|(i, b)| b.rows.into_iter().map(move |r| (i, r))).collect();
@@ -196,6 +242,7 @@ pub(super) async fn write_group(db: &DatabaseConnection, writer: &Writer, batche
         }
     }
     let rollup_times = add(&tx, project_id, &sums).await?;
+    billing::meter::add(&tx, org_id, &month, inserted.len() as u64).await?;
     let rollups_done = started.elapsed();
     tx.commit().await?;
     // Where a group's time goes (RUST_LOG=plinth::server::usage::store=debug):
