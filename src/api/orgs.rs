@@ -118,7 +118,12 @@ pub struct BillingZone {
 pub async fn load_billing_zone(org_id: crate::domain::OrgId) -> Result<BillingZone, AppError> {
     use crate::api::prelude::*;
     let ctx = guard::org_for(org_id, OrgAction::ManageOrganization).await?;
-    let zones = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name().to_string()).collect();
+    // Region/City names only: `Etc/GMT+5` means UTC−5, and `US/…`, `EST`
+    // and the like are old aliases (they still parse when typed).
+    let legacy = ["Etc/", "US/", "Canada/", "Mexico/", "Brazil/", "Chile/", "SystemV/"];
+    let zones = std::iter::once("UTC".to_string())
+        .chain(chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).filter(|n| n.contains('/') && !legacy.iter().any(|l| n.starts_with(l))).map(str::to_string))
+        .collect();
     Ok(BillingZone { zone: ctx.org.billing_time_zone.clone(), zones })
 }
 

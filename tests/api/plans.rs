@@ -79,11 +79,16 @@ on_both_engines_with!(projects_stop_at_the_limit_even_when_created_at_once, smal
         assert_refused(r, StatusCode::CONFLICT, "plan_projects", fx.slug.as_str());
     }
     assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM projects WHERE org_id = {}", fx.id)).await, 3);
-    // Deleting one makes room again.
     let err = create_project(&mut fx.owner, fx.id, "Fourth").await.unwrap_err();
     assert_refused(&err, StatusCode::CONFLICT, "plan_projects", fx.slug.as_str());
+    // Deleting one makes room again.
+    let delete = plinth::api::projects::DeleteProject { project_id: fx.projects[1].0, confirm: format!("{} Beta", fx.name) };
+    let res = fx.owner.client.call_fn(&delete).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    create_project(&mut fx.owner, fx.id, "Fourth").await.expect("room after a deletion");
+    assert_refused(&create_project(&mut fx.owner, fx.id, "Fifth").await.unwrap_err(), StatusCode::CONFLICT, "plan_projects", fx.slug.as_str());
     set_plan(&app, fx.id, "enterprise").await;
-    create_project(&mut fx.owner, fx.id, "Fourth").await.expect("Enterprise has no project limit");
+    create_project(&mut fx.owner, fx.id, "Fifth").await.expect("Enterprise has no project limit");
 });
 
 on_both_engines_with!(api_keys_stop_at_the_limit_and_rotation_is_not_a_new_key, small_plans, |app: TestApp| async move {
@@ -177,7 +182,19 @@ on_both_engines_with!(events_past_the_monthly_cap_are_refused_whole_with_429, sm
     assert_eq!(scalar(&app, &meter).await, 600);
     // Exactly up to the cap, then not one more.
     assert_eq!(api.events(&batch("c", 400)).await.status, StatusCode::OK);
-    assert_refused(&api.events(&batch("d", 1)).await, StatusCode::TOO_MANY_REQUESTS, "plan_events_per_month", fx.slug.as_str());
+    let full = api.events(&batch("d", 1)).await;
+    assert_refused(&full, StatusCode::TOO_MANY_REQUESTS, "plan_events_per_month", fx.slug.as_str());
+    // It says when the batch would fit: the next period, in seconds.
+    let retry: i64 = full.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=31 * 86_400).contains(&retry), "{retry}");
+    assert!(full.json()["error"]["message"].as_str().unwrap().contains("none are left"), "{}", full.body);
+    // A full period still answers a retried batch: its events are duplicates.
+    let res = api.events(&batch("a", 600)).await;
+    assert_eq!((res.status, res.json()["duplicates"].as_i64()), (StatusCode::OK, Some(600)), "{}", res.body);
+    // One new event among them is one too many.
+    let mut mixed = batch("a", 600);
+    mixed["events"].as_array_mut().unwrap().push(batch("f", 1)["events"][0].clone());
+    assert_refused(&api.events(&mixed).await, StatusCode::TOO_MANY_REQUESTS, "plan_events_per_month", fx.slug.as_str());
     assert_eq!((scalar(&app, stored).await, scalar(&app, &meter).await), (1000, 1000));
 
     // Another organization's events are its own.
@@ -265,4 +282,65 @@ on_both_engines_with!(the_billing_zone_is_an_iana_name_set_by_the_owner_alone, |
     let tz: chrono_tz::Tz = "Asia/Kolkata".parse().unwrap();
     let month = Utc::now().with_timezone(&tz).format("%Y-%m").to_string();
     assert_eq!(text_rows(&app, &format!("SELECT month FROM usage_meters WHERE org_id = {}", fx.id)).await, [month]);
+});
+
+on_both_engines_with!(organizations_and_projects_are_deleted_while_they_ingest, small_plans, |app: TestApp| async move {
+    // Ingestion holds its keys, then the period's meter and its project's
+    // row; deletions lock the keys first, so neither waits on the other for
+    // ever (a PostgreSQL deadlock answers one of them 500). Ten rounds of
+    // four senders each, against an organization's and a project's deletion.
+    for round in 0..10 {
+        let mut fx = org(&app, &format!("Gone {round}")).await;
+        let key = api_key(&mut fx.owner, fx.projects[0].0, "ingest").await;
+        let senders: Vec<_> = (0..4)
+            .map(|s| {
+                let api = Api::new(&app, Some(&key));
+                tokio::spawn(async move {
+                    let mut statuses = Vec::new();
+                    for i in 0..20 {
+                        let res = api.events(&batch(&format!("g{s}-{i}"), 40)).await;
+                        statuses.push(res.status);
+                        if res.status == StatusCode::UNAUTHORIZED {
+                            break;
+                        }
+                    }
+                    statuses
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(20 + 5 * round)).await;
+        let res = if round % 2 == 0 {
+            fx.owner.client.call_fn(&plinth::api::orgs::DeleteOrg { org_id: fx.id, confirm: fx.name.clone() }).await
+        } else {
+            fx.owner.client.call_fn(&plinth::api::projects::DeleteProject { project_id: fx.projects[0].0, confirm: format!("{} Alpha", fx.name) }).await
+        };
+        assert_eq!(res.status, StatusCode::OK, "round {round}: {}", res.body);
+        for sender in senders {
+            let statuses = sender.await.unwrap();
+            assert!(
+                statuses.iter().all(|s| matches!(*s, StatusCode::OK | StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS)),
+                "round {round}: {statuses:?}"
+            );
+        }
+        if round % 2 == 0 {
+            assert_eq!(scalar(&app, &format!("SELECT COUNT(*) FROM usage_meters WHERE org_id = {}", fx.id)).await, 0);
+        }
+    }
+});
+
+on_both_engines_with!(an_expired_invitation_holds_no_place_and_renewing_it_needs_one, small_plans, |app: TestApp| async move {
+    let mut fx = org(&app, "Renew").await;
+    let (first, second) = (unique_email("first"), unique_email("second"));
+    assert_eq!(invite(&mut fx.owner, fx.id, &first, "member", "").await.status, StatusCode::OK);
+    // The Owner and the waiting invitation fill Free's two places.
+    assert_refused(&invite(&mut fx.owner, fx.id, &second, "member", "").await, StatusCode::CONFLICT, "plan_members", fx.slug.as_str());
+    execute(&app, &format!("UPDATE invitations SET expires_at = '2020-01-01T00:00:00Z' WHERE org_id = {} AND email = '{first}'", fx.id)).await;
+    assert_eq!(invite(&mut fx.owner, fx.id, &second, "member", "").await.status, StatusCode::OK, "the expired one holds no place");
+    let expired = scalar(&app, &format!("SELECT id FROM invitations WHERE org_id = {} AND email = '{first}'", fx.id)).await;
+    let renew = fx.owner.client.call_fn(&plinth::api::team::ResendInvitation { invitation_id: expired }).await;
+    assert_refused(&renew, StatusCode::CONFLICT, "plan_members", fx.slug.as_str());
+    let waiting = scalar(&app, &format!("SELECT id FROM invitations WHERE org_id = {} AND email = '{second}'", fx.id)).await;
+    assert_eq!(fx.owner.client.call_fn(&plinth::api::team::RevokeInvitation { invitation_id: waiting }).await.status, StatusCode::OK);
+    let renew = fx.owner.client.call_fn(&plinth::api::team::ResendInvitation { invitation_id: expired }).await;
+    assert_eq!(renew.status, StatusCode::OK, "{}", renew.body);
 });

@@ -39,12 +39,25 @@ pub fn over(plan: &Plan, org: &organization::Model, limit: Limit, used: u64) -> 
             plan.name, org.name
         ),
         Limit::EventsPerMonth => format!(
-            "The {} plan includes {max} events a month, and {} has stored {used} this period; new events are refused until the next period starts. An Owner can change the plan on the Billing page.",
+            "The {} plan includes {max} events a month, and {} has stored {used} this period. An Owner can change the plan on the Billing page.",
             plan.name, org.name
         ),
         _ => format!("The {} plan includes {max} {}, and {} has {used}. An Owner can change the plan on the Billing page.", plan.name, limit.label(), org.name),
     };
     AppError::PlanLimit { limit, message, billing }
+}
+
+/// The refusal of a batch of `adding` new events with `used` stored this
+/// period: it says how many would still fit.
+pub fn over_events(plan: &Plan, org: &organization::Model, used: u64, adding: u64) -> AppError {
+    let max = plan.limits.events_per_month.unwrap_or(u64::MAX);
+    let left = max.saturating_sub(used);
+    let room = if left == 0 { "none are left until the next period starts".to_string() } else { format!("{left} more fit this period") };
+    let message = format!(
+        "The {} plan includes {max} events a month, and {} has stored {used} this period: this batch's {adding} new events would pass it, so none were stored ({room}). An Owner can change the plan on the Billing page.",
+        plan.name, org.name
+    );
+    AppError::PlanLimit { limit: Limit::EventsPerMonth, message, billing: crate::urls::org_path(&org.slug, "/billing") }
 }
 
 /// How much of a counted limit the organization holds now.

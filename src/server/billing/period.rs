@@ -140,6 +140,15 @@ mod tests {
     }
 
     #[test]
+    fn a_period_is_named_by_its_local_month() {
+        // 19:00 UTC on 31 July is already August in India.
+        let at = utc("2026-07-31T19:00:00Z");
+        assert_eq!(containing(at, zone("Asia/Kolkata")).month(zone("Asia/Kolkata")), "2026-08");
+        assert_eq!(containing(at, zone("UTC")).month(zone("UTC")), "2026-07");
+        assert_eq!(containing(utc("2026-12-31T15:00:00Z"), zone("Asia/Tokyo")).month(zone("Asia/Tokyo")), "2027-01");
+    }
+
+    #[test]
     fn days_count_the_local_month() {
         assert_eq!(containing(utc("2028-02-10T00:00:00Z"), zone("Asia/Tokyo")).days(zone("Asia/Tokyo")), 29);
         assert_eq!(containing(utc("2026-02-10T00:00:00Z"), zone("UTC")).days(zone("UTC")), 28);

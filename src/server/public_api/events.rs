@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// What a 429 from `/events` means: the rate limit, or the plan's cap.
-const EVENTS_429: &str = "Too many requests for this key or project (`rate_limited`; retry after `Retry-After` seconds); or the organization's plan allows no more events this billing period (`plan_events_per_month`; nothing was stored, and the message names the limit and where an Owner changes the plan). A batch that could pass the cap is refused whole.";
+const EVENTS_429: &str = "Too many requests for this key or project (`rate_limited`; retry after `Retry-After` seconds); or the organization's plan has no room for this batch's new events this billing period (`plan_events_per_month`): nothing was stored, the message says how many still fit and where an Owner changes the plan, and `Retry-After` is the seconds until the next period starts. A batch whose new events would pass the cap is refused whole; events already stored count as duplicates, as ever.";
 
 #[utoipa::path(
     post,
@@ -82,7 +82,14 @@ pub async fn ingest(
             Err((id, error)) => rejected.push(Rejected { index, id, error }),
         }
     }
-    let stored = store::store(&app, &key, valid, &mut rejected).await?;
+    let stored = match store::store(&app, &key, valid, &mut rejected).await {
+        // The plan's events are used up: the batch fits once the next period starts.
+        Err(error @ AppError::PlanLimit { .. }) => {
+            let retry_after = crate::server::billing::meter::seconds_to_next_period(&app.db, key.org_id).await.ok();
+            return Err(ApiError { error, message: None, retry_after });
+        }
+        other => other?,
+    };
     if rejected.is_empty() {
         return Ok((StatusCode::OK, axum::Json(Accepted { accepted: stored.accepted, duplicates: stored.duplicates })).into_response());
     }

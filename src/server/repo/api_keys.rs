@@ -158,6 +158,27 @@ pub async fn rotate(db: &DatabaseConnection, ctx: &ProjectCtx, key_id: i64, grac
     Ok(new)
 }
 
+/// Before projects are deleted: their keys, locked in id order. Ingestion
+/// holds its keys (FOR SHARE) and then needs its project's row; a deletion
+/// that locked the project rows first and reached the keys through the
+/// cascade would wait on it while it waits on them (a PostgreSQL deadlock,
+/// answered 500). Taken first, the deletion waits for ingestion to commit,
+/// and later batches find the keys gone (401).
+pub async fn lock_keys_of(tx: &DatabaseTransaction, projects: sea_orm::sea_query::SelectStatement) -> AppResult<()> {
+    if tx.get_database_backend() == DbBackend::Postgres {
+        api_key::Entity::find()
+            .select_only()
+            .column(api_key::Column::Id)
+            .filter(api_key::Column::ProjectId.in_subquery(projects))
+            .order_by_asc(api_key::Column::Id)
+            .lock(sea_orm::sea_query::LockType::Update)
+            .into_tuple::<i64>()
+            .all(tx)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn lock_project(tx: &DatabaseTransaction, project_id: i64) -> AppResult<()> {
     // SQLite's write transaction (BEGIN IMMEDIATE) already serializes writers.
     // Taken after the organization's lock; `FOR NO KEY UPDATE` lets ingestion

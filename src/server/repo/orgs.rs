@@ -4,22 +4,21 @@ use crate::domain::project::Slug;
 use crate::domain::{OrgId, OrgKind, OrgRole, OrgSummary, User, org::DeletionPreview};
 use crate::error::{AppError, AppResult};
 use crate::server::db::begin_write;
-use crate::server::entities::{invitation, membership, organization, project, project_group, user};
+use crate::server::entities::{invitation, membership, organization, project, project_group, usage_meter, user};
 use crate::server::guard::OrgCtx;
 use crate::server::repo::audit::{self, Change};
 use crate::server::repo::begin_org_write;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set, Statement,
 };
 use serde_json::json;
 
-/// Create an organization with its creator as first Owner, and switch to it.
-/// Its slug comes from its name, numbered when taken.
 /// Put an organization on `plan` at once, without the Billing page's checks
-/// (the demo, and whoever runs Plinth).
+/// (the demo, and `plinth set-plan` for whoever runs Plinth; its audit log
+/// records people's changes, and this one has no person behind it).
 pub async fn set_plan(db: &DatabaseConnection, org_id: i64, plan: crate::domain::plan::PlanId) -> AppResult<()> {
     let tx = crate::server::repo::begin_org_write(db, org_id).await?;
     organization::ActiveModel { id: Set(org_id), plan: Set(plan), updated_at: Set(Utc::now()), ..Default::default() }.update(&tx).await?;
@@ -27,6 +26,8 @@ pub async fn set_plan(db: &DatabaseConnection, org_id: i64, plan: crate::domain:
     Ok(())
 }
 
+/// Create an organization with its creator as first Owner, and switch to it.
+/// Its slug comes from its name, numbered when taken.
 pub async fn create(db: &DatabaseConnection, creator: &User, name: String, kind: OrgKind) -> AppResult<OrgSummary> {
     let tx = begin_write(db).await?;
     let now = Utc::now();
@@ -174,6 +175,13 @@ pub async fn delete(db: &DatabaseConnection, ctx: &OrgCtx, confirm_name: &str) -
         .filter(user::Column::CurrentOrgId.eq(ctx.org.id))
         .exec(&tx)
         .await?;
+    // Keys first, then projects, then the event meters: ingestion holds a
+    // key, then the meter and its project, and taking them in another
+    // order here would deadlock with it on PostgreSQL.
+    let projects = project::Entity::find().select_only().column(project::Column::Id).filter(project::Column::OrgId.eq(ctx.org.id)).into_query();
+    crate::server::repo::api_keys::lock_keys_of(&tx, projects).await?;
+    project::Entity::delete_many().filter(project::Column::OrgId.eq(ctx.org.id)).exec(&tx).await?;
+    usage_meter::Entity::delete_many().filter(usage_meter::Column::OrgId.eq(ctx.org.id)).exec(&tx).await?;
     let deleted = organization::Entity::delete_by_id(ctx.org.id).exec(&tx).await?;
     if deleted.rows_affected != 1 {
         return Err(AppError::NotFound("Organization".into()));

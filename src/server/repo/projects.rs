@@ -11,7 +11,7 @@ use crate::server::repo::audit::Change;
 use crate::server::repo::begin_org_write;
 use crate::server::repo::{audit, conflict_on_unique};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -182,6 +182,8 @@ pub async fn delete(db: &DatabaseConnection, ctx: &ProjectCtx, confirm_name: &st
         return Err(AppError::invalid("Type the project's name exactly to confirm."));
     }
     let tx = begin_org_write(db, ctx.org.org.id).await?;
+    let this = project::Entity::find().select_only().column(project::Column::Id).filter(project::Column::Id.eq(ctx.project.id)).into_query();
+    crate::server::repo::api_keys::lock_keys_of(&tx, this).await?;
     project::Entity::delete_by_id(ctx.project.id).exec(&tx).await?;
     audit::record(
         &tx,

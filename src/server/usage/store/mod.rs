@@ -4,7 +4,6 @@
 //! Batches of a project that arrive together share one transaction (`queue`).
 use crate::domain::api_key::KeyStatus;
 use crate::domain::money::Nanos;
-use crate::domain::plan::Limit;
 use crate::domain::usage::{CostSource, EventStatus};
 use crate::error::{AppError, AppResult};
 use crate::server::AppState;
@@ -18,7 +17,8 @@ use crate::server::usage::rollup::{self, Col, Rollup, RollupKey, Rollups};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IdenStatic, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IdenStatic, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -87,9 +87,23 @@ pub(super) struct Quota {
 }
 
 impl Quota {
-    fn refusal(&self, used: u64) -> AppError {
-        billing::over(&self.plan, &self.org, Limit::EventsPerMonth, used)
+    fn refusal(&self, used: u64, adding: u64) -> AppError {
+        billing::over_events(&self.plan, &self.org, used, adding)
     }
+}
+
+/// How many of `ids` the project already holds.
+async fn stored_ids<'a>(db: &impl ConnectionTrait, project_id: i64, ids: impl Iterator<Item = &'a str>) -> AppResult<u64> {
+    let ids: Vec<&str> = ids.collect();
+    let mut found = 0;
+    for chunk in ids.chunks(CHUNK * 4) {
+        found += usage_event::Entity::find()
+            .filter(usage_event::Column::ProjectId.eq(project_id))
+            .filter(usage_event::Column::EventId.is_in(chunk.iter().copied()))
+            .count(db)
+            .await?;
+    }
+    Ok(found)
 }
 
 /// Store `events` (with their index in the request). An id already stored
@@ -102,10 +116,15 @@ pub async fn store(state: &AppState, key_ctx: &KeyCtx, events: Vec<(usize, NewEv
     let plan = state.config.plans.get(org.plan).clone();
     let quota = Quota { month: billing::meter::month_now(&org), cap: plan.event_cap(), plan, org };
     if let Some(cap) = quota.cap {
-        // Refused without waiting for a write turn when the period is full.
+        // Refused without waiting for a write turn when the period is full,
+        // unless every event is already stored (a retry, answered as duplicates).
         let used = billing::meter::used(db, key_ctx.org_id, &quota.month).await?;
         if used >= cap && !events.is_empty() {
-            return Err(quota.refusal(used));
+            let stored = stored_ids(db, key_ctx.project_id, events.iter().map(|(_, e)| e.id.as_str())).await?;
+            let new = (events.iter().map(|(_, e)| e.id.as_str()).collect::<HashSet<_>>().len() as u64).saturating_sub(stored);
+            if new > 0 {
+                return Err(quota.refusal(used, new));
+            }
         }
     }
     let catalog = Catalog::load(db, key_ctx.org_id).await?;
@@ -158,10 +177,6 @@ pub(super) async fn write_group(db: &DatabaseConnection, writer: &Writer, batche
     };
     let started = std::time::Instant::now();
     let tx = begin_write(db).await?;
-    // The period's meter is the first row locked: batches of every project
-    // of the organization, on every instance, count each other.
-    let quota = &batches[0].quota;
-    let mut used = billing::meter::hold(&tx, quota.org.id, &quota.month).await?;
     // A key may have been revoked while a body was uploading or waiting:
     // look again inside the transaction that writes. On PostgreSQL the rows
     // are read FOR SHARE (in id order), so a revocation waits for this
@@ -180,16 +195,30 @@ pub(super) async fn write_group(db: &DatabaseConnection, writer: &Writer, batche
         .map(|k| k.id)
         .collect();
     let mut answers: Vec<AppResult<u64>> = batches.iter().map(|b| if works.contains(&b.key.key_id) { Ok(0) } else { Err(AppError::Unauthenticated) }).collect();
-    // Batches in arrival order take what room the cap leaves; one that might
-    // pass it (counting every event as new) is refused whole.
-    for (answer, batch) in answers.iter_mut().zip(&batches) {
-        if answer.is_err() {
-            continue;
-        }
-        let n = batch.rows.len() as u64;
-        match quota.cap {
-            Some(cap) if used.saturating_add(n) > cap => *answer = Err(quota.refusal(used)),
-            _ => used = used.saturating_add(n),
+    let quota = &batches[0].quota;
+    // With no key left working (revoked, or its organization deleted), the
+    // meter is not touched: its organization may be gone.
+    if let (Some(cap), true) = (quota.cap, answers.iter().any(Result::is_ok)) {
+        // The period's meter, locked after the keys (every writer of both
+        // takes them in that order, deleting an organization too): capped
+        // batches of every project and instance count each other. They take
+        // the room left in arrival order; one whose new events would pass
+        // the cap is refused whole.
+        let mut used = billing::meter::hold(&tx, quota.org.id, &quota.month).await?;
+        for (answer, batch) in answers.iter_mut().zip(&batches) {
+            if answer.is_err() {
+                continue;
+            }
+            let mut n = batch.rows.len() as u64;
+            if used.saturating_add(n) > cap {
+                // Near the cap, a retried batch must still be answered as duplicates.
+                n -= stored_ids(&tx, project_id, batch.rows.iter().map(|r| r.id.as_str())).await?;
+            }
+            if used.saturating_add(n) > cap {
+                *answer = Err(quota.refusal(used, n));
+            } else {
+                used += n;
+            }
         }
     }
     let (org_id, month) = (quota.org.id, quota.month.clone());
@@ -242,6 +271,8 @@ pub(super) async fn write_group(db: &DatabaseConnection, writer: &Writer, batche
         }
     }
     let rollup_times = add(&tx, project_id, &sums).await?;
+    // Uncapped plans only count: the row is touched last, so groups of an
+    // organization's projects wait on each other only for their commits.
     billing::meter::add(&tx, org_id, &month, inserted.len() as u64).await?;
     let rollups_done = started.elapsed();
     tx.commit().await?;
