@@ -3,6 +3,7 @@ use crate::components::auth::provide_auth;
 use crate::components::layout::ConsoleLayout;
 use crate::components::org::{OrgFrame, OrgsProvider};
 use crate::pages::audit::AuditPage;
+use crate::pages::billing::BillingPage;
 use crate::pages::invite::InvitePage;
 use crate::pages::orgs::NewOrgPage;
 use crate::pages::prices::PricesPage;
@@ -79,6 +80,7 @@ lazy_pages! {
     LazyAudit => AuditPage,
     LazyPrices => PricesPage,
     LazySettings => SettingsPage,
+    LazyBilling => BillingPage,
     LazyNewProject => NewProjectPage,
     LazyProjectOverview => ProjectOverview,
     LazyProjectDashboard => ProjectDashboardPage,
@@ -117,6 +119,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/audit") view={Lazy::<LazyAudit>::new()} ssr=SsrMode::Async />
                             <Route path=path!("/prices") view={Lazy::<LazyPrices>::new()} ssr=SsrMode::Async />
                             <Route path=path!("/settings") view={Lazy::<LazySettings>::new()} ssr=SsrMode::Async />
+                            <Route path=path!("/billing") view={Lazy::<LazyBilling>::new()} ssr=SsrMode::Async />
                             <Route path=path!("/projects/new") view={Lazy::<LazyNewProject>::new()} ssr=SsrMode::Async />
                             <ParentRoute path=path!("/projects/:slug") view=ProjectLayout ssr=SsrMode::Async>
                                 <Route path=path!("") view={Lazy::<LazyProjectOverview>::new()} ssr=SsrMode::Async />

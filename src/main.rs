@@ -24,7 +24,7 @@ enum Command {
     },
     /// Fill an empty database with a demo organization to explore.
     SeedDemo,
-    /// Remove usage events past each project's retention now (serve also does it hourly).
+    /// Remove usage events past each project's retention now (serve's retention job does it hourly).
     PurgeExpired,
     /// Cost a model's events again from the organization's price catalog (after a price was corrected); rollups follow.
     RecomputeCosts {
@@ -32,6 +32,11 @@ enum Command {
         org: i64,
         #[arg(long)]
         model: String,
+    },
+    /// List the scheduled jobs with their last run, or run one now.
+    Jobs {
+        #[command(subcommand)]
+        action: Option<JobsAction>,
     },
     /// Show the plans in effect: the built-in ones with PLINTH_PLANS's changes.
     Plans,
@@ -67,6 +72,17 @@ enum MigrateAction {
     Up,
     /// List migrations and whether each is applied.
     Status,
+}
+
+#[derive(Subcommand, Clone)]
+enum JobsAction {
+    /// Each job: when it last ran, how that went, and when it runs next (the default).
+    List,
+    /// Run a job now, unless another instance is running it.
+    Run {
+        /// retention, prune or plan-changes.
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -178,6 +194,43 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 done.changed,
                 plinth::domain::money::Nanos(done.delta).usd_exact()
             );
+            Ok(())
+        }
+        Command::Jobs { action } => {
+            use plinth::server::jobs::{Job, Outcome, lease, run_once};
+            match action.unwrap_or(JobsAction::List) {
+                JobsAction::List => {
+                    let conn = db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+                    let rows = lease::list(&conn).await.map_err(|e| e.to_string())?;
+                    let when = |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+                    for job in Job::all() {
+                        let row = rows.iter().find(|r| r.name == job.name());
+                        let (last, outcome, next, holder) = match row {
+                            Some(r) => (
+                                when(r.last_finished_at.or(r.last_started_at)),
+                                r.last_outcome.clone().unwrap_or("-".into()),
+                                when(Some(r.next_run_at)),
+                                r.holder.clone(),
+                            ),
+                            None => ("never".into(), "-".into(), "at the next start".into(), None),
+                        };
+                        let running = holder.map(|h| format!(", running on {h}")).unwrap_or_default();
+                        let message = row.map(|r| r.last_message.as_str()).filter(|m| !m.is_empty()).map(|m| format!(": {m}")).unwrap_or_default();
+                        println!("{:<13} every {:>4} min; last {last} ({outcome}{message}); next {next}{running}", job.name(), job.every().num_minutes());
+                    }
+                }
+                JobsAction::Run { name } => {
+                    let job: Job =
+                        name.parse().map_err(|_| format!("no job named {name}; jobs are {}", Job::all().map(|j| j.name()).collect::<Vec<_>>().join(", ")))?;
+                    let state = AppState::new(config).await?;
+                    let instance = format!("cli-{}", std::process::id());
+                    match run_once(&state, job, &instance, true).await.map_err(|e| e.to_string())? {
+                        Outcome::Ran { ok: true, message } => println!("{}: {message}", job.name()),
+                        Outcome::Ran { ok: false, message } => return Err(format!("{} failed: {message}", job.name())),
+                        Outcome::Skipped => return Err(format!("{} is running on another instance now", job.name())),
+                    }
+                }
+            }
             Ok(())
         }
         Command::Plans => {

@@ -41,7 +41,7 @@ test('every page has 0 axe violations, in light and dark themes', async () => {
 
   await signUp(page, { name: 'Ada Auditor', email: uniqueEmail('a11y') });
   await audit(page, '/', (p) => p.getByRole('heading', { name: 'Create your first organization' }).waitFor());
-  const { id: orgId } = await serverFn(page, 'orgs/create', { name: 'Axe Co', kind: 'team' });
+  const { id: orgId, slug: orgSlug } = await serverFn(page, 'orgs/create', { name: 'Axe Co', kind: 'team' });
   const project = await serverFn(page, 'projects/create', { org_id: String(orgId), name: 'Support Bot', slug: 'support-bot', description: '', environment: 'production', group: 'Bots' });
   const key = await serverFn(page, 'keys/create', { project_id: String(project.id), name: 'support ingest', scope: 'ingest', expires: '90' });
   const events = [{ id: 'a1', timestamp: new Date(Date.now() - 3600e3).toISOString(), model: 'gpt-4o', status: 'success', cost_usd: 0.5, user: 'ann' }];
@@ -49,7 +49,7 @@ test('every page has 0 axe violations, in light and dark themes', async () => {
   assert.equal(sent.status(), 200, await sent.text());
   await serverFn(page, 'team/invite', { org_id: String(orgId), emails: uniqueEmail('pending'), role: 'viewer', projects: '' });
 
-  const pages = ['/', '/team', '/audit', '/prices', '/settings', '/profile', '/orgs/new', '/projects/new',
+  const pages = ['/', '/team', '/audit', '/prices', '/settings', `/o/${orgSlug}/billing`, '/profile', '/orgs/new', '/projects/new',
     '/projects/support-bot', '/projects/support-bot/members', '/projects/support-bot/settings', '/projects/support-bot/keys', '/projects/support-bot/dashboard', '/projects/support-bot/requests',
     '/projects/support-bot/users', '/projects/support-bot/tokens'];
   for (const theme of ['light', 'dark']) {
@@ -57,6 +57,10 @@ test('every page has 0 axe violations, in light and dark themes', async () => {
     for (const path of pages) await audit(page, path);
   }
   await audit(page, '/team', (p) => p.getByRole('button', { name: 'Invite members' }).click());
+  await audit(page, `/o/${orgSlug}/billing`, async (p) => {
+    await p.getByRole('button', { name: 'Switch to Pro' }).click();
+    await p.getByText(/Pro starts now/).waitFor();
+  });
   // A chart's numbers, opened.
   await audit(page, '/projects/support-bot/tokens', (p) => p.getByText('Show the numbers').first().click());
   await audit(page, '/projects/support-bot/requests', async (p) => {

@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod invitations;
 pub mod keys;
 pub mod orgs;

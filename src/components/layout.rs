@@ -234,6 +234,7 @@ fn SidebarLinks() -> impl IntoView {
                         {can(role, OrgAction::ViewTeam).then(|| view! { <A href=to("/team")>"Team"</A> })}
                         {can(role, OrgAction::ViewAuditLog).then(|| view! { <A href=to("/audit")>"Audit log"</A> })}
                         {can(role, OrgAction::ManagePrices).then(|| view! { <A href=to("/prices")>"Model prices"</A> })}
+                        {can(role, OrgAction::ManageOrganization).then(|| view! { <A href=to("/billing")>"Billing"</A> })}
                         {can(role, OrgAction::ManageOrganization).then(|| view! { <A href=to("/settings")>"Settings"</A> })}
                     }
                 })

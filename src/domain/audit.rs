@@ -29,10 +29,13 @@ pub enum AuditAction {
     ApiKeyRotated,
     ModelPriceAdded,
     CostsRecomputed,
+    PlanChanged,
+    PlanChangeScheduled,
+    PlanChangeCancelled,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 24] = [
         Self::OrganizationCreated,
         Self::OrganizationUpdated,
         Self::MemberRoleChanged,
@@ -54,6 +57,9 @@ impl AuditAction {
         Self::ApiKeyRotated,
         Self::ModelPriceAdded,
         Self::CostsRecomputed,
+        Self::PlanChanged,
+        Self::PlanChangeScheduled,
+        Self::PlanChangeCancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +85,9 @@ impl AuditAction {
             Self::ApiKeyRotated => "api_key.rotated",
             Self::ModelPriceAdded => "model_price.added",
             Self::CostsRecomputed => "costs.recomputed",
+            Self::PlanChanged => "plan.changed",
+            Self::PlanChangeScheduled => "plan.change_scheduled",
+            Self::PlanChangeCancelled => "plan.change_cancelled",
         }
     }
 
@@ -105,6 +114,9 @@ impl AuditAction {
             Self::ApiKeyRotated => "API key rotated",
             Self::ModelPriceAdded => "Model price added",
             Self::CostsRecomputed => "Costs recomputed",
+            Self::PlanChanged => "Plan changed",
+            Self::PlanChangeScheduled => "Plan change scheduled",
+            Self::PlanChangeCancelled => "Plan change cancelled",
         }
     }
 

@@ -4,6 +4,7 @@ pub mod account;
 pub mod analytics;
 pub mod api_key;
 pub mod audit;
+pub mod billing;
 pub mod csv;
 pub mod ids;
 pub mod latency;

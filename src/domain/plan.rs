@@ -25,6 +25,26 @@ impl PlanId {
     }
 }
 
+/// Where a plan change stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "lowercase"))]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum PlanChangeStatus {
+    /// A downgrade waiting for the end of its period.
+    Scheduled,
+    Applied,
+    /// A scheduled downgrade the Owner took back.
+    Cancelled,
+}
+
+impl PlanChangeStatus {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// One limit of a plan. `code()` is its name in error bodies (`plan_members`,
 /// `plan_events_per_month`, …) and in the plans file (without `plan_`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr)]

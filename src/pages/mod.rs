@@ -1,6 +1,7 @@
 //! One module per console section, matching the URLs in `app.rs`.
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod errors;
 pub mod home;
 pub mod invite;

@@ -8,13 +8,11 @@ use axum::routing::get;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
-use std::time::Duration;
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub const SESSION_COOKIE: &str = "plinth_session";
@@ -91,36 +89,11 @@ fn routes() -> Vec<AxumRouteListing> {
 /// Serve until `shutdown` resolves; requests in flight then finish first.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     crate::server::auth::password::warm_up();
-    let cleanup = tokio::spawn(cleanup_loop(state.clone()));
+    let jobs = tokio::spawn(crate::server::jobs::scheduler(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
-    cleanup.abort();
+    jobs.abort();
     result
-}
-
-/// Remove expired sessions and stale throttle windows every five minutes,
-/// and events past their project's retention (at start, then hourly).
-async fn cleanup_loop(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(300));
-    let mut round = 0u64;
-    loop {
-        tick.tick().await;
-        if let Err(e) = state.sessions.delete_expired().await {
-            tracing::warn!(error = %e, "could not remove expired sessions");
-        }
-        state.throttle.prune();
-        if let Err(e) = crate::server::auth::sign_in::prune(&state.db).await {
-            tracing::warn!(error = ?e, "could not prune sign-in attempts");
-        }
-        if round.is_multiple_of(12) {
-            match crate::server::usage::store::purge_expired(&state.db, chrono::Utc::now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(events = n, "removed events past their project's retention"),
-                Err(e) => tracing::warn!(error = ?e, "could not apply retention"),
-            }
-        }
-        round += 1;
-    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -11,6 +11,7 @@ pub mod entities;
 pub mod export;
 pub mod guard;
 pub mod http;
+pub mod jobs;
 pub mod lazy;
 pub mod mail;
 pub mod org_links;

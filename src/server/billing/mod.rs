@@ -2,6 +2,7 @@
 //! plan counts goes through `require_room`, inside the organization's write
 //! transaction (`repo::begin_org_write`), so concurrent requests count each
 //! other and no limit is passed.
+pub mod change;
 pub mod meter;
 pub mod period;
 pub mod plans;

@@ -53,7 +53,17 @@ pub fn containing(at: DateTime<Utc>, tz: Tz) -> Period {
     Period { start, end: day_start(next_month(first), tz) }
 }
 
+/// A day as people read it, in `tz`: "1 Jan 2027".
+pub fn day_label(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%-d %b %Y").to_string()
+}
+
 impl Period {
+    /// "1 Dec 2026 – 31 Dec 2026": its first and last day in `tz`.
+    pub fn label(self, tz: Tz) -> String {
+        format!("{} – {}", day_label(self.start, tz), day_label(self.end - Duration::seconds(1), tz))
+    }
+
     /// The period after this one.
     pub fn next(self, tz: Tz) -> Period {
         containing(self.end, tz)
