@@ -223,7 +223,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                     let job: Job =
                         name.parse().map_err(|_| format!("no job named {name}; jobs are {}", Job::all().map(|j| j.name()).collect::<Vec<_>>().join(", ")))?;
                     let state = AppState::new(config).await?;
-                    let instance = format!("cli-{}", std::process::id());
+                    let instance = format!("cli-{}", uuid::Uuid::new_v4().simple());
                     match run_once(&state, job, &instance, true).await.map_err(|e| e.to_string())? {
                         Outcome::Ran { ok: true, message } => println!("{}: {message}", job.name()),
                         Outcome::Ran { ok: false, message } => return Err(format!("{} failed: {message}", job.name())),

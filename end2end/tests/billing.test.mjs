@@ -8,7 +8,7 @@ let browser;
 before(async () => (browser = await launch()));
 after(async () => browser?.close());
 
-test('an Owner upgrades the plan; an Admin sees no Billing', async () => {
+test('an Owner upgrades the plan and adds a card; an Admin sees no Billing', async () => {
   const owner = await newPage(browser);
   await signUp(owner, { name: 'Bea Biller', email: uniqueEmail('billing') });
   const org = await serverFn(owner, 'orgs/create', { name: `Billing Co ${Date.now()}`, kind: 'company' });
@@ -28,16 +28,29 @@ test('an Owner upgrades the plan; an Admin sees no Billing', async () => {
   await dialog.getByText(/Pro starts now\. You pay \$\d+\.\d\d for the \d+ days left of this period/).waitFor();
   await dialog.getByRole('button', { name: 'Confirm' }).click();
   await owner.getByRole('heading', { name: 'Pro plan' }).waitFor();
-  await owner.getByText('Plan changed.').waitFor();
+  await owner.getByText('You are on Pro now.').waitFor();
   assert.equal(await owner.getByRole('progressbar', { name: 'Members' }).getAttribute('aria-valuetext'), '1 of 25');
 
   // A downgrade waits for the period's end, and can be taken back.
   await owner.getByRole('button', { name: 'Switch to Free' }).click();
   await dialog.getByText(/Free starts on .*, when this period ends/).waitFor();
   await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await owner.getByText('Free starts when this period ends.').waitFor();
   await owner.getByText(/Free starts on .*, when this period ends\./).waitFor();
   await owner.getByRole('button', { name: 'Keep Pro' }).click();
   await owner.getByText(/Free starts on/).waitFor({ state: 'detached' });
+
+  // A card: checked, and kept as its brand and last four digits only.
+  await owner.getByLabel('Card number').fill('4242 4242 4242 4241');
+  await owner.getByLabel('Expiry (MM/YY)').fill('04/30');
+  await owner.getByLabel('Name on card').fill('Bea Biller');
+  await owner.getByRole('button', { name: 'Save card' }).click();
+  await owner.getByText('That card number is not valid').waitFor();
+  await owner.getByLabel('Card number').fill('4242 4242 4242 4242');
+  await owner.getByRole('button', { name: 'Save card' }).click();
+  await owner.getByText('Visa •••• 4242').waitFor();
+  await owner.getByText('Card saved.').waitFor();
+  assert.equal(await owner.getByLabel('Card number').count(), 0, 'the form closes once a card is saved');
 
   // An Admin: no Billing in the navigation, and the page itself refuses.
   const adminEmail = uniqueEmail('admin');

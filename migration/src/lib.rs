@@ -22,6 +22,7 @@ mod m20261207_000016_key_dimension;
 mod m20261207_000017_users_pivot_index;
 mod m20261208_000018_plans;
 mod m20261208_000019_jobs_and_plan_changes;
+mod m20261208_000020_billing_profiles;
 
 pub use m20261125_000006_rollups::{LATENCY_BOUNDS_MS, LATENCY_BUCKETS};
 pub use m20261207_000015_latency_sketch::latency_bucket;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_users_pivot_index::Migration),
             Box::new(m20261208_000018_plans::Migration),
             Box::new(m20261208_000019_jobs_and_plan_changes::Migration),
+            Box::new(m20261208_000020_billing_profiles::Migration),
         ]
     }
 }

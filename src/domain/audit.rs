@@ -32,10 +32,13 @@ pub enum AuditAction {
     PlanChanged,
     PlanChangeScheduled,
     PlanChangeCancelled,
+    PaymentMethodSaved,
+    PaymentMethodRemoved,
+    BillingContactUpdated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 27] = [
         Self::OrganizationCreated,
         Self::OrganizationUpdated,
         Self::MemberRoleChanged,
@@ -60,6 +63,9 @@ impl AuditAction {
         Self::PlanChanged,
         Self::PlanChangeScheduled,
         Self::PlanChangeCancelled,
+        Self::PaymentMethodSaved,
+        Self::PaymentMethodRemoved,
+        Self::BillingContactUpdated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -88,6 +94,9 @@ impl AuditAction {
             Self::PlanChanged => "plan.changed",
             Self::PlanChangeScheduled => "plan.change_scheduled",
             Self::PlanChangeCancelled => "plan.change_cancelled",
+            Self::PaymentMethodSaved => "payment_method.saved",
+            Self::PaymentMethodRemoved => "payment_method.removed",
+            Self::BillingContactUpdated => "billing_contact.updated",
         }
     }
 
@@ -117,6 +126,9 @@ impl AuditAction {
             Self::PlanChanged => "Plan changed",
             Self::PlanChangeScheduled => "Plan change scheduled",
             Self::PlanChangeCancelled => "Plan change cancelled",
+            Self::PaymentMethodSaved => "Payment method saved",
+            Self::PaymentMethodRemoved => "Payment method removed",
+            Self::BillingContactUpdated => "Billing contact updated",
         }
     }
 

@@ -51,6 +51,14 @@ pub struct Scheduled {
     pub at_label: String,
 }
 
+/// The payment method and billing contact (no card number: `domain::card`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentInfo {
+    pub card: Option<crate::domain::card::Card>,
+    pub contact_email: String,
+    pub address: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillingOverview {
     pub plan: Plan,
@@ -62,6 +70,7 @@ pub struct BillingOverview {
     pub period_label: String,
     pub usage: Vec<LimitUse>,
     pub scheduled: Option<Scheduled>,
+    pub payment: PaymentInfo,
 }
 
 /// What changing to another plan would do, shown before the Owner confirms.

@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod api_key;
 pub mod audit;
 pub mod billing;
+pub mod card;
 pub mod csv;
 pub mod ids;
 pub mod latency;

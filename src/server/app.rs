@@ -90,6 +90,9 @@ fn routes() -> Vec<AxumRouteListing> {
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     crate::server::auth::password::warm_up();
     let jobs = tokio::spawn(crate::server::jobs::scheduler(state.clone()));
+    if !state.config.run_jobs {
+        jobs.abort();
+    }
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     jobs.abort();

@@ -32,6 +32,9 @@ pub struct Config {
     pub session_touch: Duration,
     /// The plans organizations may be on (`server::billing::plans`).
     pub plans: std::sync::Arc<crate::domain::plan::Plans>,
+    /// Whether `serve` runs the scheduled jobs (`server::jobs`); tests that
+    /// run a job themselves turn it off, so it cannot run it first.
+    pub run_jobs: bool,
 }
 
 /// Rate limits; the sign-in ones are fixed, the others can be set.
@@ -332,6 +335,7 @@ impl Config {
                 ..defaults
             },
             session_touch: Duration::from_secs(60),
+            run_jobs: true,
         })
     }
 

@@ -97,6 +97,8 @@ pub fn test_config(database_url: &str) -> Config {
     // a test of something else must not trip over them (`plans.rs` tests them).
     let unlimited = "[free]\nmembers = \"unlimited\"\nprojects = \"unlimited\"\napi_keys = \"unlimited\"\nevents_per_month = \"unlimited\"\n";
     config.plans = std::sync::Arc::new(plinth::server::billing::plans::parse(unlimited).expect("test plans"));
+    // Tests run jobs when they mean to (`jobs::run_once`), not on a timer.
+    config.run_jobs = false;
     config
 }
 

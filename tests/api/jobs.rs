@@ -35,6 +35,30 @@ async fn each_due_job_runs_once_across_instances(engine: Engine) {
     assert!(rows.iter().any(|r| r.last_message.contains("removed 0 events")), "{rows:?}");
 }
 
+async fn a_held_lease_keeps_others_out(engine: Engine) {
+    let Some((app, second)) = two_instances(engine).await else { return };
+    let db = &app.state.db;
+    // Instance a holds the lease (a run under way): b is kept out, even forced.
+    assert!(lease::acquire(db, Job::Prune.name(), "a", Utc::now(), true).await.unwrap());
+    assert!(!lease::acquire(&second.db, Job::Prune.name(), "b", Utc::now(), true).await.unwrap());
+    assert_eq!(run_once(&second, Job::Prune, "b", true).await.unwrap(), Outcome::Skipped);
+    // a renews it and finishes; then b may run.
+    assert!(lease::renew(db, Job::Prune.name(), "a", Utc::now()).await.unwrap());
+    assert!(!lease::renew(db, Job::Prune.name(), "b", Utc::now()).await.unwrap(), "only the holder renews");
+    lease::finish(db, Job::Prune.name(), "a", true, "done", Utc::now()).await.unwrap();
+    assert!(matches!(run_once(&second, Job::Prune, "b", true).await.unwrap(), Outcome::Ran { ok: true, .. }));
+}
+
+#[tokio::test]
+async fn a_held_lease_keeps_others_out_sqlite() {
+    a_held_lease_keeps_others_out(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_held_lease_keeps_others_out_postgres() {
+    a_held_lease_keeps_others_out(Engine::Postgres).await;
+}
+
 async fn a_crashed_holders_lease_expires(engine: Engine) {
     let Some(app) = spawn_app(engine).await else { return };
     let db = &app.state.db;

@@ -29,6 +29,7 @@ mod lock_order;
 mod openapi;
 mod operations;
 mod org_links;
+mod payment;
 mod permissions;
 mod plans;
 mod prices;

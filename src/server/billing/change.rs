@@ -16,7 +16,7 @@ use crate::server::repo::begin_org_write;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 fn zone(org: &organization::Model) -> Tz {
@@ -61,13 +61,14 @@ async fn blockers(db: &impl ConnectionTrait, to: &Plan, org_id: i64) -> AppResul
 
 /// What changing to `to` would do now.
 pub async fn preview(db: &impl ConnectionTrait, plans: &Plans, org: &organization::Model, to: PlanId) -> AppResult<ChangePreview> {
+    if org.plan == to {
+        return Err(AppError::Conflict(format!("The organization is on {} already.", plans.get(to).name)));
+    }
     let (from, to) = (plans.get(org.plan).clone(), plans.get(to).clone());
     let tz = zone(org);
     let now = Utc::now();
     let p = period::containing(now, tz);
-    let days = p.days(tz);
-    // Days left, counting today: an upgrade on the last day pays for one.
-    let days_left = (p.end.with_timezone(&tz).date_naive() - now.with_timezone(&tz).date_naive()).num_days().clamp(0, days);
+    let (days_left, days) = period::days_left(now, tz);
     let upgrade = is_upgrade(&from, &to);
     let difference = to.monthly_cents - from.monthly_cents;
     let effective_at = if upgrade { now } else { p.end };
@@ -86,8 +87,16 @@ pub async fn preview(db: &impl ConnectionTrait, plans: &Plans, org: &organizatio
     })
 }
 
-/// Change the plan as `preview` says, once per idempotency key.
-pub async fn change(db: &DatabaseConnection, ctx: &OrgCtx, to: PlanId, key: &IdempotencyKey) -> AppResult<plan_change::Model> {
+/// What the Owner confirmed: the plan changed from, and the price shown.
+pub struct Confirmed {
+    pub from: PlanId,
+    pub prorated_cents: i64,
+}
+
+/// Change the plan as the confirmation said, once per idempotency key. If
+/// the plan or the price moved since it was shown (another tab changed the
+/// plan, a day passed), nothing changes and the Owner looks again (409).
+pub async fn change(db: &DatabaseConnection, ctx: &OrgCtx, to: PlanId, confirmed: Confirmed, key: &IdempotencyKey) -> AppResult<plan_change::Model> {
     let plans = &ctx.app.config.plans;
     let tx = begin_org_write(db, ctx.org.id).await?;
     let done = plan_change::Entity::find()
@@ -99,11 +108,12 @@ pub async fn change(db: &DatabaseConnection, ctx: &OrgCtx, to: PlanId, key: &Ide
         // The same request again (a double click, a retry): its answer again.
         return if done.to_plan == to { Ok(done) } else { Err(AppError::Conflict("This change was already made with another plan; reload the page.".into())) };
     }
+    apply_due_in(&tx, ctx.org.id, Utc::now()).await?;
     let org = organization::Entity::find_by_id(ctx.org.id).one(&tx).await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
-    if org.plan == to {
-        return Err(AppError::Conflict(format!("The organization is on {} already.", plans.get(to).name)));
-    }
     let preview = preview(&tx, plans, &org, to).await?;
+    if org.plan != confirmed.from || preview.prorated_cents != confirmed.prorated_cents {
+        return Err(AppError::Conflict("The plan or its price changed since this confirmation was shown: look at it again before you confirm.".into()));
+    }
     if !preview.blockers.is_empty() {
         return Err(AppError::Conflict(format!("{} cannot start yet: {}", preview.to.name, preview.blockers.join(" "))));
     }
@@ -144,6 +154,8 @@ pub async fn change(db: &DatabaseConnection, ctx: &OrgCtx, to: PlanId, key: &Ide
 /// Take back a downgrade that is waiting for the period's end.
 pub async fn cancel(db: &DatabaseConnection, ctx: &OrgCtx) -> AppResult<()> {
     let tx = begin_org_write(db, ctx.org.id).await?;
+    // One already due is applied, not taken back (the job may lag a minute).
+    apply_due_in(&tx, ctx.org.id, Utc::now()).await?;
     let waiting = scheduled_change(&tx, ctx.org.id).await?.ok_or_else(|| AppError::NotFound("Scheduled plan change".into()))?;
     plan_change::ActiveModel { id: Set(waiting.id), status: Set(PlanChangeStatus::Cancelled), ..Default::default() }.update(&tx).await?;
     let name = ctx.app.config.plans.get(waiting.to_plan).name.clone();
@@ -177,37 +189,79 @@ pub async fn scheduled(db: &impl ConnectionTrait, plans: &Plans, org_id: i64) ->
     }))
 }
 
-/// Apply the scheduled changes due at `now` (each in its organization's
-/// write transaction, checked again there, so two instances apply each
-/// once). Audited in the name of whoever asked for it.
-pub async fn apply_due(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<u64> {
-    let due = plan_change::Entity::find()
+/// Apply the scheduled changes due at `now`, each in its organization's
+/// write transaction and checked again there, so two instances apply each
+/// once. One that fails is logged and left for the next run; the others go
+/// on. Returns how many were applied and how many failed.
+pub async fn apply_due(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<(u64, u64)> {
+    let due: Vec<i64> = plan_change::Entity::find()
         .filter(plan_change::Column::Status.eq(PlanChangeStatus::Scheduled))
         .filter(plan_change::Column::EffectiveAt.lte(now))
         .all(db)
-        .await?;
-    let mut applied = 0;
-    for change in due {
-        let tx = begin_org_write(db, change.org_id).await?;
-        let Some(fresh) = plan_change::Entity::find_by_id(change.id).one(&tx).await? else { continue };
-        if fresh.status != PlanChangeStatus::Scheduled {
-            continue;
-        }
-        organization::ActiveModel { id: Set(change.org_id), plan: Set(change.to_plan), updated_at: Set(now), ..Default::default() }.update(&tx).await?;
-        plan_change::ActiveModel { id: Set(change.id), status: Set(PlanChangeStatus::Applied), ..Default::default() }.update(&tx).await?;
-        let requester = match change.requested_by {
-            Some(id) => user::Entity::find_by_id(id).one(&tx).await?,
-            None => None,
+        .await?
+        .into_iter()
+        .map(|c| c.org_id)
+        .collect();
+    let (mut applied, mut failed) = (0, 0);
+    for org_id in due {
+        let one = async {
+            let tx = begin_org_write(db, org_id).await?;
+            let n = apply_due_in(&tx, org_id, now).await?;
+            tx.commit().await?;
+            AppResult::Ok(n)
         };
-        if let Some(u) = requester {
-            let actor = crate::domain::User { id: crate::domain::UserId(u.id), name: u.name, email: u.email };
-            let entry = Change::new(change.org_id, &actor, AuditAction::PlanChanged, change.to_plan.as_str())
-                .before(json!({"plan": change.from_plan.as_str()}))
-                .after(json!({"plan": change.to_plan.as_str(), "scheduled_at": change.requested_at}));
-            audit::record(&tx, entry).await?;
+        match one.await {
+            Ok(n) => applied += n,
+            Err(e) => {
+                failed += 1;
+                tracing::warn!(org_id, error = %e, "a scheduled plan change could not be applied");
+            }
         }
-        tx.commit().await?;
-        applied += 1;
     }
-    Ok(applied)
+    Ok((applied, failed))
+}
+
+/// Inside an organization's write transaction: apply its scheduled change
+/// if due. One whose starting plan is no longer the organization's (the
+/// plan was set another way since) is cancelled instead. Audited in the
+/// name of whoever asked for it.
+async fn apply_due_in(tx: &DatabaseTransaction, org_id: i64, now: DateTime<Utc>) -> AppResult<u64> {
+    let Some(change) = scheduled_change(tx, org_id).await?.filter(|c| c.effective_at <= now) else { return Ok(0) };
+    let org = organization::Entity::find_by_id(org_id).one(tx).await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
+    if org.plan != change.from_plan {
+        plan_change::ActiveModel { id: Set(change.id), status: Set(PlanChangeStatus::Cancelled), ..Default::default() }.update(tx).await?;
+        return Ok(0);
+    }
+    organization::ActiveModel { id: Set(org_id), plan: Set(change.to_plan), updated_at: Set(now), ..Default::default() }.update(tx).await?;
+    plan_change::ActiveModel { id: Set(change.id), status: Set(PlanChangeStatus::Applied), ..Default::default() }.update(tx).await?;
+    let requester = match change.requested_by {
+        Some(id) => user::Entity::find_by_id(id).one(tx).await?,
+        None => None,
+    };
+    if let Some(u) = requester {
+        let actor = crate::domain::User { id: crate::domain::UserId(u.id), name: u.name, email: u.email };
+        let entry = Change::new(org_id, &actor, AuditAction::PlanChanged, change.to_plan.as_str())
+            .before(json!({"plan": change.from_plan.as_str()}))
+            .after(json!({"plan": change.to_plan.as_str(), "scheduled_at": change.requested_at}));
+        audit::record(tx, entry).await?;
+    }
+    Ok(1)
+}
+
+/// The plan whose limits hold now: the current one, or, while a downgrade
+/// waits, each limit at the lower of the two, so nothing is added that the
+/// downgrade would then hold over its limits.
+pub async fn binding_limits(db: &impl ConnectionTrait, plans: &Plans, org: &organization::Model) -> AppResult<Plan> {
+    let mut plan = plans.get(org.plan).clone();
+    if let Some(next) = scheduled_change(db, org.id).await? {
+        let lower = &plans.get(next.to_plan).limits;
+        for limit in Limit::ALL {
+            let stricter = match (plan.limits.get(limit), lower.get(limit)) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            plan.limits.set(limit, stricter);
+        }
+    }
+    Ok(plan)
 }

@@ -6,6 +6,7 @@ pub mod change;
 pub mod meter;
 pub mod period;
 pub mod plans;
+pub mod profile;
 
 use crate::domain::plan::{Limit, Plan, Plans};
 use crate::error::{AppError, AppResult};
@@ -19,7 +20,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, Enti
 pub async fn require_room(tx: &DatabaseTransaction, plans: &Plans, org_id: i64, limit: Limit, adding: u64, except_emails: &[&str]) -> AppResult<()> {
     // Read inside the transaction: a plan changed a moment ago counts.
     let org = organization::Entity::find_by_id(org_id).one(tx).await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
-    let plan = plans.get(org.plan);
+    let plan = change::binding_limits(tx, plans, &org).await?;
     if plan.limits.get(limit).is_none() {
         return Ok(());
     }
@@ -27,7 +28,7 @@ pub async fn require_room(tx: &DatabaseTransaction, plans: &Plans, org_id: i64, 
     if plan.allows(limit, used, adding) {
         return Ok(());
     }
-    Err(over(plan, &org, limit, used))
+    Err(over(&plan, &org, limit, used))
 }
 
 /// The error for `limit` on `plan` with `used` held.

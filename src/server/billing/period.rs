@@ -53,6 +53,16 @@ pub fn containing(at: DateTime<Utc>, tz: Tz) -> Period {
     Period { start, end: day_start(next_month(first), tz) }
 }
 
+/// The days left in the period that holds `now`, counting today (an
+/// upgrade on the period's last day pays for one), and its days: calendar
+/// days in `tz`, so a DST day counts as one.
+pub fn days_left(now: DateTime<Utc>, tz: Tz) -> (i64, i64) {
+    let p = containing(now, tz);
+    let days = p.days(tz);
+    let left = (p.end.with_timezone(&tz).date_naive() - now.with_timezone(&tz).date_naive()).num_days();
+    (left.clamp(1, days), days)
+}
+
 /// A day as people read it, in `tz`: "1 Jan 2027".
 pub fn day_label(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz).format("%-d %b %Y").to_string()
@@ -156,6 +166,21 @@ mod tests {
         assert_eq!(containing(at, zone("Asia/Kolkata")).month(zone("Asia/Kolkata")), "2026-08");
         assert_eq!(containing(at, zone("UTC")).month(zone("UTC")), "2026-07");
         assert_eq!(containing(utc("2026-12-31T15:00:00Z"), zone("Asia/Tokyo")).month(zone("Asia/Tokyo")), "2027-01");
+    }
+
+    #[test]
+    fn days_left_count_today_in_the_zone() {
+        // 15:30 UTC on 31 March is already 1 April in Tokyo: a whole April left.
+        assert_eq!(days_left(utc("2026-03-31T15:30:00Z"), zone("Asia/Tokyo")), (30, 30));
+        assert_eq!(days_left(utc("2026-03-31T14:59:00Z"), zone("Asia/Tokyo")), (1, 31), "Tokyo's last day of March");
+        // New York's DST day (8 March 2026) is one day, of 23 hours.
+        assert_eq!(days_left(utc("2026-03-08T12:00:00Z"), zone("America/New_York")), (24, 31));
+        // Kolkata, half an hour either side of its midnight.
+        assert_eq!(days_left(utc("2026-06-30T18:29:00Z"), zone("Asia/Kolkata")), (1, 30));
+        assert_eq!(days_left(utc("2026-06-30T18:30:00Z"), zone("Asia/Kolkata")), (31, 31));
+        // The first and last instants of a UTC period.
+        assert_eq!(days_left(utc("2026-02-01T00:00:00Z"), zone("UTC")), (28, 28));
+        assert_eq!(days_left(utc("2026-02-28T23:59:59Z"), zone("UTC")), (1, 28));
     }
 
     #[test]

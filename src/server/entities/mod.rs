@@ -2,6 +2,7 @@
 //! organization or project.
 pub mod api_key;
 pub mod audit_entry;
+pub mod billing_profile;
 pub mod cost_recompute;
 pub mod invitation;
 pub mod job;

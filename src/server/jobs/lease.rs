@@ -7,9 +7,23 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
-/// How long a lease lasts. A run that takes longer may overlap another
-/// instance's, so every job is written to be safe to run twice.
+/// How long a lease lasts without renewal. The holder renews it every
+/// `RENEW` while it runs, so only a holder that stopped (crashed, or cut
+/// off from the database) loses it. Instances compare lease times by their
+/// own clocks: keep them in sync (NTP) to well within this.
 pub const LEASE: Duration = Duration::minutes(10);
+pub const RENEW: std::time::Duration = std::time::Duration::from_secs(200);
+
+/// Extend `instance`'s lease on `name`; `false` if it no longer holds it.
+pub async fn renew(db: &impl ConnectionTrait, name: &str, instance: &str, now: DateTime<Utc>) -> AppResult<bool> {
+    let renewed = job::Entity::update_many()
+        .col_expr(job::Column::LeaseUntil, Expr::value(now + LEASE))
+        .filter(job::Column::Name.eq(name))
+        .filter(job::Column::Holder.eq(instance))
+        .exec(db)
+        .await?;
+    Ok(renewed.rows_affected == 1)
+}
 
 /// Take `name`'s lease for `instance` if it is free (never held, released,
 /// or expired with its holder) and, unless `force`, the job is due.

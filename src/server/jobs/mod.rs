@@ -1,7 +1,7 @@
 //! Scheduled work, run once across every instance of Plinth: each job takes
-//! a lease row in the database before it runs (`lease`), records its last
-//! run and outcome there, and `plinth jobs` lists them. `plinth serve` looks
-//! for due jobs every 30 seconds.
+//! a lease row in the database before it runs (`lease`), renews it while it
+//! runs, records its last run and outcome there, and `plinth jobs` lists
+//! them. `plinth serve` looks for due jobs every 30 seconds.
 pub mod lease;
 
 use crate::error::{AppError, AppResult};
@@ -40,7 +40,7 @@ impl Job {
     }
 
     /// Do the work once; the text says what it did.
-    async fn run(self, state: &AppState) -> AppResult<String> {
+    async fn run(self, state: AppState) -> AppResult<String> {
         let db = &state.db;
         match self {
             Self::Retention => {
@@ -53,8 +53,11 @@ impl Job {
                 Ok("removed expired sessions and old sign-in attempts".into())
             }
             Self::PlanChanges => {
-                let n = crate::server::billing::change::apply_due(db, Utc::now()).await?;
-                Ok(format!("applied {n} scheduled plan changes"))
+                let (applied, failed) = crate::server::billing::change::apply_due(db, Utc::now()).await?;
+                match failed {
+                    0 => Ok(format!("applied {applied} scheduled plan changes")),
+                    n => Err(AppError::internal(format!("applied {applied} scheduled plan changes; {n} failed and wait for the next run"))),
+                }
             }
         }
     }
@@ -72,23 +75,38 @@ pub enum Outcome {
 }
 
 /// Run `job` if it is due (or, with `force`, whenever no other instance
-/// holds it), under a lease taken for `instance`.
+/// holds it), under a lease taken for `instance` and renewed every third
+/// of its length while the run lasts. A run whose lease could not be
+/// renewed (another instance took it over) is stopped. A panic in a job
+/// ends its run as failed, not the scheduler.
 pub async fn run_once(state: &AppState, job: Job, instance: &str, force: bool) -> AppResult<Outcome> {
     let db = &state.db;
     if !lease::acquire(db, job.name(), instance, Utc::now(), force).await? {
         return Ok(Outcome::Skipped);
     }
-    let (ok, message) = match job.run(state).await {
-        Ok(message) => (true, message),
-        Err(e) => {
-            tracing::warn!(job = job.name(), error = %e, "job failed");
-            (false, e.to_string())
+    let mut run = tokio::spawn(job.run(state.clone()));
+    let mut renew = tokio::time::interval(lease::RENEW);
+    renew.tick().await;
+    let result = loop {
+        tokio::select! {
+            done = &mut run => break done.map_err(|e| if e.is_panic() { "the job panicked".to_string() } else { e.to_string() }),
+            _ = renew.tick() => {
+                if !lease::renew(db, job.name(), instance, Utc::now()).await.unwrap_or(false) {
+                    run.abort();
+                    break Err("stopped: the lease was lost to another instance".to_string());
+                }
+            }
         }
     };
-    lease::finish(db, job.name(), instance, ok, &message, Utc::now() + job.every()).await?;
-    if ok {
-        tracing::debug!(job = job.name(), %message, "job ran");
+    let (ok, message) = match result {
+        Ok(Ok(message)) => (true, message),
+        Ok(Err(e)) => (false, e.to_string()),
+        Err(why) => (false, why),
+    };
+    if !ok {
+        tracing::warn!(job = job.name(), %message, "job failed");
     }
+    lease::finish(db, job.name(), instance, ok, &message, Utc::now() + job.every()).await?;
     Ok(Outcome::Ran { ok, message })
 }
 

@@ -22,6 +22,15 @@ use serde_json::json;
 pub async fn set_plan(db: &DatabaseConnection, org_id: i64, plan: crate::domain::plan::PlanId) -> AppResult<()> {
     let tx = crate::server::repo::begin_org_write(db, org_id).await?;
     organization::ActiveModel { id: Set(org_id), plan: Set(plan), updated_at: Set(Utc::now()), ..Default::default() }.update(&tx).await?;
+    // A downgrade that was waiting no longer starts from this plan.
+    use crate::domain::plan::PlanChangeStatus;
+    use crate::server::entities::plan_change;
+    plan_change::Entity::update_many()
+        .col_expr(plan_change::Column::Status, Expr::value(PlanChangeStatus::Cancelled.as_str()))
+        .filter(plan_change::Column::OrgId.eq(org_id))
+        .filter(plan_change::Column::Status.eq(PlanChangeStatus::Scheduled))
+        .exec(&tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,18 +1,19 @@
 //! Billing (Owners only): the plan and its period, each limit in use, and
 //! changing the plan with a confirmation that shows the price and when it
-//! takes effect.
-use crate::api::billing::{CancelPlanChange, ChangePlan, load_billing, preview_plan_change};
+//! takes effect; the payment method and billing contact (`payment`).
+mod change;
+mod payment;
+
+use crate::api::billing::{CancelPlanChange, ChangePlan, RemoveCard, SaveBillingContact, SaveCard, load_billing};
 use crate::api::orgs::OrgNav;
-use crate::components::dialog::{hide, show};
-use crate::components::feedback::{ActionError, ActionSuccess, ErrorAlert, Loaded, Loading, suspense_body};
+use crate::components::feedback::{ActionError, Loaded};
 use crate::components::org::use_orgs;
 use crate::components::page_data::page_data;
 use crate::domain::OrgId;
-use crate::domain::billing::{BillingOverview, ChangePreview, Fill, LimitUse, usd};
+use crate::domain::billing::{BillingOverview, Fill, LimitUse, usd};
 use crate::domain::money::count;
 use crate::domain::plan::{Limit, Plan, PlanId};
 use crate::domain::policy::OrgAction;
-use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -38,16 +39,35 @@ pub fn BillingPage() -> impl IntoView {
 fn Billing(org_id: OrgId) -> impl IntoView {
     let change = ServerAction::<ChangePlan>::new();
     let cancel = ServerAction::<CancelPlanChange>::new();
-    let overview = page_data(move || (change.version().get(), cancel.version().get()), move |_| load_billing(org_id));
+    let (save, remove, contact) = (ServerAction::<SaveCard>::new(), ServerAction::<RemoveCard>::new(), ServerAction::<SaveBillingContact>::new());
+    // Reloaded after a success only: a refused card must not wipe the form.
+    let done = RwSignal::new(0u32);
+    let count_ok = move |ok: bool| {
+        if ok {
+            done.update(|n| *n += 1);
+        }
+    };
+    Effect::new(move |_| count_ok(matches!(change.value().get(), Some(Ok(_)))));
+    Effect::new(move |_| count_ok(matches!(cancel.value().get(), Some(Ok(_)))));
+    Effect::new(move |_| count_ok(matches!(save.value().get(), Some(Ok(_)))));
+    Effect::new(move |_| count_ok(matches!(remove.value().get(), Some(Ok(_)))));
+    Effect::new(move |_| count_ok(matches!(contact.value().get(), Some(Ok(_)))));
+    let overview = page_data(move || done.get(), move |_| load_billing(org_id));
     // The plan the confirmation is about (none: closed).
     let asked = RwSignal::new(None::<PlanId>);
     view! {
         <div class="stack">
-            <ActionSuccess action=change message="Plan changed." />
+            {move || change.value().get().and_then(Result::ok).map(|said| view! { <div class="alert alert-success" role="status">{said}</div> })}
             <ActionError action=cancel />
-            <Loaded resource=overview then=move |o: BillingOverview| Ok(view! { <Overview o cancel asked org_id /> }) />
+            <Loaded resource=overview then=move |o: BillingOverview| {
+                let info = o.payment.clone();
+                Ok(view! {
+                    <Overview o cancel asked org_id />
+                    <payment::Payment info org_id save remove contact />
+                })
+            } />
         </div>
-        <Confirm org_id asked change />
+        <change::Confirm org_id asked change />
     }
 }
 
@@ -70,7 +90,7 @@ fn Overview(o: BillingOverview, cancel: ServerAction<CancelPlanChange>, asked: R
     let plans = o.plans.into_iter().map(|p| view! { <PlanCard p current asked /> }).collect_view();
     view! {
         <section class="card" aria-labelledby="plan-title">
-            <h2 id="plan-title" class="card-title">{format!("{} plan", o.plan.name)}</h2>
+            <h2 id="plan-title" class="card-title" tabindex="-1">{format!("{} plan", o.plan.name)}</h2>
             <p>{price_line(&o.plan)}</p>
             <p class="muted">{format!("This period: {} ({}).", o.period_label, o.zone)}</p>
             {scheduled}
@@ -146,104 +166,5 @@ fn PlanCard(p: Plan, current: PlanId, asked: RwSignal<Option<PlanId>>) -> impl I
                 view! { <button type="button" class="btn btn-secondary" on:click=move |_| asked.set(Some(id))>{format!("Switch to {}", p.name)}</button> }.into_any()
             }}
         </article>
-    }
-}
-
-/// The confirmation: the price difference, when it applies, and why a
-/// downgrade cannot be made yet.
-#[component]
-fn Confirm(org_id: OrgId, asked: RwSignal<Option<PlanId>>, change: ServerAction<ChangePlan>) -> impl IntoView {
-    let dialog = NodeRef::<Dialog>::new();
-    let preview = page_data(
-        move || asked.get(),
-        move |plan| async move {
-            match plan {
-                Some(plan) => Some(preview_plan_change(org_id, plan).await),
-                None => None,
-            }
-        },
-    );
-    Effect::new(move |_| {
-        if asked.get().is_some() {
-            show(dialog);
-        }
-    });
-    Effect::new(move |_| {
-        if matches!(change.value().get(), Some(Ok(()))) {
-            hide(dialog);
-            asked.set(None);
-        }
-    });
-    // Confirmable once the price is shown and nothing blocks the change.
-    let ready = move || matches!(preview.get(), Some(Some(Ok(p))) if p.blockers.is_empty());
-    let close = move |_| {
-        hide(dialog);
-        asked.set(None);
-    };
-    view! {
-        <dialog node_ref=dialog class="dialog" aria-labelledby="change-title" on:close=move |_| asked.set(None)>
-            <ActionForm action=change attr:class="form">
-                <h2 id="change-title">"Change plan"</h2>
-                <div class="dialog-body stack">
-                    <ActionError action=change />
-                    <Suspense fallback=|| view! { <Loading label="Working out the price…" /> }>
-                        {suspense_body!(async move {
-                            match preview.await {
-                                Some(Ok(p)) => view! { <PreviewText p org_id /> }.into_any(),
-                                Some(Err(error)) => view! { <ErrorAlert error /> }.into_any(),
-                                None => ().into_any(),
-                            }
-                        })}
-                    </Suspense>
-                </div>
-                <div class="dialog-actions">
-                    <button type="button" class="btn btn-secondary" on:click=close>"Cancel"</button>
-                    <button type="submit" class="btn btn-primary" disabled=move || change.pending().get() || !ready() aria-busy=move || change.pending().get().to_string()>
-                        "Confirm"
-                    </button>
-                </div>
-            </ActionForm>
-        </dialog>
-    }
-}
-
-#[component]
-fn PreviewText(p: ChangePreview, org_id: OrgId) -> impl IntoView {
-    let monthly = if p.monthly_difference_cents >= 0 { format!("+{}", usd(p.monthly_difference_cents)) } else { usd(p.monthly_difference_cents) };
-    let when = if p.upgrade {
-        format!(
-            "{} starts now. You pay {} for the {} days left of this period ({} of {}), then {} a month ({monthly}).",
-            p.to.name,
-            usd(p.prorated_cents),
-            p.days_left,
-            p.days_left,
-            p.days_in_period,
-            usd(p.to.monthly_cents)
-        )
-    } else {
-        format!(
-            "{} starts on {}, when this period ends; {} stays until then. Then {} a month ({monthly}).",
-            p.to.name,
-            p.effective_label,
-            p.from.name,
-            usd(p.to.monthly_cents)
-        )
-    };
-    let blockers = (!p.blockers.is_empty()).then(|| {
-        let items = p.blockers.iter().map(|b| view! { <li>{b.clone()}</li> }).collect_view();
-        view! {
-            <div class="alert alert-error" role="alert">
-                <p>{format!("{} cannot start yet:", p.to.name)}</p>
-                <ul>{items}</ul>
-                <p>"Remove what is over the limit first, then try again."</p>
-            </div>
-        }
-    });
-    view! {
-        <p>{when}</p>
-        {blockers}
-        <input type="hidden" name="org_id" value=org_id.0 />
-        <input type="hidden" name="plan" value=p.to.id.as_str() />
-        <input type="hidden" name="idempotency_key" value=p.key.clone() />
     }
 }
