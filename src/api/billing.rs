@@ -13,7 +13,7 @@ pub async fn load_billing(org_id: OrgId) -> Result<BillingOverview, AppError> {
     let ctx = guard::org_for(org_id, OrgAction::ManageOrganization).await?;
     let plans = &ctx.app.config.plans;
     let plan = plans.get(ctx.org.plan).clone();
-    let tz = period::parse_zone(&ctx.org.billing_time_zone).unwrap_or(chrono_tz::UTC);
+    let tz = period::zone_of(&ctx.org);
     let p = period::containing(chrono::Utc::now(), tz);
     Ok(BillingOverview {
         usage: change::usage(ctx.db(), &plan, ctx.org.id).await?,

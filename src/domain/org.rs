@@ -51,7 +51,8 @@ pub fn parse_name(raw: &str, what: &str, max: usize) -> Result<String, AppError>
     Ok(name.to_string())
 }
 
-fn capitalise(s: &str) -> String {
+/// The first letter in capitals: "members" is "Members".
+pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

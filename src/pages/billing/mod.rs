@@ -12,6 +12,7 @@ use crate::components::page_data::page_data;
 use crate::domain::OrgId;
 use crate::domain::billing::{BillingOverview, Fill, LimitUse, usd};
 use crate::domain::money::count;
+use crate::domain::org::capitalise;
 use crate::domain::plan::{Limit, Plan, PlanId};
 use crate::domain::policy::OrgAction;
 use leptos::prelude::*;
@@ -134,18 +135,13 @@ fn LimitBar(u: LimitUse) -> impl IntoView {
     let text = format!("{} of {of}", amount(u.limit, u.used));
     view! {
         <div class="limit-row">
-            <div class="limit-head"><span>{capitalised(label)}</span><span class="muted">{text.clone()}</span></div>
+            <div class="limit-head"><span>{capitalise(label)}</span><span class="muted">{text.clone()}</span></div>
             {u.max.map(|_| view! {
                 // A <progress>: its width needs no inline style, which the CSP refuses.
-                <progress class=class max="100" value=percent aria-label=capitalised(label) aria-valuetext=text.clone()>{format!("{percent}%")}</progress>
+                <progress class=class max="100" value=percent aria-label=capitalise(label) aria-valuetext=text.clone()>{format!("{percent}%")}</progress>
             })}
         </div>
     }
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 #[component]
@@ -153,7 +149,7 @@ fn PlanCard(p: Plan, current: PlanId, asked: RwSignal<Option<PlanId>>) -> impl I
     let id = p.id;
     let limits = Limit::ALL
         .into_iter()
-        .map(|l| view! { <li>{format!("{}: {}", capitalised(l.label()), p.limits.get(l).map_or("unlimited".to_string(), |n| amount(l, n)))}</li> })
+        .map(|l| view! { <li>{format!("{}: {}", capitalise(l.label()), p.limits.get(l).map_or("unlimited".to_string(), |n| amount(l, n)))}</li> })
         .collect_view();
     view! {
         <article class="card plan-card" aria-labelledby=format!("plan-{}", id.as_str())>

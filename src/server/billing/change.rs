@@ -14,14 +14,9 @@ use crate::server::guard::OrgCtx;
 use crate::server::repo::audit::{self, Change};
 use crate::server::repo::begin_org_write;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
-
-fn zone(org: &organization::Model) -> Tz {
-    period::parse_zone(&org.billing_time_zone).unwrap_or(chrono_tz::UTC)
-}
 
 /// Whether going from `from` to `to` is an upgrade: a dearer plan, or at
 /// the same price a higher one.
@@ -65,7 +60,7 @@ pub async fn preview(db: &impl ConnectionTrait, plans: &Plans, org: &organizatio
         return Err(AppError::Conflict(format!("The organization is on {} already.", plans.get(to).name)));
     }
     let (from, to) = (plans.get(org.plan).clone(), plans.get(to).clone());
-    let tz = zone(org);
+    let tz = period::zone_of(org);
     let now = Utc::now();
     let p = period::containing(now, tz);
     let (days_left, days) = period::days_left(now, tz);
@@ -185,7 +180,7 @@ pub async fn scheduled(db: &impl ConnectionTrait, plans: &Plans, org_id: i64) ->
         to: c.to_plan,
         to_name: plans.get(c.to_plan).name.clone(),
         at: c.effective_at,
-        at_label: period::day_label(c.effective_at, zone(&org)),
+        at_label: period::day_label(c.effective_at, period::zone_of(&org)),
     }))
 }
 

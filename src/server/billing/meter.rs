@@ -15,8 +15,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, IdenStatic, Que
 
 /// The month of the organization's period that holds now: `2026-12`.
 pub fn month_now(org: &organization::Model) -> String {
-    // A zone that no longer parses (stored by an older tzdata) counts as UTC.
-    let tz = period::parse_zone(&org.billing_time_zone).unwrap_or(chrono_tz::UTC);
+    let tz = period::zone_of(org);
     period::containing(Utc::now(), tz).month(tz)
 }
 
@@ -29,7 +28,7 @@ pub async fn used_now(db: &impl ConnectionTrait, org_id: i64) -> AppResult<u64> 
 /// Seconds until the organization's next period starts (at least 1).
 pub async fn seconds_to_next_period(db: &impl ConnectionTrait, org_id: i64) -> AppResult<u64> {
     let org = organization::Entity::find_by_id(org_id).one(db).await?.ok_or_else(|| AppError::NotFound("Organization".into()))?;
-    let tz = period::parse_zone(&org.billing_time_zone).unwrap_or(chrono_tz::UTC);
+    let tz = period::zone_of(&org);
     let now = Utc::now();
     Ok(Ord::max(u64::try_from((period::containing(now, tz).end - now).num_seconds()).unwrap_or(0), 1))
 }

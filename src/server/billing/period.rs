@@ -16,6 +16,12 @@ pub fn parse_zone(name: &str) -> Result<Tz, AppError> {
     name.trim().parse::<Tz>().map_err(|_| AppError::invalid("Choose a time zone by its IANA name, such as Europe/Paris or America/New_York."))
 }
 
+/// An organization's billing zone. One stored by an older tzdata that no
+/// longer parses counts as UTC.
+pub fn zone_of(org: &crate::server::entities::organization::Model) -> Tz {
+    parse_zone(&org.billing_time_zone).unwrap_or(chrono_tz::UTC)
+}
+
 /// The first instant of `date` in `tz`. Where a clock change skips
 /// midnight (America/Havana springs from 00:00 to 01:00), the day starts at
 /// its first minute that exists; where midnight comes twice, at the first.

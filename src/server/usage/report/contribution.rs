@@ -25,7 +25,7 @@ pub fn contribution(window: &Window, what: &str, none: &str, rows: &[UsageRow], 
     let shares: Vec<(i64, i64)> =
         bars.iter().map(|(_, requests, cost)| (basis_points(cost.0, total.cost.0), basis_points(*requests, total.requests))).collect();
     // The figures themselves are in the table beside the chart.
-    let mut table = TextTable { columns: [capitalised(what), "Share of cost".into(), "Share of requests".into()].to_vec(), rows: vec![] };
+    let mut table = TextTable { columns: [crate::domain::org::capitalise(what), "Share of cost".into(), "Share of requests".into()].to_vec(), rows: vec![] };
     for ((name, _, _), (cost_bp, requests_bp)) in bars.iter().zip(&shares) {
         table.rows.push(vec![name.clone(), percent(*cost_bp), percent(*requests_bp)]);
     }
@@ -40,11 +40,6 @@ pub fn contribution(window: &Window, what: &str, none: &str, rows: &[UsageRow], 
     };
     let names: Vec<String> = bars.into_iter().map(|b| b.0).collect();
     ChartData { option: charts::shares(&names, &shares), summary, table }
-}
-
-fn capitalised(what: &str) -> String {
-    let mut c = what.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]
