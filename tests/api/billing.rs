@@ -6,7 +6,7 @@ use crate::fixtures::*;
 use crate::helpers::*;
 use crate::on_both_engines_with;
 use chrono::Utc;
-use plinth::api::billing::{CancelPlanChange, ChangePlan, LoadBilling, PreviewPlanChange};
+use plinth::api::billing::{CancelPlanChange, ChangePlan, LoadBilling, PreviewPlanChange, RemoveCard, SaveBillingContact, SaveCard};
 use plinth::domain::OrgId;
 use plinth::domain::billing::IdempotencyKey;
 use plinth::domain::plan::PlanId;
@@ -193,6 +193,9 @@ on_both_engines_with!(only_owners_reach_billing, small_free, |app: TestApp| asyn
             c.call_fn(&PreviewPlanChange { org_id: id, plan: PlanId::Pro }).await,
             c.call_fn(&ChangePlan { org_id: id, plan: PlanId::Free, from: PlanId::Enterprise, prorated_cents: 0, idempotency_key: key("not-owner") }).await,
             c.call_fn(&CancelPlanChange { org_id: id }).await,
+            c.call_fn(&SaveCard { org_id: id, number: "4242424242424242".into(), expiry: "04/30".into(), name: "Not Owner".into() }).await,
+            c.call_fn(&RemoveCard { org_id: id }).await,
+            c.call_fn(&SaveBillingContact { org_id: id, email: "x@example.com".into(), address: "Somewhere".into() }).await,
         ] {
             assert_eq!(res.status, refused, "{}: {}", p.email, res.body);
         }
@@ -206,6 +209,7 @@ on_both_engines_with!(only_owners_reach_billing, small_free, |app: TestApp| asyn
     }
     assert_eq!(plan_of(&app, fx.id).await, ["enterprise"]);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM plan_changes").await, 0);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM billing_profiles").await, 0, "no card or contact saved by anyone but an Owner");
     // The Owner sees it in the navigation.
     assert!(fx.owner.client.get(&format!("/o/{}", fx.slug)).await.body.contains(&format!("/o/{}/billing", fx.slug)));
     // Malformed input: a 4xx, nothing changed.
